@@ -1,0 +1,74 @@
+# The two commands users need: `make demo` (set up, generate demo data, build)
+# and `make test` (set up, then every test and lint). Everything else is a step
+# of those or a benchmark.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DBT := $(BIN)/dbt
+
+# Where raw data and the warehouse live; both may be overridden from the environment.
+RAW_DATA_DIR ?= data/raw
+TRUTH_DIR ?= data/truth
+DUCKDB_PATH ?= data/warehouse.duckdb
+# Demo data size and shape.
+CONTACTS ?= 5000
+DAYS ?= 365
+SEED ?= 42
+END_DATE ?=
+# Extra dbt vars, e.g. DBT_VARS='{"as_of_date": "2026-06-01"}'
+DBT_VARS ?= {}
+
+export RAW_DATA_DIR := $(abspath $(RAW_DATA_DIR))
+export DUCKDB_PATH := $(abspath $(DUCKDB_PATH))
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_PROJECT_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+
+.PHONY: setup demo data build test lint lint-sql lint-python dbt-test pytest bench docs clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+## setup: create the virtual environment from the pinned requirements
+setup: $(VENV)/.installed
+
+## demo: set up, generate the demo raw data, run dbt build on embedded DuckDB
+demo: setup data build
+
+## data: generate the demo raw data (CONTACTS, DAYS, SEED, END_DATE)
+data: setup
+	$(BIN)/python scripts/generate_demo_data.py --contacts $(CONTACTS) --days $(DAYS) --seed $(SEED) \
+		$(if $(END_DATE),--end-date $(END_DATE)) --out $(RAW_DATA_DIR) --truth-out $(TRUTH_DIR)
+
+## build: dbt build (seeds, models, tests) against whatever raw data is configured
+build: setup
+	@mkdir -p $(dir $(DUCKDB_PATH))
+	$(DBT) build --vars '$(DBT_VARS)'
+
+## test: set up, then lint (ruff, sqlfluff) and every test (pytest: unit + end-to-end dbt builds)
+test: setup lint pytest
+
+lint: lint-python lint-sql
+
+lint-python: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lint-sql: setup
+	$(BIN)/python scripts/lint_sql.py
+
+pytest: setup
+	$(BIN)/python -m pytest
+
+## bench: generate CONTACTS contacts, build, print per-model time, wall time and peak memory
+bench: setup
+	$(BIN)/python scripts/bench.py --contacts $(CONTACTS) --days $(DAYS) --seed $(SEED) --vars '$(DBT_VARS)'
+
+docs: setup
+	$(DBT) docs generate --vars '$(DBT_VARS)'
+
+clean:
+	rm -rf target dbt_packages logs data/warehouse.duckdb data/raw data/truth

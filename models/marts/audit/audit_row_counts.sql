@@ -1,0 +1,53 @@
+with
+
+{% for table in raw_tables() %}
+raw_{{ table.source_table }} as (
+    select
+        '{{ table.source_table }}' as source_table,
+        count(*) as raw_rows,
+        count(*) filter (where rejection_reason is null and is_duplicate) as duplicate_rows
+    from {{ ref(table.base) }}
+),
+
+accepted_{{ table.source_table }} as (
+    select count(*) as accepted_rows from {{ ref(table.staging) }}
+),
+{% endfor %}
+
+rejected as (
+    select
+        source_table,
+        count(*) as rejected_rows
+    from {{ ref('audit_rejected_rows') }}
+    group by source_table
+),
+
+counts as (
+    {%- for table in raw_tables() %}
+    select
+        raw_{{ table.source_table }}.source_table,
+        raw_{{ table.source_table }}.raw_rows,
+        accepted_{{ table.source_table }}.accepted_rows,
+        raw_{{ table.source_table }}.duplicate_rows
+    from raw_{{ table.source_table }}
+    cross join accepted_{{ table.source_table }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+)
+
+select
+    counts.source_table,
+    counts.raw_rows,
+    counts.accepted_rows,
+    coalesce(rejected.rejected_rows, 0) as rejected_rows,
+    counts.duplicate_rows,
+    counts.raw_rows
+    - counts.accepted_rows
+    - coalesce(rejected.rejected_rows, 0)
+    - counts.duplicate_rows as unaccounted_rows,
+    {{ as_of_timestamp() }} as as_of_at
+from counts
+left join rejected
+    on counts.source_table = rejected.source_table

@@ -1,0 +1,66 @@
+{{ config(materialized='table') }}
+
+with
+
+source as (
+    select * from {{ source('crm', 'crm_contacts') }}
+),
+
+country_aliases as (
+    select
+        alias,
+        country_code
+    from {{ ref('country_aliases') }}
+),
+
+time_zones as (
+    select name as time_zone from pg_timezone_names()
+),
+
+parsed as (
+    select
+        {{ clean_text('source.contact_id') }} as contact_id,
+        {{ clean_email('source.email') }} as email,
+        {{ clean_text('source.email') }} is not null as has_email,
+        {{ clean_text('source.first_name') }} as first_name,
+        {{ clean_text('source.last_name') }} as last_name,
+        {{ clean_text('source.country') }} as country_raw,
+        {{ clean_text('source.timezone') }} as timezone_raw,
+        {{ parse_timestamp('source.created_at') }} as created_at,
+        {{ parse_timestamp('source.updated_at') }} as updated_at,
+        cast(source.contact_id as varchar) as raw_key,
+        to_json(source) as raw_record
+    from source
+),
+
+normalized as (
+    select
+        parsed.*,
+        coalesce(
+            country_aliases.country_code,
+            normalize_country(parsed.country_raw)
+        ) as country_code,
+        time_zones.time_zone
+    from parsed
+    left join country_aliases
+        on lower(parsed.country_raw) = country_aliases.alias
+    left join time_zones
+        on parsed.timezone_raw = time_zones.time_zone
+),
+
+classified as (
+    select
+        *,
+        case
+            when contact_id is null then 'missing_contact_id'
+            when updated_at is null then 'unparseable_updated_at'
+            when updated_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
+            when created_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
+        end as rejection_reason
+    from normalized
+)
+
+select
+    *,
+    {{ flag_duplicates('contact_id', 'updated_at desc') }} as is_duplicate
+from classified

@@ -1,0 +1,35 @@
+{{ config(materialized='table') }}
+
+with
+
+source as (
+    select * from {{ source('esp', 'campaigns') }}
+),
+
+parsed as (
+    select
+        {{ clean_text('source.campaign_id') }} as campaign_id,
+        {{ clean_text('source.name') }} as campaign_name,
+        {{ normalize_code('source.campaign_type') }} as campaign_type,
+        {{ parse_timestamp('source.sent_at') }} as sent_at,
+        cast(source.campaign_id as varchar) as raw_key,
+        to_json(source) as raw_record
+    from source
+),
+
+classified as (
+    select
+        *,
+        case
+            when campaign_id is null then 'missing_campaign_id'
+            when campaign_type is null or campaign_type not in ('broadcast', 'triggered')
+                then 'invalid_campaign_type'
+            when sent_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
+        end as rejection_reason
+    from parsed
+)
+
+select
+    *,
+    {{ flag_duplicates('campaign_id', 'sent_at') }} as is_duplicate
+from classified

@@ -1,0 +1,37 @@
+{{ config(materialized='table') }}
+
+with
+
+source as (
+    select * from {{ source('esp', 'email_subscriptions') }}
+),
+
+parsed as (
+    select
+        {{ clean_email('source.email') }} as email,
+        {{ normalize_code('source.status') }} as status,
+        {{ parse_timestamp('source.updated_at') }} as updated_at,
+        cast(source.email as varchar) as raw_key,
+        to_json(source) as raw_record
+    from source
+),
+
+classified as (
+    select
+        *,
+        case
+            when email is null then 'invalid_email'
+            when status is null
+                or status not in ('subscribed', 'unsubscribed', 'cleaned', 'pending')
+                then 'invalid_status'
+            when updated_at is null then 'unparseable_updated_at'
+            when updated_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
+        end as rejection_reason
+    from parsed
+)
+
+-- the latest row per email wins; earlier rows are collapsed as superseded
+select
+    *,
+    {{ flag_duplicates('email', 'updated_at desc') }} as is_duplicate
+from classified

@@ -1,0 +1,39 @@
+{{ config(materialized='table') }}
+
+with
+
+source as (
+    select * from {{ source('experiments', 'experiment_assignments') }}
+),
+
+parsed as (
+    select
+        {{ clean_text('source.experiment_id') }} as experiment_id,
+        {{ clean_text('source.contact_id') }} as contact_id,
+        {{ clean_email('source.email') }} as email,
+        {{ clean_text('source.variant') }} as variant,
+        {{ parse_timestamp('source.assigned_at') }} as assigned_at,
+        concat_ws('|', source.experiment_id, source.contact_id, source.email) as raw_key,
+        to_json(source) as raw_record
+    from source
+),
+
+classified as (
+    select
+        *,
+        case
+            when experiment_id is null then 'missing_experiment_id'
+            when variant is null then 'missing_variant'
+            when assigned_at is null then 'unparseable_assigned_at'
+            when assigned_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
+            when contact_id is null and email is null then 'no_customer_identifier'
+        end as rejection_reason
+    from parsed
+)
+
+-- the same assignment delivered twice is collapsed
+select
+    *,
+    {{ flag_duplicates('experiment_id, contact_id, email, variant, assigned_at', 'assigned_at') }}
+        as is_duplicate
+from classified

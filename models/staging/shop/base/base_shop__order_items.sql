@@ -1,0 +1,71 @@
+{{ config(materialized='table') }}
+
+with
+
+source as (
+    select * from {{ source('shop', 'order_items') }}
+),
+
+orders as (
+    select
+        order_id,
+        currency,
+        rejection_reason
+    from {{ ref('base_shop__orders') }}
+    where not is_duplicate
+    -- one row per order id: the accepted row when there is one
+    qualify row_number() over (partition by order_id order by rejection_reason nulls first) = 1
+),
+
+rates as (
+    select * from {{ ref('exchange_rates') }}
+),
+
+parsed as (
+    select
+        {{ clean_text('source.order_id') }} as order_id,
+        {{ clean_text('source.product_id') }} as product_id,
+        try_cast(source.quantity as integer) as quantity,
+        try_cast(source.unit_price as decimal(18, 4)) as unit_price,
+        concat_ws('|', source.order_id, source.product_id) as raw_key,
+        to_json(source) as raw_record
+    from source
+),
+
+joined as (
+    select
+        parsed.*,
+        orders.currency,
+        orders.rejection_reason as order_rejection_reason,
+        orders.order_id is not null as is_known_order,
+        cast({{ to_base_currency('parsed.quantity * parsed.unit_price', 'rates') }} as decimal(18, 2))
+            as line_amount
+    from parsed
+    left join orders
+        on parsed.order_id = orders.order_id
+    left join rates
+        on orders.currency = rates.currency_code
+),
+
+classified as (
+    select
+        *,
+        case
+            when order_id is null then 'missing_order_id'
+            when not is_known_order then 'unknown_order'
+            when order_rejection_reason is not null then 'order_rejected:' || order_rejection_reason
+            when product_id is null then 'missing_product_id'
+            when quantity is null or quantity = 0 then 'invalid_quantity'
+            when unit_price is null or unit_price < 0 then 'invalid_unit_price'
+        end as rejection_reason
+    from joined
+)
+
+select
+    *,
+    order_id || '-' || row_number() over (
+        partition by order_id
+        order by product_id, quantity, unit_price, raw_record
+    ) as order_item_id,
+    false as is_duplicate
+from classified

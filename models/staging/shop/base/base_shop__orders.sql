@@ -1,0 +1,47 @@
+{{ config(materialized='table') }}
+
+with
+
+source as (
+    select * from {{ source('shop', 'orders') }}
+),
+
+rates as (
+    select currency_code from {{ ref('exchange_rates') }}
+),
+
+parsed as (
+    select
+        {{ clean_text('source.order_id') }} as order_id,
+        {{ clean_text('source.contact_id') }} as contact_id,
+        {{ clean_email('source.email') }} as email,
+        {{ parse_timestamp('source.ordered_at') }} as ordered_at,
+        {{ normalize_code('source.status') }} as status,
+        {{ normalize_currency('source.currency') }} as currency,
+        cast(source.order_id as varchar) as raw_key,
+        to_json(source) as raw_record
+    from source
+),
+
+classified as (
+    select
+        parsed.*,
+        case
+            when parsed.order_id is null then 'missing_order_id'
+            when parsed.ordered_at is null then 'unparseable_ordered_at'
+            when parsed.ordered_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
+            when parsed.status is null
+                or parsed.status not in ('completed', 'cancelled', 'refunded')
+                then 'invalid_status'
+            when rates.currency_code is null then 'unknown_currency'
+            when parsed.contact_id is null and parsed.email is null then 'no_customer_identifier'
+        end as rejection_reason
+    from parsed
+    left join rates
+        on parsed.currency = rates.currency_code
+)
+
+select
+    *,
+    {{ flag_duplicates('order_id', 'ordered_at') }} as is_duplicate
+from classified

@@ -1,0 +1,53 @@
+{{ config(materialized='table') }}
+
+with
+
+source as (
+    select * from {{ source('shop', 'products') }}
+),
+
+rates as (
+    select * from {{ ref('exchange_rates') }}
+),
+
+parsed as (
+    select
+        {{ clean_text('source.product_id') }} as product_id,
+        {{ clean_text('source.name') }} as product_name,
+        {{ clean_text('source.category') }} as category,
+        {{ clean_text('source.brand') }} as brand,
+        try_cast(source.price as decimal(18, 4)) as list_price,
+        {{ normalize_currency('source.currency') }} as currency,
+        {{ clean_text('source.url') }} as product_url,
+        {{ clean_text('source.image_url') }} as image_url,
+        coalesce({{ parse_boolean('source.is_active') }}, false) as is_active,
+        cast(source.product_id as varchar) as raw_key,
+        to_json(source) as raw_record
+    from source
+),
+
+converted as (
+    select
+        parsed.*,
+        cast({{ to_base_currency('parsed.list_price', 'rates') }} as decimal(18, 2)) as price,
+        rates.currency_code is not null as is_known_currency
+    from parsed
+    left join rates
+        on parsed.currency = rates.currency_code
+),
+
+classified as (
+    select
+        *,
+        case
+            when product_id is null then 'missing_product_id'
+            when not is_known_currency then 'unknown_currency'
+            when list_price < 0 then 'negative_price'
+        end as rejection_reason
+    from converted
+)
+
+select
+    *,
+    {{ flag_duplicates('product_id', 'is_active desc') }} as is_duplicate
+from classified

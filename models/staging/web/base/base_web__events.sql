@@ -1,0 +1,45 @@
+{{ config(materialized='table') }}
+
+with
+
+source as (
+    select * from {{ source('web', 'web_events') }}
+),
+
+parsed as (
+    select
+        {{ clean_text('source.event_id') }} as event_id,
+        {{ clean_text('source.anonymous_id') }} as anonymous_id,
+        {{ clean_text('source.contact_id') }} as contact_id,
+        {{ clean_email('source.email') }} as email,
+        {{ normalize_code('source.event_type') }} as event_type,
+        {{ clean_text('source.product_id') }} as product_id,
+        {{ parse_timestamp('source.occurred_at') }} as occurred_at,
+        cast(source.event_id as varchar) as raw_key,
+        to_json(source) as raw_record
+    from source
+),
+
+classified as (
+    select
+        *,
+        case
+            when event_id is null then 'missing_event_id'
+            when event_type is null
+                or event_type not in (
+                    'page_view', 'product_view', 'add_to_cart', 'remove_from_cart',
+                    'checkout_started', 'search', 'signup'
+                )
+                then 'invalid_event_type'
+            when occurred_at is null then 'unparseable_occurred_at'
+            when occurred_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
+            when anonymous_id is null and contact_id is null and email is null
+                then 'no_customer_identifier'
+        end as rejection_reason
+    from parsed
+)
+
+select
+    *,
+    {{ flag_duplicates('event_id', 'occurred_at') }} as is_duplicate
+from classified

@@ -1,0 +1,16 @@
+with
+
+web_events as (
+    select * from {{ ref('base_web__events') }}
+)
+
+select
+    event_id,
+    anonymous_id,
+    contact_id,
+    email,
+    event_type,
+    product_id,
+    occurred_at
+from web_events
+where rejection_reason is null and not is_duplicate
