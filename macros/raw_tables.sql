@@ -3,14 +3,14 @@
         rows and the staging model that holds the accepted ones. One list, used
         by the audit models. -#}
     {{ return([
-        {'source_table': 'crm_contacts', 'base': 'base_crm__contacts', 'staging': 'stg_crm__contacts'},
-        {'source_table': 'products', 'base': 'base_shop__products', 'staging': 'stg_shop__products'},
-        {'source_table': 'orders', 'base': 'base_shop__orders', 'staging': 'stg_shop__orders'},
-        {'source_table': 'order_items', 'base': 'base_shop__order_items', 'staging': 'stg_shop__order_items'},
-        {'source_table': 'web_events', 'base': 'base_web__events', 'staging': 'stg_web__events'},
-        {'source_table': 'email_events', 'base': 'base_esp__email_events', 'staging': 'stg_esp__email_events'},
-        {'source_table': 'email_subscriptions', 'base': 'base_esp__subscriptions', 'staging': 'stg_esp__subscriptions'},
-        {'source_table': 'campaigns', 'base': 'base_esp__campaigns', 'staging': 'stg_esp__campaigns'},
-        {'source_table': 'experiment_assignments', 'base': 'base_experiments__assignments', 'staging': 'stg_experiments__assignments'},
+        {'source_name': 'crm', 'source_table': 'crm_contacts', 'base': 'base_crm__contacts', 'staging': 'stg_crm__contacts'},
+        {'source_name': 'shop', 'source_table': 'products', 'base': 'base_shop__products', 'staging': 'stg_shop__products'},
+        {'source_name': 'shop', 'source_table': 'orders', 'base': 'base_shop__orders', 'staging': 'stg_shop__orders'},
+        {'source_name': 'shop', 'source_table': 'order_items', 'base': 'base_shop__order_items', 'staging': 'stg_shop__order_items'},
+        {'source_name': 'web', 'source_table': 'web_events', 'base': 'base_web__events', 'staging': 'stg_web__events'},
+        {'source_name': 'esp', 'source_table': 'email_events', 'base': 'base_esp__email_events', 'staging': 'stg_esp__email_events'},
+        {'source_name': 'esp', 'source_table': 'email_subscriptions', 'base': 'base_esp__subscriptions', 'staging': 'stg_esp__subscriptions'},
+        {'source_name': 'esp', 'source_table': 'campaigns', 'base': 'base_esp__campaigns', 'staging': 'stg_esp__campaigns'},
+        {'source_name': 'experiments', 'source_table': 'experiment_assignments', 'base': 'base_experiments__assignments', 'staging': 'stg_experiments__assignments'},
     ]) }}
 {% endmacro %}
