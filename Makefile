@@ -58,7 +58,7 @@ lint-python: setup
 	$(BIN)/ruff format --check .
 
 lint-sql: setup
-	$(BIN)/python scripts/lint_sql.py
+	DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint models tests analyses --processes 2
 
 pytest: setup
 	$(BIN)/python -m pytest

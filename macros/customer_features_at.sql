@@ -171,21 +171,24 @@ category_signals as (
     group by cutoffs.cutoff_at, web_events.customer_id, web_events.category
 ),
 
+category_weights as (
+    select
+        cutoff_at,
+        customer_id,
+        category,
+        sum(weight) as weight
+    from category_signals
+    group by cutoff_at, customer_id, category
+),
+
+-- the heaviest category; ties go to the first name alphabetically
 top_categories as (
     select
         cutoff_at,
         customer_id,
-        arg_max(category, weight) as top_category
-    from (
-        select
-            cutoff_at,
-            customer_id,
-            category,
-            sum(weight) as weight
-        from category_signals
-        group by cutoff_at, customer_id, category
-    ) as category_weights
-    group by cutoff_at, customer_id
+        category as top_category
+    from category_weights
+    qualify row_number() over (partition by cutoff_at, customer_id order by weight desc, category asc) = 1
 )
 
 select

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import pycountry
 
+
 def _fold(value: str) -> str:
     text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"\s+", " ", text).strip().lower()

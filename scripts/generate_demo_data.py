@@ -61,10 +61,46 @@ CATEGORIES = [
 ]
 BRANDS = ["Acme", "Nordlys", "Kestrel", "Umbra", "Vantage", "Halcyon", "Pico", "Orrin"]
 ADJECTIVES = ["Classic", "Pro", "Lite", "Max", "Eco", "Urban", "Trail", "Studio", "Mini", "Plus"]
-FIRST_NAMES = ["Ava", "Ben", "Chloe", "Dan", "Ella", "Finn", "Grace", "Hugo", "Isla", "Jack",
-               "Kai", "Lena", "Max", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tara"]
-LAST_NAMES = ["Smith", "Jones", "Brown", "Müller", "Garcia", "Tanaka", "Wilson", "Taylor",
-              "Nguyen", "Martin", "Rossi", "Kowalski", "Evans", "Walker", "Khan", "Silva"]
+FIRST_NAMES = [
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Dan",
+    "Ella",
+    "Finn",
+    "Grace",
+    "Hugo",
+    "Isla",
+    "Jack",
+    "Kai",
+    "Lena",
+    "Max",
+    "Nora",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tara",
+]
+LAST_NAMES = [
+    "Smith",
+    "Jones",
+    "Brown",
+    "Müller",
+    "Garcia",
+    "Tanaka",
+    "Wilson",
+    "Taylor",
+    "Nguyen",
+    "Martin",
+    "Rossi",
+    "Kowalski",
+    "Evans",
+    "Walker",
+    "Khan",
+    "Silva",
+]
 DOMAINS = ["example.com", "mail.example.org", "shopper.example.net", "inbox.example.co.uk"]
 # IANA zone, country spellings as a messy CRM holds them (ISO-2, ISO-3, names, aliases)
 ZONES = [
@@ -172,24 +208,26 @@ class Generator:
         self.product_active = active
         self.by_cat = {c: np.flatnonzero(cat_idx == c) for c in range(len(CATEGORIES))}
         self.active_by_cat = {c: np.flatnonzero((cat_idx == c) & active) for c in range(len(CATEGORIES))}
-        df = pd.DataFrame({
-            "product_id": ids,
-            "name": [f"{b} {a} {w} {i}" for b, a, w, i in zip(brand, adj, nouns, range(n), strict=True)],
-            "category": cats,
-            "brand": brand,
-            "price": price,
-            "currency": np.where(rng.random(n) < 0.9, "GBP", None),
-            "url": [f"https://shop.example.com/p/{i}" for i in ids],
-            "image_url": [f"https://cdn.example.com/img/{i}.jpg" for i in ids],
-            "is_active": np.where(active, "true", "false"),
-        })
+        df = pd.DataFrame(
+            {
+                "product_id": ids,
+                "name": [f"{b} {a} {w} {i}" for b, a, w, i in zip(brand, adj, nouns, range(n), strict=True)],
+                "category": cats,
+                "brand": brand,
+                "price": price,
+                "currency": np.where(rng.random(n) < 0.9, "GBP", None),
+                "url": [f"https://shop.example.com/p/{i}" for i in ids],
+                "image_url": [f"https://cdn.example.com/img/{i}.jpg" for i in ids],
+                "is_active": np.where(active, "true", "false"),
+            }
+        )
         df.loc[rng.random(n) < 0.03, "brand"] = None
         # dirt: one duplicated product row and one row without a product id
         dirt = pd.concat([df.iloc[[0]], df.iloc[[1]].assign(product_id=None)])
         self.truth.dirty_rows["products"] = {"duplicate": 1, "missing_product_id": 1}
         self.tables["products"] = pd.concat([df, dirt], ignore_index=True)
         comps = {}
-        for c, (name, acc, _, _) in enumerate(CATEGORIES):
+        for name, acc, _, _ in CATEGORIES:
             if acc:
                 comps[name] = acc
         self.truth.complements = comps
@@ -219,35 +257,33 @@ class Generator:
         fav1 = rng.integers(0, n_cat, n)
         fav2 = (fav1 + rng.integers(1, n_cat, n)) % n_cat
         email_kind = rng.choice(3, n, p=[0.96, 0.02, 0.02])  # valid, invalid, null
-        emails = np.array(
-            [f"{FIRST_NAMES[i % 20].lower()}.{i}@{DOMAINS[i % 4]}" for i in range(n)], dtype=object
-        )
+        emails = np.array([f"{FIRST_NAMES[i % 20].lower()}.{i}@{DOMAINS[i % 4]}" for i in range(n)], dtype=object)
         web_signup = (rng.random(n) < 0.3) & (created > self.start + 30 * DAY) & (email_kind == 0)
         mpp = rng.random(n) < 0.15
         second_device = rng.random(n) < 0.4
-        self.p = pd.DataFrame({
-            "person_id": [f"person_{i:07d}" for i in range(n)],
-            "contact_id": [f"C{i:07d}" for i in range(n)],
-            "email": emails,
-            "email_kind": email_kind,
-            "archetype_idx": arche,
-            "created": created,
-            "mult": mult,
-            "dropout": dropout,
-            "zone": zone,
-            "pref_hour": pref_hour,
-            "fav1": fav1,
-            "fav2": fav2,
-            "web_signup": web_signup,
-            "mpp": mpp,
-            "second_device": second_device,
-        })
+        self.p = pd.DataFrame(
+            {
+                "person_id": [f"person_{i:07d}" for i in range(n)],
+                "contact_id": [f"C{i:07d}" for i in range(n)],
+                "email": emails,
+                "email_kind": email_kind,
+                "archetype_idx": arche,
+                "created": created,
+                "mult": mult,
+                "dropout": dropout,
+                "zone": zone,
+                "pref_hour": pref_hour,
+                "fav1": fav1,
+                "fav2": fav2,
+                "web_signup": web_signup,
+                "mpp": mpp,
+                "second_device": second_device,
+            }
+        )
         self.p["anon1"] = [f"a{rng_id:012x}" for rng_id in rng.integers(0, 2**48, n)]
         self.p["anon2"] = [f"a{rng_id:012x}" for rng_id in rng.integers(0, 2**48, n)]
         self.p["has_valid_email"] = email_kind == 0
-        self.p["subscribed_at"] = np.where(
-            (email_kind == 0) & (rng.random(n) < 0.82), created + 60, -1
-        )
+        self.p["subscribed_at"] = np.where((email_kind == 0) & (rng.random(n) < 0.82), created + 60, -1)
 
     def make_crm(self) -> None:
         rng, p = self.rng, self.p
@@ -256,14 +292,12 @@ class Generator:
         last = np.array(LAST_NAMES, dtype=object)[rng.integers(0, len(LAST_NAMES), n)]
         email = p["email"].to_numpy(dtype=object).copy()
         kind = p["email_kind"].to_numpy()
-        email[kind == 1] = rng.choice(["n/a", "john.doe@", "foo at bar.com", "x@y", "@example.com"],
-                                      int((kind == 1).sum()))
+        email[kind == 1] = rng.choice(
+            ["n/a", "john.doe@", "foo at bar.com", "x@y", "@example.com"], int((kind == 1).sum())
+        )
         email[kind == 2] = None
         email = self._messy_email(email, 0.2)
-        email = np.where(kind == 1, email, email)  # invalid ones keep their mess
-        country = np.array(
-            [ZONES[z][1][rng.integers(0, len(ZONES[z][1]))] for z in p["zone"]], dtype=object
-        )
+        country = np.array([ZONES[z][1][rng.integers(0, len(ZONES[z][1]))] for z in p["zone"]], dtype=object)
         country[rng.random(n) < 0.05] = None
         tz = np.array([ZONES[z][0] for z in p["zone"]], dtype=object)
         tz[rng.random(n) < 0.10] = None
@@ -272,16 +306,18 @@ class Generator:
         updated = np.minimum(updated, self.end - 60)
         first_out = first.copy()
         first_out[rng.random(n) < 0.03] = None
-        crm = pd.DataFrame({
-            "contact_id": p["contact_id"].to_numpy(dtype=object),
-            "email": email,
-            "first_name": first_out,
-            "last_name": last,
-            "country": country,
-            "timezone": tz,
-            "created_at": created,
-            "updated_at": updated,
-        })
+        crm = pd.DataFrame(
+            {
+                "contact_id": p["contact_id"].to_numpy(dtype=object),
+                "email": email,
+                "first_name": first_out,
+                "last_name": last,
+                "country": country,
+                "timezone": tz,
+                "created_at": created,
+                "updated_at": updated,
+            }
+        )
         # an older version of 10% of contacts (latest updated_at must win)
         old = crm.sample(frac=0.10, random_state=self.cfg.seed).copy()
         old["updated_at"] = old["created_at"]
@@ -305,7 +341,9 @@ class Generator:
         self.truth.shared_email = str(p.at[shared_person, "email"])
         self.truth.shared_email_contact_ids = [str(p.at[shared_person, "contact_id"]), dup.iloc[0]["contact_id"]]
         self.truth.dirty_rows["crm_contacts"] = {
-            "older_versions": len(old), "future_versions": len(fut), "missing_contact_id": len(nokey),
+            "older_versions": len(old),
+            "future_versions": len(fut),
+            "missing_contact_id": len(nokey),
             "shared_email_records": 1,
         }
         out = pd.concat([crm, old, fut, nokey, dup], ignore_index=True)
@@ -314,8 +352,9 @@ class Generator:
         self.tables["crm_contacts"] = out.sample(frac=1.0, random_state=self.cfg.seed).reset_index(drop=True)
 
     # ------------------------------------------------------------------ orders
-    def _person_rate_events(self, rate_alive: np.ndarray, rate_dead: np.ndarray, lo: np.ndarray,
-                            dropout: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _person_rate_events(
+        self, rate_alive: np.ndarray, rate_dead: np.ndarray, lo: np.ndarray, dropout: np.ndarray, hi: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Poisson event times per person: one rate while active, another after dropping out."""
         rng = self.rng
         alive_end = np.clip(dropout, lo, hi)
@@ -335,8 +374,9 @@ class Generator:
         arche = p["archetype_idx"].to_numpy()
         lo = np.maximum(p["created"].to_numpy(), self.start)
         rate = PURCHASE_RATE[arche] * p["mult"].to_numpy() ** 2
-        who, t = self._person_rate_events(rate, rate * 0.03, lo, p["dropout"].to_numpy(),
-                                          np.full(self.n, self.end - 60))
+        who, t = self._person_rate_events(
+            rate, rate * 0.03, lo, p["dropout"].to_numpy(), np.full(self.n, self.end - 60)
+        )
         # planted experiment: no organic orders inside the test window for its units
         exp = self.exp_a
         in_window = np.zeros(len(who), dtype=bool)
@@ -348,7 +388,8 @@ class Generator:
             who, t = who[~in_window], t[~in_window]
             conv = rng.random(len(exp["idx"])) < np.where(exp["treated"], exp["p_treatment"], exp["p_control"])
             extra_who = exp["idx"][conv]
-            extra_t = exp["assigned_at"][conv] + (rng.random(conv.sum()) * (exp["window_days"] * DAY - 3600)).astype(np.int64) + 600
+            window_s = exp["window_days"] * DAY - 3600
+            extra_t = exp["assigned_at"][conv] + (rng.random(conv.sum()) * window_s).astype(np.int64) + 600
             who = np.concatenate([who, extra_who])
             t = np.concatenate([t, extra_t])
             forced = np.concatenate([np.zeros(len(who) - len(extra_who), bool), np.ones(len(extra_who), bool)])
@@ -361,9 +402,7 @@ class Generator:
         fav = np.where(rng.random(n_orders) < 0.6, p["fav1"].to_numpy()[who], p["fav2"].to_numpy()[who])
         anyc = rng.integers(0, len(CATEGORIES), n_orders)
         cat = np.where(rng.random(n_orders) < 0.8, fav, anyc)
-        acc_of = np.array([
-            next((j for j, c in enumerate(CATEGORIES) if c[0] == cc[1]), -1) for cc in CATEGORIES
-        ])
+        acc_of = np.array([next((j for j, c in enumerate(CATEGORIES) if c[0] == cc[1]), -1) for cc in CATEGORIES])
         prev_same = np.r_[False, who[1:] == who[:-1]]
         prev_cat = np.r_[-1, cat[:-1]]
         follow = prev_same & (acc_of[np.maximum(prev_cat, 0)] >= 0) & (prev_cat >= 0) & (rng.random(n_orders) < 0.65)
@@ -371,7 +410,7 @@ class Generator:
         prod = self._pick_products(cat)
         # consumables: most re-buy the same favourite product of that category
         consumable = np.array([c[2] for c in CATEGORIES])[cat]
-        fav_prod_seed = (who * 7919 + cat * 104729)
+        fav_prod_seed = who * 7919 + cat * 104729
         for c in np.flatnonzero([c[2] for c in CATEGORIES]):
             pool = self.active_by_cat[c]
             m = (cat == c) & (rng.random(n_orders) < 0.75)
@@ -389,16 +428,23 @@ class Generator:
         contact = np.where(email_only, None, contact)
         email = self._messy_email(np.where(rng.random(n_orders) < 0.7, email, None), 0.3)
         email = np.where(email_only, self._messy_email(p["email"].to_numpy(dtype=object)[who], 0.3), email)
-        orders = pd.DataFrame({
-            "order_id": order_ids, "contact_id": contact, "email": email, "ordered_at": t,
-            "status": status, "currency": currency,
-        })
+        orders = pd.DataFrame(
+            {
+                "order_id": order_ids,
+                "contact_id": contact,
+                "email": email,
+                "ordered_at": t,
+                "status": status,
+                "currency": currency,
+            }
+        )
         self.order_who, self.order_t, self.order_prod = who, t, prod
         # items: first the primary product, then 0+ more from the favourites
         n_extra = rng.poisson(0.5, n_orders)
         extra_o = np.repeat(np.arange(n_orders), n_extra)
-        extra_cat = np.where(rng.random(len(extra_o)) < 0.5, p["fav1"].to_numpy()[who[extra_o]],
-                             p["fav2"].to_numpy()[who[extra_o]])
+        extra_cat = np.where(
+            rng.random(len(extra_o)) < 0.5, p["fav1"].to_numpy()[who[extra_o]], p["fav2"].to_numpy()[who[extra_o]]
+        )
         item_o = np.concatenate([np.arange(n_orders), extra_o])
         item_p = np.concatenate([prod, self._pick_products(extra_cat)])
         qty = rng.choice([1, 2, 3], len(item_o), p=[0.85, 0.12, 0.03])
@@ -412,10 +458,14 @@ class Generator:
         item_p = np.concatenate([item_p, prod[ret]])
         qty = np.concatenate([qty, -np.ones(len(ret), dtype=np.int64)])
         unit_price = np.concatenate([unit_price, np.round(self.product_price[prod[ret]] * fx[ret], 2)])
-        items = pd.DataFrame({
-            "order_id": order_ids[item_o], "product_id": self.product_ids[item_p],
-            "quantity": qty, "unit_price": unit_price,
-        })
+        items = pd.DataFrame(
+            {
+                "order_id": order_ids[item_o],
+                "product_id": self.product_ids[item_p],
+                "quantity": qty,
+                "unit_price": unit_price,
+            }
+        )
         self._add_guests_and_ghosts(orders, items)
 
     def _add_guests_and_ghosts(self, orders: pd.DataFrame, items: pd.DataFrame) -> None:
@@ -431,24 +481,31 @@ class Generator:
         h_t = self._uniform_times(np.full(n_ghost, self.start), np.full(n_ghost, self.end - 60))
         n_new = len(g_who) + n_ghost
         new_ids = np.array([f"O{base + i:08d}" for i in range(n_new)], dtype=object)
-        extra = pd.DataFrame({
-            "order_id": new_ids,
-            "contact_id": np.r_[np.full(len(g_who), None, dtype=object),
-                                np.array([f"X{i:06d}" for i in h_who], dtype=object)],
-            "email": np.r_[self._messy_email(g_email, 0.3), np.full(n_ghost, None, dtype=object)],
-            "ordered_at": np.r_[g_t, h_t],
-            "status": "completed",
-            "currency": "GBP",
-        })
+        extra = pd.DataFrame(
+            {
+                "order_id": new_ids,
+                "contact_id": np.r_[
+                    np.full(len(g_who), None, dtype=object), np.array([f"X{i:06d}" for i in h_who], dtype=object)
+                ],
+                "email": np.r_[self._messy_email(g_email, 0.3), np.full(n_ghost, None, dtype=object)],
+                "ordered_at": np.r_[g_t, h_t],
+                "status": "completed",
+                "currency": "GBP",
+            }
+        )
         pidx = self._pick_products(rng.integers(0, len(CATEGORIES), n_new))
-        extra_items = pd.DataFrame({
-            "order_id": new_ids, "product_id": self.product_ids[pidx], "quantity": 1,
-            "unit_price": self.product_price[pidx],
-        })
+        extra_items = pd.DataFrame(
+            {
+                "order_id": new_ids,
+                "product_id": self.product_ids[pidx],
+                "quantity": 1,
+                "unit_price": self.product_price[pidx],
+            }
+        )
         self.guest_emails = np.array([f"guest.{i}@{DOMAINS[i % 4]}" for i in range(n_guest)], dtype=object)
         self.ghost_ids = np.array([f"X{i:06d}" for i in h_who], dtype=object)
         self.ghost_t = h_t
-        self.truth.n_guest_people = int(len(np.unique(g_who)))
+        self.truth.n_guest_people = len(np.unique(g_who))
         self.truth.n_ghost_people = n_ghost
         orders = pd.concat([orders, extra], ignore_index=True)
         items = pd.concat([items, extra_items], ignore_index=True)
@@ -456,30 +513,44 @@ class Generator:
         k = max(2, len(orders) // 100)
         dup = orders.sample(n=k, random_state=self.cfg.seed)
         bad_status = orders.sample(n=max(1, k // 4), random_state=self.cfg.seed + 1).assign(
-            order_id=lambda d: d["order_id"] + "-S", status=rng.choice(["on_hold", "PENDING??"], max(1, k // 4)))
+            order_id=lambda d: d["order_id"] + "-S", status=rng.choice(["on_hold", "PENDING??"], max(1, k // 4))
+        )
         no_id = orders.sample(n=max(1, k // 8), random_state=self.cfg.seed + 2).assign(order_id=None)
         no_who = orders.sample(n=max(1, k // 8), random_state=self.cfg.seed + 3).assign(
-            order_id=lambda d: d["order_id"] + "-N", contact_id=None, email=None)
+            order_id=lambda d: d["order_id"] + "-N", contact_id=None, email=None
+        )
         future = orders.sample(n=max(1, k // 8), random_state=self.cfg.seed + 4).assign(
-            order_id=lambda d: d["order_id"] + "-F", ordered_at=int(datetime(2099, 6, 1, tzinfo=UTC).timestamp()))
+            order_id=lambda d: d["order_id"] + "-F", ordered_at=int(datetime(2099, 6, 1, tzinfo=UTC).timestamp())
+        )
         bad_cur = orders.sample(n=max(1, k // 8), random_state=self.cfg.seed + 5).assign(
-            order_id=lambda d: d["order_id"] + "-C", currency="XYZ")
+            order_id=lambda d: d["order_id"] + "-C", currency="XYZ"
+        )
         status_case = orders.sample(n=max(1, k // 4), random_state=self.cfg.seed + 6)
         orders.loc[status_case.index, "status"] = orders.loc[status_case.index, "status"].str.upper() + " "
         dirt = pd.concat([dup, bad_status, no_id, no_who, future, bad_cur], ignore_index=True)
         self.truth.dirty_rows["orders"] = {
-            "duplicate": len(dup), "invalid_status": len(bad_status), "missing_order_id": len(no_id),
-            "no_identity": len(no_who), "future": len(future), "unknown_currency": len(bad_cur),
+            "duplicate": len(dup),
+            "invalid_status": len(bad_status),
+            "missing_order_id": len(no_id),
+            "no_identity": len(no_who),
+            "future": len(future),
+            "unknown_currency": len(bad_cur),
         }
         orders = pd.concat([orders, dirt], ignore_index=True)
         orders["ordered_at"] = self._iso(orders["ordered_at"].to_numpy())
-        item_dirt = pd.concat([
-            items.sample(n=max(1, k // 8), random_state=1).assign(order_id="O-missing"),
-            items.sample(n=max(1, k // 8), random_state=2).assign(quantity=0),
-            items.sample(n=max(1, k // 8), random_state=3).assign(unit_price=np.nan),
-        ], ignore_index=True)
-        self.truth.dirty_rows["order_items"] = {"unknown_order": max(1, k // 8), "zero_quantity": max(1, k // 8),
-                                                "missing_unit_price": max(1, k // 8)}
+        item_dirt = pd.concat(
+            [
+                items.sample(n=max(1, k // 8), random_state=1).assign(order_id="O-missing"),
+                items.sample(n=max(1, k // 8), random_state=2).assign(quantity=0),
+                items.sample(n=max(1, k // 8), random_state=3).assign(unit_price=np.nan),
+            ],
+            ignore_index=True,
+        )
+        self.truth.dirty_rows["order_items"] = {
+            "unknown_order": max(1, k // 8),
+            "zero_quantity": max(1, k // 8),
+            "missing_unit_price": max(1, k // 8),
+        }
         self.tables["orders"] = orders.sample(frac=1.0, random_state=self.cfg.seed).reset_index(drop=True)
         self.tables["order_items"] = pd.concat([items, item_dirt], ignore_index=True)
 
@@ -513,58 +584,84 @@ class Generator:
         e_s = np.repeat(np.arange(len(sess_who)), n_ev)
         pos = np.arange(len(e_s)) - np.repeat(np.cumsum(n_ev) - n_ev, n_ev)
         e_t = sess_t[e_s] + pos * rng.integers(20, 240, len(e_s))
-        kind = rng.choice(["product_view", "page_view", "search", "add_to_cart", "remove_from_cart"],
-                          len(e_s), p=[0.55, 0.25, 0.08, 0.10, 0.02])
+        kind = rng.choice(
+            ["product_view", "page_view", "search", "add_to_cart", "remove_from_cart"],
+            len(e_s),
+            p=[0.55, 0.25, 0.08, 0.10, 0.02],
+        )
         kind[pos == 0] = "page_view"
         pw = sess_who[e_s]
-        cat = np.where(rng.random(len(e_s)) < 0.7, p["fav1"].to_numpy()[pw],
-                       np.where(rng.random(len(e_s)) < 0.5, p["fav2"].to_numpy()[pw],
-                                rng.integers(0, len(CATEGORIES), len(e_s))))
+        cat = np.where(
+            rng.random(len(e_s)) < 0.7,
+            p["fav1"].to_numpy()[pw],
+            np.where(rng.random(len(e_s)) < 0.5, p["fav2"].to_numpy()[pw], rng.integers(0, len(CATEGORIES), len(e_s))),
+        )
         prod = self.product_ids[self._pick_products(cat, active_only=False)].astype(object)
         prod[np.isin(kind, ["page_view", "search"])] = None
-        ev = pd.DataFrame({
-            "anonymous_id": anon[e_s],
-            "contact_id": np.where(logged[e_s], p["contact_id"].to_numpy(dtype=object)[pw], None),
-            "email": None,
-            "event_type": kind,
-            "product_id": prod,
-            "occurred_at": e_t,
-        })
+        ev = pd.DataFrame(
+            {
+                "anonymous_id": anon[e_s],
+                "contact_id": np.where(logged[e_s], p["contact_id"].to_numpy(dtype=object)[pw], None),
+                "email": None,
+                "event_type": kind,
+                "product_id": prod,
+                "occurred_at": e_t,
+            }
+        )
         # signup events link the first device to the email
-        signup = pd.DataFrame({
-            "anonymous_id": p["anon1"].to_numpy(dtype=object)[ws],
-            "contact_id": None,
-            "email": self._messy_email(np.where(p["has_valid_email"].to_numpy()[ws],
-                                                p["email"].to_numpy(dtype=object)[ws], None), 0.3),
-            "event_type": "signup", "product_id": None, "occurred_at": created[ws],
-        })
+        signup = pd.DataFrame(
+            {
+                "anonymous_id": p["anon1"].to_numpy(dtype=object)[ws],
+                "contact_id": None,
+                "email": self._messy_email(
+                    np.where(p["has_valid_email"].to_numpy()[ws], p["email"].to_numpy(dtype=object)[ws], None), 0.3
+                ),
+                "event_type": "signup",
+                "product_id": None,
+                "occurred_at": created[ws],
+            }
+        )
         # the browse-to-buy path before each order: product view, cart, checkout
         ow, ot, op = self.order_who, self.order_t, self.order_prod
         path = []
-        for k, et, lag in (("product_view", "product_view", 1500), ("add_to_cart", "add_to_cart", 900),
-                           ("checkout_started", "checkout_started", 300)):
-            path.append(pd.DataFrame({
-                "anonymous_id": p["anon1"].to_numpy(dtype=object)[ow],
-                "contact_id": p["contact_id"].to_numpy(dtype=object)[ow],
-                "email": None, "event_type": et, "product_id": self.product_ids[op], "occurred_at": ot - lag,
-            }))
+        for et, lag in (("product_view", 1500), ("add_to_cart", 900), ("checkout_started", 300)):
+            path.append(
+                pd.DataFrame(
+                    {
+                        "anonymous_id": p["anon1"].to_numpy(dtype=object)[ow],
+                        "contact_id": p["contact_id"].to_numpy(dtype=object)[ow],
+                        "email": None,
+                        "event_type": et,
+                        "product_id": self.product_ids[op],
+                        "occurred_at": ot - lag,
+                    }
+                )
+            )
         # ghosts browse logged in under a contact id the CRM does not have
-        ghost = pd.DataFrame({
-            "anonymous_id": [f"g{i:011d}" for i in range(len(self.ghost_ids))],
-            "contact_id": self.ghost_ids, "email": None, "event_type": "page_view", "product_id": None,
-            "occurred_at": self.ghost_t - 600,
-        })
+        ghost = pd.DataFrame(
+            {
+                "anonymous_id": [f"g{i:011d}" for i in range(len(self.ghost_ids))],
+                "contact_id": self.ghost_ids,
+                "email": None,
+                "event_type": "page_view",
+                "product_id": None,
+                "occurred_at": self.ghost_t - 600,
+            }
+        )
         # anonymous-only visitors who never identify themselves
         n_anon = max(1, self.n // 4)
         a_sess = 1 + rng.poisson(1.0, n_anon)
         a_who = np.repeat(np.arange(n_anon), a_sess)
-        anon_only = pd.DataFrame({
-            "anonymous_id": np.array([f"v{i:011d}" for i in range(n_anon)], dtype=object)[a_who],
-            "contact_id": None, "email": None,
-            "event_type": rng.choice(["page_view", "product_view"], len(a_who)),
-            "product_id": None,
-            "occurred_at": self._uniform_times(np.full(len(a_who), self.start), np.full(len(a_who), self.end)),
-        })
+        anon_only = pd.DataFrame(
+            {
+                "anonymous_id": np.array([f"v{i:011d}" for i in range(n_anon)], dtype=object)[a_who],
+                "contact_id": None,
+                "email": None,
+                "event_type": rng.choice(["page_view", "product_view"], len(a_who)),
+                "product_id": None,
+                "occurred_at": self._uniform_times(np.full(len(a_who), self.start), np.full(len(a_who), self.end)),
+            }
+        )
         pv = anon_only["event_type"].to_numpy() == "product_view"
         anon_only.loc[pv, "product_id"] = self.product_ids[rng.integers(0, len(self.product_ids), pv.sum())]
         self.truth.n_anonymous_people = n_anon
@@ -574,16 +671,24 @@ class Generator:
         k = max(3, len(ev) // 100)
         dup = ev.sample(n=k, random_state=11)
         bad_type = ev.sample(n=max(1, k // 10), random_state=12).assign(
-            event_id=lambda d: d["event_id"] + "-T", event_type="scroll_depth", anonymous_id="junk-device")
+            event_id=lambda d: d["event_id"] + "-T", event_type="scroll_depth", anonymous_id="junk-device"
+        )
         no_ts = ev.sample(n=max(1, k // 10), random_state=13).assign(
-            event_id=lambda d: d["event_id"] + "-Z", occurred_at=-1, anonymous_id="junk-device")
+            event_id=lambda d: d["event_id"] + "-Z", occurred_at=-1, anonymous_id="junk-device"
+        )
         future = ev.sample(n=max(1, k // 10), random_state=14).assign(
-            event_id=lambda d: d["event_id"] + "-F", occurred_at=int(datetime(2099, 2, 1, tzinfo=UTC).timestamp()))
+            event_id=lambda d: d["event_id"] + "-F", occurred_at=int(datetime(2099, 2, 1, tzinfo=UTC).timestamp())
+        )
         no_who = ev.sample(n=max(1, k // 10), random_state=15).assign(
-            event_id=lambda d: d["event_id"] + "-N", anonymous_id=None, contact_id=None, email=None)
-        self.truth.dirty_rows["web_events"] = {"duplicate": k, "invalid_event_type": len(bad_type),
-                                               "missing_timestamp": len(no_ts), "future": len(future),
-                                               "no_identity": len(no_who)}
+            event_id=lambda d: d["event_id"] + "-N", anonymous_id=None, contact_id=None, email=None
+        )
+        self.truth.dirty_rows["web_events"] = {
+            "duplicate": k,
+            "invalid_event_type": len(bad_type),
+            "missing_timestamp": len(no_ts),
+            "future": len(future),
+            "no_identity": len(no_who),
+        }
         ev = pd.concat([ev, dup, bad_type, no_ts, future, no_who], ignore_index=True)
         ts = self._native(ev["occurred_at"].to_numpy())
         ts[ev["occurred_at"].to_numpy() < 0] = pd.NaT
@@ -620,13 +725,39 @@ class Generator:
             rec = np.flatnonzero(active & (sub_at < sent) & (left_at < 0))
             if len(rec) == 0:
                 continue
-            self._campaign_events(cid, sent + rng.integers(0, 600, len(rec)), rec, arche, dropout, mult,
-                                  offsets, pref, mpp, emails, left_at, left_status, events)
+            self._campaign_events(
+                cid,
+                sent + rng.integers(0, 600, len(rec)),
+                rec,
+                arche,
+                dropout,
+                mult,
+                offsets,
+                pref,
+                mpp,
+                emails,
+                left_at,
+                left_status,
+                events,
+            )
         # a triggered welcome email to every new subscriber
         rec = np.flatnonzero(active & (sub_at > self.start) & (sub_at < self.end - 3600))
         campaigns.append(("cmp_welcome", "Welcome series", "triggered", self.start))
-        self._campaign_events("cmp_welcome", sub_at[rec] + 300, rec, arche, dropout, mult, offsets, pref, mpp,
-                              emails, left_at, left_status, events)
+        self._campaign_events(
+            "cmp_welcome",
+            sub_at[rec] + 300,
+            rec,
+            arche,
+            dropout,
+            mult,
+            offsets,
+            pref,
+            mpp,
+            emails,
+            left_at,
+            left_status,
+            events,
+        )
         ev = pd.concat(events, ignore_index=True)
         ev = ev[ev["occurred_at"] < self.end].reset_index(drop=True)
         ev["event_id"] = [f"e{i:010d}" for i in range(len(ev))]
@@ -634,13 +765,20 @@ class Generator:
         k = max(3, len(ev) // 100)
         dup = ev.sample(n=k, random_state=21)
         bad_email = ev.sample(n=max(1, k // 10), random_state=22).assign(
-            event_id=lambda d: d["event_id"] + "-E", email="not-an-email")
+            event_id=lambda d: d["event_id"] + "-E", email="not-an-email"
+        )
         bad_type = ev.sample(n=max(1, k // 10), random_state=23).assign(
-            event_id=lambda d: d["event_id"] + "-T", event_type="forward")
+            event_id=lambda d: d["event_id"] + "-T", event_type="forward"
+        )
         future = ev.sample(n=max(1, k // 10), random_state=24).assign(
-            event_id=lambda d: d["event_id"] + "-F", occurred_at=int(datetime(2099, 3, 1, tzinfo=UTC).timestamp()))
-        self.truth.dirty_rows["email_events"] = {"duplicate": k, "invalid_email": len(bad_email),
-                                                 "invalid_event_type": len(bad_type), "future": len(future)}
+            event_id=lambda d: d["event_id"] + "-F", occurred_at=int(datetime(2099, 3, 1, tzinfo=UTC).timestamp())
+        )
+        self.truth.dirty_rows["email_events"] = {
+            "duplicate": k,
+            "invalid_email": len(bad_email),
+            "invalid_event_type": len(bad_type),
+            "future": len(future),
+        }
         ev = pd.concat([ev, dup, bad_email, bad_type, future], ignore_index=True)
         ev["occurred_at"] = self._native(ev["occurred_at"].to_numpy())
         self.tables["email_events"] = ev[["event_id", "email", "campaign_id", "event_type", "occurred_at", "url"]]
@@ -672,27 +810,58 @@ class Generator:
         offs = np.array([mid.tz_convert(z[0]).utcoffset().total_seconds() for z in ZONES], dtype=np.int64)
         return offs[self.p["zone"].to_numpy()]
 
-    def _campaign_events(self, cid, sent, rec, arche, dropout, mult, offsets, pref, mpp, emails, left_at,
-                         left_status, events) -> None:
+    def _campaign_events(
+        self, cid, sent, rec, arche, dropout, mult, offsets, pref, mpp, emails, left_at, left_status, events
+    ) -> None:
         rng = self.rng
         m = len(rec)
         delivered_ok = rng.random(m) > 0.012
         deliver_t = sent + rng.integers(1, 30, m)
-        frames = [pd.DataFrame({"email": emails[rec], "campaign_id": cid, "event_type": "sent",
-                                "occurred_at": sent, "url": None})]
+        frames = [
+            pd.DataFrame(
+                {"email": emails[rec], "campaign_id": cid, "event_type": "sent", "occurred_at": sent, "url": None}
+            )
+        ]
         d = rec[delivered_ok]
-        frames.append(pd.DataFrame({"email": emails[d], "campaign_id": cid, "event_type": "delivered",
-                                    "occurred_at": deliver_t[delivered_ok], "url": None}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "email": emails[d],
+                    "campaign_id": cid,
+                    "event_type": "delivered",
+                    "occurred_at": deliver_t[delivered_ok],
+                    "url": None,
+                }
+            )
+        )
         b = rec[~delivered_ok]
-        frames.append(pd.DataFrame({"email": emails[b], "campaign_id": cid, "event_type": "bounce",
-                                    "occurred_at": deliver_t[~delivered_ok], "url": None}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "email": emails[b],
+                    "campaign_id": cid,
+                    "event_type": "bounce",
+                    "occurred_at": deliver_t[~delivered_ok],
+                    "url": None,
+                }
+            )
+        )
         left_at[b] = deliver_t[~delivered_ok]
         left_status[b] = "cleaned"
         dt = deliver_t[delivered_ok]
         # privacy proxies open every delivered email within seconds
         proxy = mpp[d]
-        frames.append(pd.DataFrame({"email": emails[d[proxy]], "campaign_id": cid, "event_type": "open",
-                                    "occurred_at": dt[proxy] + rng.integers(1, 15, proxy.sum()), "url": None}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "email": emails[d[proxy]],
+                    "campaign_id": cid,
+                    "event_type": "open",
+                    "occurred_at": dt[proxy] + rng.integers(1, 15, proxy.sum()),
+                    "url": None,
+                }
+            )
+        )
         alive = dt < dropout[d]
         p_open = np.clip(OPEN_PROB[arche[d]] * mult[d] * np.where(alive, 1.0, 0.1), 0, 0.95)
         opened = rng.random(len(d)) < p_open
@@ -701,24 +870,42 @@ class Generator:
         wait_h = (pref[o] - local) % 24 + 24 * rng.geometric(0.75, len(o)) - 24
         open_t = dt[opened] + (wait_h * 3600).astype(np.int64) + rng.normal(0, 1800, len(o)).astype(np.int64)
         open_t = np.maximum(open_t, dt[opened] + 120)
-        frames.append(pd.DataFrame({"email": emails[o], "campaign_id": cid, "event_type": "open",
-                                    "occurred_at": open_t, "url": None}))
+        frames.append(
+            pd.DataFrame(
+                {"email": emails[o], "campaign_id": cid, "event_type": "open", "occurred_at": open_t, "url": None}
+            )
+        )
         clicked = rng.random(len(o)) < CLICK_PROB[arche[o]]
         c = o[clicked]
         cat = self.p["fav1"].to_numpy()[c]
         prods = self._pick_products(cat)
-        frames.append(pd.DataFrame({"email": emails[c], "campaign_id": cid, "event_type": "click",
-                                    "occurred_at": open_t[clicked] + rng.integers(5, 300, len(c)),
-                                    "url": [f"https://shop.example.com/p/{pid}?utm_campaign={cid}"
-                                            for pid in self.product_ids[prods]]}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "email": emails[c],
+                    "campaign_id": cid,
+                    "event_type": "click",
+                    "occurred_at": open_t[clicked] + rng.integers(5, 300, len(c)),
+                    "url": [f"https://shop.example.com/p/{pid}?utm_campaign={cid}" for pid in self.product_ids[prods]],
+                }
+            )
+        )
         p_unsub = np.where(arche[d] == 3, 0.006, 0.0015)
         unsub = (rng.random(len(d)) < p_unsub) & (left_at[d] < 0)
         spam = unsub & (rng.random(len(d)) < 0.15)
         u = d[unsub]
         ut = dt[unsub] + rng.integers(600, 20000, len(u))
-        frames.append(pd.DataFrame({"email": emails[u], "campaign_id": cid,
-                                    "event_type": np.where(spam[unsub], "spam_report", "unsubscribe"),
-                                    "occurred_at": ut, "url": None}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "email": emails[u],
+                    "campaign_id": cid,
+                    "event_type": np.where(spam[unsub], "spam_report", "unsubscribe"),
+                    "occurred_at": ut,
+                    "url": None,
+                }
+            )
+        )
         left_at[u] = ut
         left_status[u] = "unsubscribed"
         events.extend(frames)
@@ -733,8 +920,14 @@ class Generator:
         units = eligible[rng.random(len(eligible)) < 0.4]
         treated = rng.random(len(units)) < 0.5
         assigned = t_a + rng.integers(0, 3 * 3600, len(units))
-        self.exp_a = {"idx": units, "treated": treated, "assigned_at": assigned, "window_days": window,
-                      "p_control": 0.10, "p_treatment": 0.13}
+        self.exp_a = {
+            "idx": units,
+            "treated": treated,
+            "assigned_at": assigned,
+            "window_days": window,
+            "p_control": 0.10,
+            "p_treatment": 0.13,
+        }
         t_b = self.end - 60 * DAY
         eligible_b = np.flatnonzero((p["subscribed_at"].to_numpy() >= 0) & (p["created"].to_numpy() < t_b - DAY))
         units_b = eligible_b[rng.random(len(eligible_b)) < 0.3]
@@ -742,16 +935,34 @@ class Generator:
         assigned_b = t_b + rng.integers(0, 3 * 3600, len(units_b))
         self.exp_b = {"idx": units_b, "treated": treated_b, "assigned_at": assigned_b}
         self.truth.experiments = [
-            {"experiment_id": "exp_past_free_shipping", "control_variant": "control",
-             "treatment_variant": "free_shipping", "metric": "conversion", "conversion_window_days": window,
-             "p_control": 0.10, "p_treatment": 0.13, "absolute_lift": 0.03, "relative_lift": 0.30,
-             "configured_weights": {"control": 0.5, "free_shipping": 0.5}, "planted_srm": False,
-             "units": int(len(units)), "units_treatment": int(treated.sum())},
-            {"experiment_id": "exp_past_hero_banner", "control_variant": "control",
-             "treatment_variant": "new_banner", "metric": "conversion", "conversion_window_days": window,
-             "absolute_lift": 0.0, "configured_weights": {"control": 0.5, "new_banner": 0.5},
-             "planted_srm": True, "share_treatment": 0.45,
-             "units": int(len(units_b)), "units_treatment": int(treated_b.sum())},
+            {
+                "experiment_id": "exp_past_free_shipping",
+                "control_variant": "control",
+                "treatment_variant": "free_shipping",
+                "metric": "conversion",
+                "conversion_window_days": window,
+                "p_control": 0.10,
+                "p_treatment": 0.13,
+                "absolute_lift": 0.03,
+                "relative_lift": 0.30,
+                "configured_weights": {"control": 0.5, "free_shipping": 0.5},
+                "planted_srm": False,
+                "units": len(units),
+                "units_treatment": int(treated.sum()),
+            },
+            {
+                "experiment_id": "exp_past_hero_banner",
+                "control_variant": "control",
+                "treatment_variant": "new_banner",
+                "metric": "conversion",
+                "conversion_window_days": window,
+                "absolute_lift": 0.0,
+                "configured_weights": {"control": 0.5, "new_banner": 0.5},
+                "planted_srm": True,
+                "share_treatment": 0.45,
+                "units": len(units_b),
+                "units_treatment": int(treated_b.sum()),
+            },
         ]
 
     def make_assignments(self) -> None:
@@ -760,13 +971,19 @@ class Generator:
         for exp, spec in ((self.exp_a, self.truth.experiments[0]), (self.exp_b, self.truth.experiments[1])):
             idx = exp["idx"]
             by_email = rng.random(len(idx)) < 0.3
-            frames.append(pd.DataFrame({
-                "experiment_id": spec["experiment_id"],
-                "contact_id": np.where(by_email, None, p["contact_id"].to_numpy(dtype=object)[idx]),
-                "email": np.where(by_email, self._messy_email(p["email"].to_numpy(dtype=object)[idx], 0.3), None),
-                "variant": np.where(exp["treated"], spec["treatment_variant"], spec["control_variant"]),
-                "assigned_at": exp["assigned_at"],
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "experiment_id": spec["experiment_id"],
+                        "contact_id": np.where(by_email, None, p["contact_id"].to_numpy(dtype=object)[idx]),
+                        "email": np.where(
+                            by_email, self._messy_email(p["email"].to_numpy(dtype=object)[idx], 0.3), None
+                        ),
+                        "variant": np.where(exp["treated"], spec["treatment_variant"], spec["control_variant"]),
+                        "assigned_at": exp["assigned_at"],
+                    }
+                )
+            )
         df = pd.concat(frames, ignore_index=True)
         bad = df.iloc[[0]].assign(contact_id=None, email=None)
         self.truth.dirty_rows["experiment_assignments"] = {"no_identity": 1}
@@ -787,20 +1004,27 @@ class Generator:
         t = self.truth
         t.n_crm_people = self.n
         t.n_people = self.n + t.n_anonymous_people + t.n_guest_people + t.n_ghost_people
-        t.raw_rows = {k: int(len(v)) for k, v in self.tables.items()}
+        t.raw_rows = {k: len(v) for k, v in self.tables.items()}
         return self.tables
 
     def people_truth(self) -> pd.DataFrame:
         p = self.p
         zone = p["zone"].to_numpy()
-        return pd.DataFrame({
-            "person_id": p["person_id"], "contact_id": p["contact_id"], "email": p["email"],
-            "has_valid_email": p["has_valid_email"], "archetype": np.array(ARCHETYPES)[p["archetype_idx"]],
-            "timezone": np.array([z[0] for z in ZONES])[zone], "preferred_open_hour_local": p["pref_hour"],
-            "favourite_category": np.array([c[0] for c in CATEGORIES])[p["fav1"]],
-            "anonymous_id_1": p["anon1"], "anonymous_id_2": np.where(p["second_device"], p["anon2"], None),
-            "dropout_at": pd.to_datetime(p["dropout"], unit="s"),
-        })
+        return pd.DataFrame(
+            {
+                "person_id": p["person_id"],
+                "contact_id": p["contact_id"],
+                "email": p["email"],
+                "has_valid_email": p["has_valid_email"],
+                "archetype": np.array(ARCHETYPES)[p["archetype_idx"]],
+                "timezone": np.array([z[0] for z in ZONES])[zone],
+                "preferred_open_hour_local": p["pref_hour"],
+                "favourite_category": np.array([c[0] for c in CATEGORIES])[p["fav1"]],
+                "anonymous_id_1": p["anon1"],
+                "anonymous_id_2": np.where(p["second_device"], p["anon2"], None),
+                "dropout_at": pd.to_datetime(p["dropout"], unit="s"),
+            }
+        )
 
 
 PARQUET_TABLES = {"orders", "order_items", "web_events", "email_events"}

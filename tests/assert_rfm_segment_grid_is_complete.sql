@@ -4,10 +4,10 @@ with
 
 grid as (
     select
-        recency_score,
-        frequency_monetary_score
-    from range(1, 6) as r (recency_score)
-    cross join range(1, 6) as fm (frequency_monetary_score)
+        recency_scores.recency_score,
+        frequency_monetary_scores.frequency_monetary_score
+    from range(1, 6) as recency_scores (recency_score)
+    cross join range(1, 6) as frequency_monetary_scores (frequency_monetary_score)
 )
 
 select grid.*

@@ -18,18 +18,28 @@ attributed as (
 ),
 
 -- a session is a device's run of events with no gap over the timeout
+devices as (
+    select
+        *,
+        coalesce(anonymous_id, customer_id) as device_key
+    from attributed
+),
+
 gaps as (
     select
         *,
-        coalesce(anonymous_id, customer_id) as device_key,
+        lag(occurred_at) over (partition by device_key order by occurred_at, event_id) as previous_event_at
+    from devices
+),
+
+starts as (
+    select
+        *,
         case
-            when lag(occurred_at) over (
-                partition by coalesce(anonymous_id, customer_id) order by occurred_at, event_id
-            ) > occurred_at - interval '{{ var("session_timeout_minutes") }} minutes'
-                then 0
+            when previous_event_at > occurred_at - interval '{{ var("session_timeout_minutes") }} minutes' then 0
             else 1
         end as is_session_start
-    from attributed
+    from gaps
 ),
 
 numbered as (
@@ -39,7 +49,7 @@ numbered as (
             partition by device_key order by occurred_at, event_id
             rows between unbounded preceding and current row
         ) as session_number
-    from gaps
+    from starts
 )
 
 select

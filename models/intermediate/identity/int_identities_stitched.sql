@@ -114,8 +114,10 @@ unknown_contacts as (
     select
         contact_sightings.contact_id,
         min(contact_sightings.seen_at) as first_seen_at,
-        arg_min(contact_sightings.email, contact_sightings.seen_at)
-            filter (where contact_sightings.email is not null) as email
+        -- ties on time go to the first email alphabetically, so reruns agree
+        arg_min(contact_sightings.email, (contact_sightings.seen_at, contact_sightings.email)) filter (
+            where contact_sightings.email is not null
+        ) as email
     from contact_sightings
     anti join contacts
         on contact_sightings.contact_id = contacts.contact_id
@@ -203,10 +205,10 @@ contact_identities as (
 -- the first event that identified each device
 anonymous_first_links as (
     select
-        anonymous_id,
+        web_events.anonymous_id,
         arg_min(
             coalesce(contact_identities.person_key, email_identities.person_key),
-            web_events.occurred_at
+            (web_events.occurred_at, coalesce(contact_identities.person_key, email_identities.person_key))
         ) as person_key
     from web_events
     left join contact_identities
@@ -215,7 +217,7 @@ anonymous_first_links as (
         on web_events.email = email_identities.email
     where web_events.anonymous_id is not null
         and (web_events.contact_id is not null or web_events.email is not null)
-    group by anonymous_id
+    group by web_events.anonymous_id
 ),
 
 anonymous_identities as (

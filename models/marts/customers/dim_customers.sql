@@ -21,7 +21,9 @@ people as (
         count(*) filter (where identifier_type = 'contact_id') as contact_id_count,
         count(*) filter (where identifier_type = 'email') as email_count,
         count(*) filter (where identifier_type = 'anonymous_id') as anonymous_id_count,
-        arg_min(identifier_value, first_seen_at) filter (where identifier_type = 'email') as first_email
+        arg_min(identifier_value, (first_seen_at, identifier_value)) filter (
+            where identifier_type = 'email'
+        ) as first_email
     from identities
     group by customer_id
 ),
@@ -41,10 +43,11 @@ latest_crm_records as (
     inner join contacts
         on identities.identifier_type = 'contact_id'
         and identities.identifier_value = contacts.contact_id
-    qualify row_number() over (
-        partition by identities.customer_id
-        order by contacts.updated_at desc, contacts.contact_id
-    ) = 1
+    qualify
+        row_number() over (
+            partition by identities.customer_id
+            order by contacts.updated_at desc, contacts.contact_id asc
+        ) = 1
 ),
 
 crm_signups as (

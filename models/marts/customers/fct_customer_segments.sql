@@ -52,9 +52,7 @@ staged as (
         rfm.frequency_monetary_score,
         case
             when rfm.customer_id is not null
-                then cast(rfm.recency_score as varchar)
-                || cast(rfm.frequency_score as varchar)
-                || cast(rfm.monetary_score as varchar)
+                then concat(rfm.recency_score, rfm.frequency_score, rfm.monetary_score)
         end as rfm_cell,
         case
             when features.order_count = 0 then 'prospect'
