@@ -29,7 +29,8 @@ parsed as (
         {{ parse_timestamp('source.created_at') }} as created_at,
         {{ parse_timestamp('source.updated_at') }} as updated_at,
         cast(source.contact_id as varchar) as raw_key,
-        to_json(source) as raw_record
+        hash(source) as raw_hash,
+        source as raw_row
     from source
 ),
 
@@ -60,7 +61,4 @@ classified as (
     from normalized
 )
 
-select
-    *,
-    {{ flag_duplicates('contact_id', 'updated_at desc') }} as is_duplicate
-from classified
+{{ select_classified_rows('classified', 'contact_id', 'updated_at desc') }}

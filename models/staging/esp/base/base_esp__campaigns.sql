@@ -13,7 +13,8 @@ parsed as (
         {{ normalize_code('source.campaign_type') }} as campaign_type,
         {{ parse_timestamp('source.sent_at') }} as sent_at,
         cast(source.campaign_id as varchar) as raw_key,
-        to_json(source) as raw_record
+        hash(source) as raw_hash,
+        source as raw_row
     from source
 ),
 
@@ -29,7 +30,4 @@ classified as (
     from parsed
 )
 
-select
-    *,
-    {{ flag_duplicates('campaign_id', 'sent_at') }} as is_duplicate
-from classified
+{{ select_classified_rows('classified', 'campaign_id', 'sent_at') }}

@@ -25,7 +25,8 @@ parsed as (
         {{ parse_timestamp('source.occurred_at') }} as occurred_at,
         {{ clean_text('source.url') }} as url,
         cast(source.event_id as varchar) as raw_key,
-        to_json(source) as raw_record
+        hash(source) as raw_hash,
+        source as raw_row
     from source
 ),
 
@@ -46,7 +47,4 @@ classified as (
     from parsed
 )
 
-select
-    *,
-    {{ flag_duplicates('event_id', 'occurred_at') }} as is_duplicate
-from classified
+{{ select_classified_rows('classified', 'event_id', 'occurred_at') }}

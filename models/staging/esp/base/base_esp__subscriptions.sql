@@ -12,7 +12,8 @@ parsed as (
         {{ normalize_code('source.status') }} as status,
         {{ parse_timestamp('source.updated_at') }} as updated_at,
         cast(source.email as varchar) as raw_key,
-        to_json(source) as raw_record
+        hash(source) as raw_hash,
+        source as raw_row
     from source
 ),
 
@@ -31,7 +32,4 @@ classified as (
 )
 
 -- the latest row per email wins; earlier rows are collapsed as superseded
-select
-    *,
-    {{ flag_duplicates('email', 'updated_at desc') }} as is_duplicate
-from classified
+{{ select_classified_rows('classified', 'email', 'updated_at desc') }}

@@ -14,7 +14,8 @@ parsed as (
         {{ clean_text('source.variant') }} as variant,
         {{ parse_timestamp('source.assigned_at') }} as assigned_at,
         concat_ws('|', source.experiment_id, source.contact_id, source.email) as raw_key,
-        to_json(source) as raw_record
+        hash(source) as raw_hash,
+        source as raw_row
     from source
 ),
 
@@ -32,8 +33,4 @@ classified as (
 )
 
 -- the same assignment delivered twice is collapsed
-select
-    *,
-    {{ flag_duplicates('experiment_id, contact_id, email, variant, assigned_at', 'assigned_at') }}
-        as is_duplicate
-from classified
+{{ select_classified_rows('classified', 'experiment_id, contact_id, email, variant, assigned_at', 'assigned_at') }}

@@ -28,7 +28,8 @@ parsed as (
         try_cast(source.quantity as integer) as quantity,
         try_cast(source.unit_price as decimal(18, 4)) as unit_price,
         concat_ws('|', source.order_id, source.product_id) as raw_key,
-        to_json(source) as raw_record
+        hash(source) as raw_hash,
+        source as raw_row
     from source
 ),
 
@@ -59,13 +60,16 @@ classified as (
             when unit_price is null or unit_price < 0 then 'invalid_unit_price'
         end as rejection_reason
     from joined
+),
+
+numbered as (
+    select
+        *,
+        order_id || '-' || row_number() over (
+            partition by order_id
+            order by product_id, quantity, unit_price, raw_hash
+        ) as order_item_id
+    from classified
 )
 
-select
-    *,
-    order_id || '-' || row_number() over (
-        partition by order_id
-        order by product_id, quantity, unit_price, raw_record
-    ) as order_item_id,
-    false as is_duplicate
-from classified
+{{ select_classified_rows('numbered') }}

@@ -19,7 +19,8 @@ parsed as (
         {{ normalize_code('source.status') }} as status,
         {{ normalize_currency('source.currency') }} as currency,
         cast(source.order_id as varchar) as raw_key,
-        to_json(source) as raw_record
+        hash(source) as raw_hash,
+        source as raw_row
     from source
 ),
 
@@ -41,7 +42,4 @@ classified as (
         on parsed.currency = rates.currency_code
 )
 
-select
-    *,
-    {{ flag_duplicates('order_id', 'ordered_at') }} as is_duplicate
-from classified
+{{ select_classified_rows('classified', 'order_id', 'ordered_at') }}

@@ -22,7 +22,8 @@ parsed as (
         {{ clean_text('source.image_url') }} as image_url,
         coalesce({{ parse_boolean('source.is_active') }}, false) as is_active,
         cast(source.product_id as varchar) as raw_key,
-        to_json(source) as raw_record
+        hash(source) as raw_hash,
+        source as raw_row
     from source
 ),
 
@@ -47,7 +48,4 @@ classified as (
     from converted
 )
 
-select
-    *,
-    {{ flag_duplicates('product_id', 'is_active desc') }} as is_duplicate
-from classified
+{{ select_classified_rows('classified', 'product_id', 'is_active desc') }}

@@ -16,7 +16,8 @@ parsed as (
         {{ clean_text('source.product_id') }} as product_id,
         {{ parse_timestamp('source.occurred_at') }} as occurred_at,
         cast(source.event_id as varchar) as raw_key,
-        to_json(source) as raw_record
+        hash(source) as raw_hash,
+        source as raw_row
     from source
 ),
 
@@ -39,7 +40,4 @@ classified as (
     from parsed
 )
 
-select
-    *,
-    {{ flag_duplicates('event_id', 'occurred_at') }} as is_duplicate
-from classified
+{{ select_classified_rows('classified', 'event_id', 'occurred_at') }}

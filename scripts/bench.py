@@ -1,0 +1,110 @@
+"""Benchmark: generate demo data, run `dbt build`, print what it measured.
+
+Prints the generator's time, dbt's wall time, the peak resident memory of the
+dbt process (the warehouse and Python models run inside it) and per-model
+times from dbt's run_results.json; writes the same to
+benchmarks/results/build_<contacts>.json.
+
+    python scripts/bench.py --contacts 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from generate_demo_data import GeneratorConfig, generate
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--contacts", type=int, default=10_000)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--end-date", default="2026-11-01")
+    ap.add_argument("--vars", default="{}", help="extra dbt vars as JSON")
+    ap.add_argument("--select", default=None, help="dbt selector, e.g. tag:ml (default: everything)")
+    ap.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "data" / "bench")
+    ap.add_argument("--top", type=int, default=15, help="how many of the slowest nodes to list")
+    a = ap.parse_args(argv)
+
+    work = a.work_dir / str(a.contacts)
+    if work.exists():
+        shutil.rmtree(work)
+    raw = work / "raw"
+    products = max(200, min(5000, a.contacts // 20))
+    cfg = GeneratorConfig(contacts=a.contacts, days=a.days, products=products, seed=a.seed, end_date=a.end_date)
+    t0 = time.perf_counter()
+    truth = generate(cfg, raw, work / "truth")
+    gen_s = time.perf_counter() - t0
+    raw_rows = sum(truth.raw_rows.values())
+
+    dbt_vars = {"as_of_date": a.end_date, **json.loads(a.vars)}
+    env = {
+        **os.environ,
+        "RAW_DATA_DIR": str(raw),
+        "DUCKDB_PATH": str(work / "warehouse.duckdb"),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(PROJECT_DIR),
+    }
+    cmd = [str(Path(sys.executable).parent / "dbt"), "build", "--vars", json.dumps(dbt_vars)]
+    cmd += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    if a.select:
+        cmd += ["--select", a.select]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
+    wall_s = time.perf_counter() - t0
+    # ru_maxrss of waited-for children, in KiB on Linux: the dbt process's peak
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if proc.returncode != 0:
+        print(proc.stdout[-5000:], proc.stderr[-2000:])
+        raise SystemExit(f"dbt build failed (exit {proc.returncode})")
+
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    nodes = [
+        {"node": r["unique_id"].split(".", 2)[-1], "type": r["unique_id"].split(".")[0], "seconds": r["execution_time"]}
+        for r in results
+    ]
+    by_type: dict[str, float] = {}
+    for n in nodes:
+        by_type[n["type"]] = by_type.get(n["type"], 0.0) + n["seconds"]
+    report = {
+        "contacts": a.contacts,
+        "days": a.days,
+        "products": products,
+        "raw_rows": raw_rows,
+        "raw_events": truth.raw_rows["web_events"] + truth.raw_rows["email_events"],
+        "generate_seconds": round(gen_s, 1),
+        "dbt_build_wall_seconds": round(wall_s, 1),
+        "dbt_peak_rss_mib": round(peak_mib),
+        "seconds_by_node_type": {k: round(v, 1) for k, v in sorted(by_type.items())},
+        "nodes": sorted(nodes, key=lambda n: -n["seconds"]),
+        "select": a.select,
+    }
+    out = PROJECT_DIR / "benchmarks" / "results" / f"build_{a.contacts}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+
+    print(f"contacts {a.contacts:,}  products {products:,}  raw rows {raw_rows:,}  raw events {report['raw_events']:,}")
+    print(f"generate demo data      {gen_s:8.1f} s")
+    print(f"dbt build (wall)        {wall_s:8.1f} s   ({len(nodes)} nodes, 2 threads)")
+    print(f"dbt peak memory (RSS)   {peak_mib:8.0f} MiB")
+    print("time by node type       " + ", ".join(f"{k} {v:.1f} s" for k, v in report["seconds_by_node_type"].items()))
+    print(f"slowest {a.top} nodes:")
+    for n in report["nodes"][: a.top]:
+        print(f"  {n['seconds']:7.2f} s  {n['type']:9s} {n['node']}")
+    print(f"written to {out.relative_to(PROJECT_DIR)}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
