@@ -134,8 +134,27 @@ def srm_p_value(observed: Sequence[int], expected_shares: Sequence[float]) -> fl
     return float(stats.chisquare(obs, expected).pvalue)
 
 
-def _nan_to_none(value: float | None) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+def _welch_arrays(
+    mean_t: np.ndarray,
+    var_t: np.ndarray,
+    n_t: np.ndarray,
+    mean_c: np.ndarray,
+    var_c: np.ndarray,
+    n_c: np.ndarray,
+    confidence: float,
+) -> dict[str, np.ndarray]:
+    """``welch`` over arrays: NaN where an arm has fewer than two units or no variance."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = mean_t - mean_c
+        a, b = var_t / n_t, var_c / n_c
+        se = np.sqrt(a + b)
+        df = (a + b) ** 2 / (a**2 / (n_t - 1) + b**2 / (n_c - 1))
+        valid = (n_t >= 2) & (n_c >= 2) & (se > 0)
+        t_stat = np.where(valid, diff / np.where(valid, se, 1.0), np.nan)
+        df = np.where(valid, df, np.nan)
+        p_value = 2 * stats.t.sf(np.abs(t_stat), df)
+        half = stats.t.ppf(0.5 + confidence / 2, df) * se
+    return {"diff": diff, "se": se, "p_value": p_value, "ci_lower": diff - half, "ci_upper": diff + half}
 
 
 def compute_results(
@@ -149,89 +168,96 @@ def compute_results(
 
     ``arms`` has one row per experiment, variant and metric with the columns
     experiment_id, variant, control_variant, metric, is_binary, expected_share,
-    excluded_units and SUM_COLUMNS. Optional grouping columns (for instance a
-    date, for daily results) are kept and treated as part of the key.
+    excluded_units and SUM_COLUMNS. Columns named ``group_*`` (for instance a
+    date, for daily results) are kept and are part of the key. Vectorised: the
+    same formulas as ``welch``, ``cuped_arm``, ``holm`` and ``srm_p_value``.
     """
-    keys = ["experiment_id", "metric"]
-    extra_keys = [c for c in arms.columns if c.startswith("group_")]
-    rows: list[dict] = []
-    for _, group in arms.groupby(keys + extra_keys, sort=True, dropna=False):
-        rows.extend(_compare_group(group, min_units, min_events, confidence))
-    out = pd.DataFrame(rows)
-    if out.empty:
-        return out
-    # SRM: units per variant against weights, once per experiment (and group)
-    srm = (
-        arms.drop_duplicates(["experiment_id", "variant", *extra_keys])
-        .groupby(["experiment_id", *extra_keys], dropna=False)
-        .apply(lambda g: srm_p_value(g["n_units"].tolist(), g["expected_share"].tolist()), include_groups=False)
-        .rename("srm_p_value")
-        .reset_index()
+    df = arms.reset_index(drop=True).copy()
+    df[SUM_COLUMNS] = df[SUM_COLUMNS].astype(float)
+    extra = [c for c in df.columns if c.startswith("group_")]
+    key = ["experiment_id", "metric", *extra]
+    experiment_key = ["experiment_id", *extra]
+    n = df["n_units"].to_numpy(dtype=float)
+    sy, sy2, sx, sx2, sxy = (df[c].to_numpy(dtype=float) for c in SUM_COLUMNS[1:])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_y = np.where(n > 0, sy / n, np.nan)
+        mean_x = np.where(n > 0, sx / n, np.nan)
+        var_y = np.where(n > 1, np.maximum(sy2 - sy * sy / n, 0) / (n - 1), np.nan)
+        var_x = np.where(n > 1, np.maximum(sx2 - sx * sx / n, 0) / (n - 1), np.nan)
+        cov_xy = np.where(n > 1, (sxy - sx * sy / n) / (n - 1), np.nan)
+        # CUPED: theta pooled over every unit of the experiment and metric
+        totals = df.groupby(key, dropna=False)[SUM_COLUMNS].transform("sum")
+        tn = totals["n_units"].to_numpy(dtype=float)
+        var_x_all = totals["sum_x2"].to_numpy() - totals["sum_x"].to_numpy() ** 2 / tn
+        cov_all = totals["sum_xy"].to_numpy() - totals["sum_x"].to_numpy() * totals["sum_y"].to_numpy() / tn
+        theta = np.where((tn >= 2) & (var_x_all > 0), cov_all / var_x_all, 0.0)
+        mean_x_all = np.where(tn > 0, totals["sum_x"].to_numpy() / tn, 0.0)
+        adj_mean = mean_y - theta * (mean_x - mean_x_all)
+        adj_var = np.maximum(var_y + theta * theta * var_x - 2 * theta * cov_xy, 0)
+    df = df.assign(
+        value=mean_y, var_y=var_y, adj_mean=adj_mean, adj_var=adj_var, cuped_theta=theta,
+        is_control=df["variant"] == df["control_variant"],
+    )  # fmt: skip
+    control = df.loc[df["is_control"], [*key, "n_units", "value", "var_y", "adj_mean", "adj_var", "sum_y"]]
+    control = control.rename(columns={c: f"control_{c}" for c in control.columns if c not in key})
+    df = df.merge(control, on=key, how="left")
+    nc = df["control_n_units"].to_numpy(dtype=float)
+    plain = _welch_arrays(
+        df["value"].to_numpy(float), df["var_y"].to_numpy(float), n,
+        df["control_value"].to_numpy(float), df["control_var_y"].to_numpy(float), nc, confidence,
+    )  # fmt: skip
+    cuped = _welch_arrays(
+        df["adj_mean"].to_numpy(float), df["adj_var"].to_numpy(float), n,
+        df["control_adj_mean"].to_numpy(float), df["control_adj_var"].to_numpy(float), nc, confidence,
+    )  # fmt: skip
+    compared = (~df["is_control"]) & df["control_n_units"].notna()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chance = np.where(
+            plain["se"] > 0,
+            stats.norm.cdf(plain["diff"] / np.where(plain["se"] > 0, plain["se"], 1.0)),
+            np.where(plain["diff"] > 0, 1.0, np.where(plain["diff"] < 0, 0.0, 0.5)),
+        )
+        relative = np.where(df["control_value"].to_numpy(float) != 0, plain["diff"] / df["control_value"], np.nan)
+    stat_columns = {
+        "absolute_lift": plain["diff"],
+        "relative_lift": relative,
+        "ci_lower": plain["ci_lower"],
+        "ci_upper": plain["ci_upper"],
+        "p_value": plain["p_value"],
+        "cuped_absolute_lift": cuped["diff"],
+        "cuped_ci_lower": cuped["ci_lower"],
+        "cuped_ci_upper": cuped["ci_upper"],
+        "cuped_p_value": cuped["p_value"],
+        "chance_to_beat_control": np.where(np.isnan(plain["se"]), np.nan, chance),
+    }
+    for column, values in stat_columns.items():
+        df[column] = np.where(compared, values, np.nan)
+    events = np.minimum(df["sum_y"].to_numpy(float), df["control_sum_y"].fillna(0).to_numpy(float))
+    df["is_low_data"] = (
+        (n < min_units)
+        | (df["control_n_units"].fillna(0).to_numpy(float) < min_units)
+        | (df["is_binary"].astype(bool).to_numpy() & (events < min_events))
     )
-    out = out.merge(srm, on=["experiment_id", *extra_keys], how="left")
-    out["is_srm"] = out["srm_p_value"] < srm_threshold
-    # Holm across every non-control variant and metric of one experiment
-    out["p_value_adjusted"] = None
-    for _, part in out.groupby(["experiment_id", *extra_keys], dropna=False):
-        mask = ~part["is_control"]
-        adjusted = holm([_nan_to_none(p) for p in part.loc[mask, "p_value"]])
-        out.loc[part.index[mask], "p_value_adjusted"] = adjusted
-    out["p_value_adjusted"] = out["p_value_adjusted"].astype(float)
-    return out
-
-
-def _compare_group(group: pd.DataFrame, min_units: int, min_events: int, confidence: float) -> list[dict]:
-    control_variant = group["control_variant"].iloc[0]
-    control_rows = group[group["variant"] == control_variant]
-    totals = group[SUM_COLUMNS].sum()
-    theta = cuped_theta(int(totals["n_units"]), totals["sum_x"], totals["sum_x2"], totals["sum_y"], totals["sum_xy"])
-    mean_x_all = totals["sum_x"] / totals["n_units"] if totals["n_units"] else 0.0
-    control = cuped_control = None
-    control_events = 0.0
-    if not control_rows.empty:
-        c = control_rows.iloc[0]
-        control_events = c["sum_y"]
-        control = arm_from_sums(int(c["n_units"]), c["sum_y"], c["sum_y2"])
-        cuped_control = cuped_arm(
-            int(c["n_units"]), c["sum_y"], c["sum_y2"], c["sum_x"], c["sum_x2"], c["sum_xy"], theta, mean_x_all
-        )
-    out = []
-    for _, r in group.iterrows():
-        arm = arm_from_sums(int(r["n_units"]), r["sum_y"], r["sum_y2"])
-        is_control = r["variant"] == control_variant
-        row = {k: r[k] for k in group.columns if k not in SUM_COLUMNS}
-        row.update(
-            is_control=is_control,
-            n_units=int(r["n_units"]),
-            value=_nan_to_none(arm.mean),
-            control_value=_nan_to_none(control.mean) if control else None,
-            cuped_theta=theta,
-        )
-        low_events = bool(r["is_binary"]) and min(r["sum_y"], control_events) < min_events
-        row["is_low_data"] = bool(arm.n < min_units or control is None or control.n < min_units or low_events)
-        if is_control or control is None:
-            row.update(
-                absolute_lift=None, relative_lift=None, ci_lower=None, ci_upper=None, p_value=None,
-                cuped_absolute_lift=None, cuped_ci_lower=None, cuped_ci_upper=None, cuped_p_value=None,
-                chance_to_beat_control=None,
-            )  # fmt: skip
-        else:
-            plain = welch(arm, control, confidence)
-            adjusted = cuped_arm(
-                int(r["n_units"]), r["sum_y"], r["sum_y2"], r["sum_x"], r["sum_x2"], r["sum_xy"], theta, mean_x_all
-            )
-            cuped = welch(adjusted, cuped_control, confidence)
-            row.update(
-                absolute_lift=_nan_to_none(plain.diff),
-                relative_lift=_nan_to_none(plain.diff / control.mean) if control.mean else None,
-                ci_lower=_nan_to_none(plain.ci_lower),
-                ci_upper=_nan_to_none(plain.ci_upper),
-                p_value=_nan_to_none(plain.p_value),
-                cuped_absolute_lift=_nan_to_none(cuped.diff),
-                cuped_ci_lower=_nan_to_none(cuped.ci_lower),
-                cuped_ci_upper=_nan_to_none(cuped.ci_upper),
-                cuped_p_value=_nan_to_none(cuped.p_value),
-                chance_to_beat_control=_nan_to_none(chance_to_beat_control(plain.diff, plain.se)),
-            )
-        out.append(row)
-    return out
+    # sample ratio mismatch: units per variant against the configured shares (chi-square)
+    variants = df.drop_duplicates([*experiment_key, "variant"])[[*experiment_key, "n_units", "expected_share"]]
+    share_total = variants.groupby(experiment_key, dropna=False)["expected_share"].transform("sum")
+    unit_total = variants.groupby(experiment_key, dropna=False)["n_units"].transform("sum")
+    expected = variants["expected_share"] / share_total * unit_total
+    variants = variants.assign(chi=(variants["n_units"] - expected) ** 2 / expected, k=1)
+    srm = variants.groupby(experiment_key, dropna=False).agg(
+        chi=("chi", "sum"), k=("k", "sum"), units=("n_units", "sum")
+    )
+    srm["srm_p_value"] = np.where((srm["k"] >= 2) & (srm["units"] > 0), stats.chi2.sf(srm["chi"], srm["k"] - 1), np.nan)
+    df = df.merge(srm[["srm_p_value"]].reset_index(), on=experiment_key, how="left")
+    df["is_srm"] = df["srm_p_value"] < srm_threshold
+    # Holm across every compared variant and metric of one experiment
+    tested = df.loc[df["p_value"].notna(), [*experiment_key, "p_value"]].sort_values([*experiment_key, "p_value"])
+    grouped = tested.groupby(experiment_key, dropna=False)
+    m = grouped["p_value"].transform("size")
+    rank = grouped.cumcount()
+    tested["p_value_adjusted"] = np.minimum(1.0, (m - rank) * tested["p_value"])
+    tested["p_value_adjusted"] = tested.groupby(experiment_key, dropna=False)["p_value_adjusted"].cummax()
+    df["p_value_adjusted"] = tested["p_value_adjusted"].reindex(df.index)
+    drop = [c for c in df.columns if c.startswith("control_") and c != "control_variant"]
+    drop += ["var_y", "adj_mean", "adj_var", *SUM_COLUMNS[1:]]
+    return df.drop(columns=drop).assign(control_value=df["control_value"])

@@ -931,7 +931,7 @@ class Generator:
         t_b = self.end - 60 * DAY
         eligible_b = np.flatnonzero((p["subscribed_at"].to_numpy() >= 0) & (p["created"].to_numpy() < t_b - DAY))
         units_b = eligible_b[rng.random(len(eligible_b)) < 0.3]
-        treated_b = rng.random(len(units_b)) < 0.45  # configured 50/50: a planted sample ratio mismatch
+        treated_b = rng.random(len(units_b)) < 0.35  # configured 50/50: a planted sample ratio mismatch
         assigned_b = t_b + rng.integers(0, 3 * 3600, len(units_b))
         self.exp_b = {"idx": units_b, "treated": treated_b, "assigned_at": assigned_b}
         self.truth.experiments = [
@@ -959,7 +959,7 @@ class Generator:
                 "absolute_lift": 0.0,
                 "configured_weights": {"control": 0.5, "new_banner": 0.5},
                 "planted_srm": True,
-                "share_treatment": 0.45,
+                "share_treatment": 0.35,
                 "units": len(units_b),
                 "units_treatment": int(treated_b.sum()),
             },

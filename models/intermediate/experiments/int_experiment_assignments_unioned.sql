@@ -1,0 +1,112 @@
+{{ config(materialized='table') }}
+
+{#-
+    Every assignment candidate: assignments made elsewhere (resolved to
+    customers through the identity map), the project's own hash-based
+    assignments, and the global holdout. A customer may appear twice in one
+    experiment here; fct_experiment_assignments excludes those.
+-#}
+
+with
+
+config as (
+    select * from {{ ref('int_experiment_config') }}
+),
+
+experiments as (
+    select distinct
+        experiment_id,
+        assigned_by,
+        starts_at,
+        ends_at,
+        salt,
+        is_global_holdout
+    from config
+),
+
+customers as (
+    select
+        customer_id,
+        first_seen_at
+    from {{ ref('dim_customers') }}
+    where is_known
+),
+
+external_raw as (
+    select * from {{ ref('stg_experiments__assignments') }}
+),
+
+external_attributed as (
+    {{ attribute_to_customers('external_raw', contact_id='contact_id', email='email') }}
+),
+
+external_assignments as (
+    select
+        external_attributed.experiment_id,
+        external_attributed.customer_id,
+        external_attributed.variant,
+        min(external_attributed.assigned_at) as assigned_at,
+        'external' as assignment_source
+    from external_attributed
+    inner join experiments
+        on external_attributed.experiment_id = experiments.experiment_id
+        and experiments.assigned_by = 'external'
+    group by external_attributed.experiment_id, external_attributed.customer_id, external_attributed.variant
+),
+
+-- a uniform number in [0, 1) per experiment and customer: md5 is stable
+-- across engines and versions, so assignment is sticky
+buckets as (
+    select
+        experiments.experiment_id,
+        experiments.is_global_holdout,
+        customers.customer_id,
+        greatest(customers.first_seen_at, coalesce(experiments.starts_at, customers.first_seen_at)) as assigned_at,
+        cast(
+            ('0x' || left(md5(experiments.experiment_id || ':' || experiments.salt || ':' || customers.customer_id), 8))
+            as bigint
+        ) / 4294967296.0 as bucket
+    from experiments
+    cross join customers
+    where experiments.assigned_by = 'project'
+        and customers.first_seen_at < coalesce(experiments.ends_at, {{ as_of_timestamp() }})
+),
+
+hashed as (
+    select
+        buckets.experiment_id,
+        buckets.customer_id,
+        config.variant,
+        buckets.assigned_at,
+        buckets.is_global_holdout
+    from buckets
+    inner join config
+        on buckets.experiment_id = config.experiment_id
+        and buckets.bucket >= config.bucket_lower
+        and buckets.bucket < config.bucket_upper
+    where buckets.assigned_at < {{ as_of_timestamp() }}
+),
+
+holdout as (
+    select customer_id
+    from hashed
+    where is_global_holdout and variant = 'holdout'
+),
+
+project_assignments as (
+    select
+        hashed.experiment_id,
+        hashed.customer_id,
+        hashed.variant,
+        hashed.assigned_at,
+        case when hashed.is_global_holdout then 'global_holdout' else 'project' end as assignment_source
+    from hashed
+    -- holdout customers take part in no project experiment but the holdout itself
+    anti join holdout
+        on hashed.customer_id = holdout.customer_id
+        and not hashed.is_global_holdout
+)
+
+select * from external_assignments
+union all
+select * from project_assignments

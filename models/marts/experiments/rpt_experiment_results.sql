@@ -1,0 +1,48 @@
+with
+
+results as (
+    select * from {{ ref('int_experiment_results_computed') }}
+),
+
+config as (
+    select distinct
+        experiment_id,
+        primary_metric,
+        conversion_window_days
+    from {{ ref('int_experiment_config') }}
+)
+
+select
+    results.experiment_id || '|' || results.variant || '|' || results.metric as result_id,
+    results.experiment_id,
+    results.variant,
+    results.control_variant,
+    results.metric,
+    cast(results.is_control as boolean) as is_control,
+    results.metric = config.primary_metric as is_primary_metric,
+    cast(results.is_binary as boolean) as is_binary,
+    cast(results.n_units as bigint) as n_units,
+    cast(results.excluded_units as bigint) as excluded_units,
+    cast(results.expected_share as double) as expected_share,
+    cast(results.value as double) as value,  -- noqa: RF04
+    cast(results.control_value as double) as control_value,
+    cast(results.absolute_lift as double) as absolute_lift,
+    cast(results.relative_lift as double) as relative_lift,
+    cast(results.ci_lower as double) as ci_lower,
+    cast(results.ci_upper as double) as ci_upper,
+    cast(results.p_value as double) as p_value,
+    cast(results.p_value_adjusted as double) as p_value_adjusted,
+    cast(results.cuped_absolute_lift as double) as cuped_absolute_lift,
+    cast(results.cuped_ci_lower as double) as cuped_ci_lower,
+    cast(results.cuped_ci_upper as double) as cuped_ci_upper,
+    cast(results.cuped_p_value as double) as cuped_p_value,
+    cast(results.cuped_theta as double) as cuped_theta,
+    cast(results.chance_to_beat_control as double) as chance_to_beat_control,
+    cast(results.srm_p_value as double) as srm_p_value,
+    coalesce(cast(results.is_srm as boolean), false) as is_srm,
+    cast(results.is_low_data as boolean) as is_low_data,
+    cast(config.conversion_window_days as integer) as conversion_window_days,
+    {{ as_of_timestamp() }} as as_of_at
+from results
+inner join config
+    on results.experiment_id = config.experiment_id
