@@ -25,7 +25,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: setup demo data build test lint lint-sql lint-python dbt-test pytest bench docs clean
+.PHONY: setup demo data build test lint lint-sql lint-python pytest bench bench-experiments docs clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ pytest: setup
 ## bench: generate CONTACTS contacts, build, print per-model time, wall time and peak memory
 bench: setup
 	$(BIN)/python scripts/bench.py --contacts $(CONTACTS) --days $(DAYS) --seed $(SEED) --vars '$(DBT_VARS)'
+
+## bench-experiments: time the experiment layer on ASSIGNMENTS assignments (default one million) with three metrics
+ASSIGNMENTS ?= 1000000
+bench-experiments: setup
+	$(BIN)/python scripts/bench_experiments.py --assignments $(ASSIGNMENTS)
 
 docs: setup
 	$(DBT) docs generate --vars '$(DBT_VARS)'

@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+from benchlib import PROJECT_DIR, dbt_env, run_dbt_measured
 from generate_demo_data import GeneratorConfig, generate
-
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -49,31 +44,10 @@ def main(argv: list[str] | None = None) -> dict:
     raw_rows = sum(truth.raw_rows.values())
 
     dbt_vars = {"as_of_date": a.end_date, **json.loads(a.vars)}
-    env = {
-        **os.environ,
-        "RAW_DATA_DIR": str(raw),
-        "DUCKDB_PATH": str(work / "warehouse.duckdb"),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DBT_PROJECT_DIR": str(PROJECT_DIR),
-    }
-    cmd = [str(Path(sys.executable).parent / "dbt"), "build", "--vars", json.dumps(dbt_vars)]
-    cmd += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-    if a.select:
-        cmd += ["--select", a.select]
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
-    wall_s = time.perf_counter() - t0
-    # ru_maxrss of waited-for children, in KiB on Linux: the dbt process's peak
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if proc.returncode != 0:
-        print(proc.stdout[-5000:], proc.stderr[-2000:])
-        raise SystemExit(f"dbt build failed (exit {proc.returncode})")
+    args = ["build", "--vars", json.dumps(dbt_vars)] + (["--select", a.select] if a.select else [])
+    run = run_dbt_measured(args, dbt_env(raw, work / "warehouse.duckdb"), work)
+    wall_s, peak_mib, nodes = run["wall_seconds"], run["peak_rss_mib"], run["nodes"]
 
-    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
-    nodes = [
-        {"node": r["unique_id"].split(".", 2)[-1], "type": r["unique_id"].split(".")[0], "seconds": r["execution_time"]}
-        for r in results
-    ]
     by_type: dict[str, float] = {}
     for n in nodes:
         by_type[n["type"]] = by_type.get(n["type"], 0.0) + n["seconds"]
@@ -87,7 +61,7 @@ def main(argv: list[str] | None = None) -> dict:
         "dbt_build_wall_seconds": round(wall_s, 1),
         "dbt_peak_rss_mib": round(peak_mib),
         "seconds_by_node_type": {k: round(v, 1) for k, v in sorted(by_type.items())},
-        "nodes": sorted(nodes, key=lambda n: -n["seconds"]),
+        "nodes": nodes,
         "select": a.select,
     }
     out = PROJECT_DIR / "benchmarks" / "results" / f"build_{a.contacts}.json"

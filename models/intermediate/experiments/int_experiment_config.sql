@@ -7,8 +7,16 @@
 
 with
 
+-- optional columns may be missing from the seed altogether: they take their defaults
 seed as (
-    select * from {{ ref('experiments') }}
+    select
+        experiment_id,
+        control_variant,
+        conversion_window_days,
+        {{ optional_columns(ref('experiments'), [
+            'variants', 'assigned_by', 'starts_at', 'ends_at', 'primary_metric', 'salt', 'description'
+        ]) }}
+    from {{ ref('experiments') }}
 ),
 
 external_experiments as (

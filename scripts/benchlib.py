@@ -1,0 +1,50 @@
+"""Helpers shared by the benchmark scripts: run dbt as a child and measure it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DBT = str(Path(sys.executable).parent / "dbt")
+# A wrapper process per command, so each measured peak is that command's own.
+_MEASURE = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:]).returncode\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def dbt_env(raw_dir: Path, db_path: Path, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
+    return {
+        **os.environ,
+        "RAW_DATA_DIR": str(raw_dir),
+        "DUCKDB_PATH": str(db_path),
+        "DBT_PROFILES_DIR": str(project_dir),
+        "DBT_PROJECT_DIR": str(project_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+
+
+def run_dbt_measured(args: list[str], env: dict[str, str], work: Path, project_dir: Path = PROJECT_DIR) -> dict:
+    """Run one dbt command; return wall seconds, peak RSS (MiB) and run_results nodes."""
+    cmd = [sys.executable, "-c", _MEASURE, DBT, *args]
+    cmd += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=project_dir, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        print(proc.stdout[-5000:], proc.stderr[-2000:])
+        raise SystemExit(f"dbt {' '.join(args[:1])} failed (exit {proc.returncode})")
+    peak_kib = int(proc.stderr.strip().splitlines()[-1])
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    nodes = [
+        {"node": r["unique_id"].split(".", 2)[-1], "type": r["unique_id"].split(".")[0], "seconds": r["execution_time"]}
+        for r in results
+    ]
+    return {"wall_seconds": wall, "peak_rss_mib": peak_kib / 1024, "nodes": sorted(nodes, key=lambda n: -n["seconds"])}
