@@ -51,6 +51,9 @@ external_assignments as (
     inner join experiments
         on external_attributed.experiment_id = experiments.experiment_id
         and experiments.assigned_by = 'external'
+    -- only customers still in dim_customers (erased people are gone)
+    inner join customers
+        on external_attributed.customer_id = customers.customer_id
     group by external_attributed.experiment_id, external_attributed.customer_id, external_attributed.variant
 ),
 

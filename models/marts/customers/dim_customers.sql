@@ -12,6 +12,18 @@ subscriptions as (
     select * from {{ ref('stg_esp__subscriptions') }}
 ),
 
+erased as (
+    select * from {{ ref('int_erased_customers') }}
+),
+
+-- people who asked to be erased leave every mart from here on
+kept_identities as (
+    select identities.*
+    from identities
+    anti join erased
+        on identities.customer_id = erased.customer_id
+),
+
 people as (
     select
         customer_id,
@@ -24,7 +36,7 @@ people as (
         arg_min(identifier_value, (first_seen_at, identifier_value)) filter (
             where identifier_type = 'email'
         ) as first_email
-    from identities
+    from kept_identities
     group by customer_id
 ),
 

@@ -1,0 +1,187 @@
+{#-
+    One row per contactable customer (their primary email is contactable): the
+    personalised fields every export fills templates with, each with a
+    fallback so no template shows a blank. Customers in the global holdout get
+    the non-personalised defaults: bestsellers, the global send hour, and
+    "default" for segment, tier and category.
+
+    Recommendations are the bestsellers of the customer's top category, then
+    overall bestsellers; the action tier follows engagement rules. The
+    *_source columns say which rule filled each field, so model-based scores
+    and recommendations slot in ahead of these fallbacks.
+-#}
+
+{%- set n_recs = var('export_recommendations') %}
+
+with
+
+customers as (
+    select * from {{ ref('dim_customers') }}
+),
+
+contactable as (
+    select
+        customer_id,
+        email
+    from {{ ref('fct_contactability') }}
+    where is_primary_email and is_contactable
+),
+
+segments as (
+    select * from {{ ref('fct_customer_segments') }}
+),
+
+features as (
+    select
+        customer_id,
+        top_category
+    from {{ ref('fct_customer_features') }}
+),
+
+send_times as (
+    select * from {{ ref('fct_send_times') }}
+),
+
+holdout as (
+    select distinct customer_id
+    from {{ ref('fct_experiment_assignments') }}
+    where is_global_holdout
+),
+
+bestsellers as (
+    select * from {{ ref('int_bestsellers') }}
+),
+
+global_send_hour as (
+    select mode(best_hour_utc) as best_hour_utc
+    from send_times
+),
+
+base as (
+    select
+        contactable.customer_id,
+        contactable.email,
+        customers.contact_id,
+        customers.first_name,
+        customers.last_name,
+        holdout.customer_id is not null as is_global_holdout,
+        segments.rfm_segment,
+        segments.lifecycle_stage,
+        segments.engagement_tier,
+        features.top_category,
+        send_times.best_hour_utc,
+        send_times.best_hour_local,
+        send_times.source as send_time_source
+    from contactable
+    inner join customers
+        on contactable.customer_id = customers.customer_id
+    left join segments
+        on contactable.customer_id = segments.customer_id
+    left join features
+        on contactable.customer_id = features.customer_id
+    left join send_times
+        on contactable.customer_id = send_times.customer_id
+    left join holdout
+        on contactable.customer_id = holdout.customer_id
+),
+
+
+-- every product a customer could be shown, best first
+recommendation_candidates as (
+    select
+        base.customer_id,
+        bestsellers.product_id,
+        1000 + bestsellers.category_rank as preference,
+        'category_bestsellers' as recommendation_source
+    from base
+    inner join bestsellers
+        on base.top_category = bestsellers.category
+        and bestsellers.category_rank <= {{ n_recs }}
+    where not base.is_global_holdout
+    union all
+    select
+        base.customer_id,
+        bestsellers.product_id,
+        2000 + bestsellers.overall_rank as preference,
+        'bestsellers' as recommendation_source
+    from base
+    cross join bestsellers
+    where bestsellers.overall_rank <= {{ n_recs }}
+),
+
+recommendations as (
+    select
+        candidates.customer_id,
+        candidates.product_id,
+        candidates.recommendation_source,
+        row_number() over (partition by candidates.customer_id order by candidates.preference) as slot
+    from (
+        select
+            customer_id,
+            product_id,
+            arg_min(recommendation_source, preference) as recommendation_source,
+            min(preference) as preference
+        from recommendation_candidates
+        group by customer_id, product_id
+    ) as candidates
+),
+
+recommendation_fields as (
+    select
+        recommendations.customer_id,
+        {%- for slot in range(1, n_recs + 1) %}
+        any_value(bestsellers.product_id) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_product_id,
+        any_value(bestsellers.product_name) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_name,
+        any_value(bestsellers.product_url) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_url,
+        any_value(bestsellers.image_url) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_image_url,
+        any_value(bestsellers.price) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_price,
+        {%- endfor %}
+        any_value(recommendations.recommendation_source) filter (where recommendations.slot = 1)
+            as recommendation_source
+    from recommendations
+    inner join bestsellers
+        on recommendations.product_id = bestsellers.product_id
+    where recommendations.slot <= {{ n_recs }}
+    group by recommendations.customer_id
+)
+
+select
+    base.customer_id,
+    base.email,
+    base.contact_id,
+    base.first_name,
+    base.last_name,
+    base.is_global_holdout,
+    case when base.is_global_holdout then 'default' else coalesce(base.rfm_segment, 'Prospect') end as rfm_segment,
+    case when base.is_global_holdout then 'default' else base.lifecycle_stage end as lifecycle_stage,
+    case when base.is_global_holdout then 'default' else base.engagement_tier end as engagement_tier,
+    case
+        when base.is_global_holdout then 'default'
+        when base.engagement_tier = 'highly_engaged' then 'offer'
+        when base.engagement_tier = 'engaged' then 'nurture'
+        else 're-engage'
+    end as action_tier,
+    case
+        when base.is_global_holdout then 'default'
+        else 'engagement_rules'
+    end as action_tier_source,
+    case when base.is_global_holdout then 'default' else coalesce(base.top_category, 'default') end as top_category,
+    case
+        when base.is_global_holdout then global_send_hour.best_hour_utc
+        else coalesce(base.best_hour_utc, global_send_hour.best_hour_utc)
+    end as send_hour_utc,
+    case when base.is_global_holdout then 'global' else coalesce(base.send_time_source, 'global') end
+        as send_time_source,
+    {%- for slot in range(1, n_recs + 1) %}
+    recommendation_fields.rec_{{ slot }}_product_id,
+    recommendation_fields.rec_{{ slot }}_name,
+    recommendation_fields.rec_{{ slot }}_url,
+    recommendation_fields.rec_{{ slot }}_image_url,
+    recommendation_fields.rec_{{ slot }}_price,
+    {%- endfor %}
+    recommendation_fields.recommendation_source,
+    '{{ var("base_currency") }}' as currency
+from base
+cross join global_send_hour
+left join recommendation_fields
+    on base.customer_id = recommendation_fields.customer_id
