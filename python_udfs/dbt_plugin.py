@@ -6,6 +6,8 @@ exist only on dbt's own connection, so models calling them are tables.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
@@ -17,8 +19,15 @@ def _normalize_country_arrow(values: pa.Array) -> pa.Array:
     return pa.array(normalize_countries(values.to_pylist()), type=pa.string())
 
 
+def ensure_directory(path: str) -> str:
+    """Create a folder (and its parents) for file exports; return its absolute path."""
+    folder = Path(path).expanduser().resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder)
+
+
 class Plugin(BasePlugin):
-    """Registers ``normalize_country(varchar) -> varchar``."""
+    """Registers ``normalize_country(varchar) -> varchar`` and ``ensure_directory(varchar) -> varchar``."""
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         conn.create_function(
@@ -30,3 +39,4 @@ class Plugin(BasePlugin):
             null_handling="special",
             side_effects=False,
         )
+        conn.create_function("ensure_directory", ensure_directory, ["VARCHAR"], "VARCHAR", side_effects=True)

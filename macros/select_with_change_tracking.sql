@@ -1,0 +1,28 @@
+{% macro select_with_change_tracking(relation, key_column) %}
+    {#- The final select of a sync model: every column of `relation` (a CTE of
+        the synced content), then row_hash (md5 of the content as JSON) and
+        updated_at, which keeps the previous build's value while row_hash is
+        unchanged and becomes this run's start time when it changes, so
+        reverse-ETL diffing sends only real changes. The previous build is read
+        from the model's own table before it is replaced. -#}
+    {%- set previous = none -%}
+    {%- if execute and model.resource_type == 'model' -%}
+        {%- set previous = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {%- endif %}
+    select
+        {{ relation }}.*,
+        md5(cast(to_json({{ relation }}) as varchar)) as row_hash,
+        {%- if previous is not none %}
+        case
+            when previous.row_hash = md5(cast(to_json({{ relation }}) as varchar)) then previous.updated_at
+            else cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
+        end as updated_at
+        {%- else %}
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as updated_at
+        {%- endif %}
+    from {{ relation }}
+    {%- if previous is not none %}
+    left join {{ previous }} as previous
+        on {{ relation }}.{{ key_column }} = previous.{{ key_column }}
+    {%- endif %}
+{% endmacro %}

@@ -1,0 +1,36 @@
+{#-
+    Klaviyo profiles keyed by email: Klaviyo's first_name and last_name, and
+    custom properties.
+-#}
+
+{%- set n_recs = var('export_recommendations') %}
+
+with
+
+personalization as (
+    select * from {{ ref('fct_customer_personalization') }}
+),
+
+content as (
+    select
+        email,
+        coalesce(first_name, '') as first_name,
+        coalesce(last_name, '') as last_name,
+        customer_id as external_id,
+        rfm_segment,
+        coalesce(lifecycle_stage, 'default') as lifecycle_stage,
+        engagement_tier,
+        action_tier,
+        top_category,
+        cast(send_hour_utc as integer) as send_hour_utc,
+        {%- for slot in range(1, n_recs + 1) %}
+        rec_{{ slot }}_name,
+        rec_{{ slot }}_url,
+        rec_{{ slot }}_image_url,
+        {{ format_price('rec_' ~ slot ~ '_price', 'currency') }} as rec_{{ slot }}_price,
+        {%- endfor %}
+        is_global_holdout as in_global_holdout
+    from personalization
+)
+
+{{ select_with_change_tracking('content', 'email') }}
