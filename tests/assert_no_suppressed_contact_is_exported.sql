@@ -1,0 +1,27 @@
+-- The promise: nothing personal leaves through an export unless the contact
+-- consented. Every email in a sync_* model (but the suppression list) must be
+-- a contactable email.
+with
+
+exported as (
+    select email_address as email, 'sync_mailchimp__members' as export from {{ ref('sync_mailchimp__members') }}
+    union all
+    select email, 'sync_hubspot__contacts' as export from {{ ref('sync_hubspot__contacts') }}
+    union all
+    select email, 'sync_braze__users' as export from {{ ref('sync_braze__users') }}
+    union all
+    select email, 'sync_klaviyo__profiles' as export from {{ ref('sync_klaviyo__profiles') }}
+    union all
+    select email, 'sync_esp__audiences' as export from {{ ref('sync_esp__audiences') }}
+),
+
+contactable as (
+    select email
+    from {{ ref('fct_contactability') }}
+    where is_contactable
+)
+
+select exported.*
+from exported
+anti join contactable
+    on exported.email = contactable.email

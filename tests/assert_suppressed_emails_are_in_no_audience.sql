@@ -1,0 +1,17 @@
+-- A suppressed email is on the suppression list and in no audience or member list.
+with
+
+suppressed as (
+    select email from {{ ref('sync_esp__suppressions') }}
+),
+
+members as (
+    select email_address as email from {{ ref('sync_mailchimp__members') }}
+    union all
+    select email from {{ ref('sync_esp__audiences') }}
+)
+
+select members.email
+from members
+inner join suppressed
+    on members.email = suppressed.email
