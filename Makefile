@@ -25,7 +25,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: setup demo data build test lint lint-sql lint-python pytest bench bench-experiments docs clean
+.PHONY: setup demo data build test lint lint-sql lint-python pytest bench bench-experiments bench-activation preview docs clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ bench: setup
 ASSIGNMENTS ?= 1000000
 bench-experiments: setup
 	$(BIN)/python scripts/bench_experiments.py --assignments $(ASSIGNMENTS)
+
+## preview: render a sample personalised email for EMAIL (default: the first member) to data/preview.html
+EMAIL ?=
+preview: setup
+	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/preview_email.py $(if $(EMAIL),--email $(EMAIL)) --out data/preview.html
 
 docs: setup
 	$(DBT) docs generate --vars '$(DBT_VARS)'

@@ -1,5 +1,5 @@
--- Customers in the global holdout get no personalisation: default segment,
--- tier and category, overall bestsellers, the global send hour, and no
+-- Customers in the global holdout get no personalisation: default segment
+-- and tier, the Bestsellers category, overall bestsellers, the global send hour, and no
 -- triggered emails.
 with
 
@@ -16,7 +16,7 @@ personalised_holdout as (
         on personalization.customer_id = holdout.customer_id
     where personalization.rfm_segment != 'default'
         or personalization.action_tier != 'default'
-        or personalization.top_category != 'default'
+        or personalization.top_category != 'Bestsellers'
         or personalization.recommendation_source != 'bestsellers'
         or personalization.send_time_source != 'global'
 ),

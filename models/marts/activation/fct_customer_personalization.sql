@@ -2,8 +2,8 @@
     One row per contactable customer (their primary email is contactable): the
     personalised fields every export fills templates with, each with a
     fallback so no template shows a blank. Customers in the global holdout get
-    the non-personalised defaults: bestsellers, the global send hour, and
-    "default" for segment, tier and category.
+    the non-personalised defaults: bestsellers, the global send hour,
+    "default" for segment and tier, "Bestsellers" for the category.
 
     Recommendations are the bestsellers of the customer's top category, then
     overall bestsellers; the action tier follows engagement rules. The
@@ -165,7 +165,9 @@ select
         when base.is_global_holdout then 'default'
         else 'engagement_rules'
     end as action_tier_source,
-    case when base.is_global_holdout then 'default' else coalesce(base.top_category, 'default') end as top_category,
+    -- shown in copy ("picked from ..."), so the fallback reads well
+    case when base.is_global_holdout then 'Bestsellers' else coalesce(base.top_category, 'Bestsellers') end
+        as top_category,
     case
         when base.is_global_holdout then global_send_hour.best_hour_utc
         else coalesce(base.best_hour_utc, global_send_hour.best_hour_utc)
