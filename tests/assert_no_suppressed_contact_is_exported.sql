@@ -4,15 +4,30 @@
 with
 
 exported as (
-    select email_address as email, 'sync_mailchimp__members' as export from {{ ref('sync_mailchimp__members') }}
+    select
+        email_address as email,
+        'sync_mailchimp__members' as export
+    from {{ ref('sync_mailchimp__members') }}
     union all
-    select email, 'sync_hubspot__contacts' as export from {{ ref('sync_hubspot__contacts') }}
+    select
+        email,
+        'sync_hubspot__contacts' as export
+    from {{ ref('sync_hubspot__contacts') }}
     union all
-    select email, 'sync_braze__users' as export from {{ ref('sync_braze__users') }}
+    select
+        email,
+        'sync_braze__users' as export
+    from {{ ref('sync_braze__users') }}
     union all
-    select email, 'sync_klaviyo__profiles' as export from {{ ref('sync_klaviyo__profiles') }}
+    select
+        email,
+        'sync_klaviyo__profiles' as export
+    from {{ ref('sync_klaviyo__profiles') }}
     union all
-    select email, 'sync_esp__audiences' as export from {{ ref('sync_esp__audiences') }}
+    select
+        email,
+        'sync_esp__audiences' as export
+    from {{ ref('sync_esp__audiences') }}
 ),
 
 contactable as (

@@ -28,7 +28,7 @@ engagements as (
 ),
 
 hours as (
-    select range as local_hour from range(24)
+    select unnest(generate_series(0, 23)) as local_hour
 ),
 
 own_counts as (
@@ -48,7 +48,7 @@ segment_shares as (
     select
         segment,
         local_hour,
-        sum(events) / sum(sum(events)) over (partition by segment) as share,
+        sum(events) / sum(sum(events)) over (partition by segment) as hour_share,
         sum(sum(events)) over (partition by segment) as segment_events
     from own_counts
     group by segment, local_hour
@@ -57,7 +57,7 @@ segment_shares as (
 global_shares as (
     select
         local_hour,
-        sum(events) / sum(sum(events)) over () as share
+        sum(events) / sum(sum(events)) over () as hour_share
     from own_counts
     group by local_hour
 ),
@@ -79,8 +79,8 @@ scores as (
         coalesce(own_totals.own_events, 0) as own_events,
         coalesce(segment_shares.segment_events, 0) as segment_events,
         coalesce(own_counts.events, 0)
-        + {{ var('send_time_segment_prior') }} * coalesce(segment_shares.share, global_shares.share, 0)
-        + {{ var('send_time_global_prior') }} * coalesce(global_shares.share, 0)
+        + {{ var('send_time_segment_prior') }} * coalesce(segment_shares.hour_share, global_shares.hour_share, 0)
+        + {{ var('send_time_global_prior') }} * coalesce(global_shares.hour_share, 0)
         -- with no history anywhere, a gentle preference for the default hour
         + case when hours.local_hour = {{ var('send_time_default_hour') }} then 1e-6 else 0 end as score
     from customers
@@ -142,7 +142,7 @@ select
         when own_events >= {{ var('send_time_segment_prior') + var('send_time_global_prior') }} then 'own'
         when segment_events > 0 then 'segment'
         else 'global'
-    end as source,
+    end as source,  -- noqa: RF04
     -- the smoothed probability that an open lands within an hour of the chosen one
     round(least(neighbourhood_score / nullif(total_score, 0), 1), 4) as confidence
 from best

@@ -31,10 +31,11 @@ latest as (
     from audiences
     inner join emails
         on audiences.customer_id = emails.customer_id
-    qualify row_number() over (
-        partition by audiences.customer_id, audiences.trigger_type
-        order by audiences.triggered_at desc, audiences.trigger_id desc
-    ) = 1
+    qualify
+        row_number() over (
+            partition by audiences.customer_id, audiences.trigger_type
+            order by audiences.triggered_at desc, audiences.trigger_id desc
+        ) = 1
 ),
 
 content as (

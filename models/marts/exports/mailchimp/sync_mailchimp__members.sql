@@ -1,3 +1,5 @@
+-- noqa: disable=RF06
+-- (merge tags are uppercase: the quotes keep DuckDB from folding their case)
 {#-
     Mailchimp audience members: one row per contactable email with merge
     fields named exactly as the merge tags (uppercase, at most 10 characters,
@@ -24,13 +26,13 @@ content as (
         left(coalesce(lifecycle_stage, 'default'), 255) as "LIFECYCLE",
         left(action_tier, 255) as "TIER",
         left(top_category, 255) as "TOPCAT",
-        cast(send_hour_utc as integer) as "SENDHOUR",
         {%- for slot in range(1, n_recs + 1) %}
         left(rec_{{ slot }}_name, 255) as "REC{{ slot }}NAME",
         left(rec_{{ slot }}_url, 255) as "REC{{ slot }}URL",
         left(rec_{{ slot }}_image_url, 255) as "REC{{ slot }}IMG",
-        {{ format_price('rec_' ~ slot ~ '_price', 'currency') }} as "REC{{ slot }}PRICE"{{ ',' if not loop.last }}
+        {{ format_price('rec_' ~ slot ~ '_price', 'currency') }} as "REC{{ slot }}PRICE",
         {%- endfor %}
+        cast(send_hour_utc as integer) as "SENDHOUR"
     from personalization
 )
 
