@@ -72,6 +72,10 @@ ASSIGNMENTS ?= 1000000
 bench-experiments: setup
 	$(BIN)/python scripts/bench_experiments.py --assignments $(ASSIGNMENTS)
 
+## bench-activation: time the activation and export layer for CONTACTS contacts (default 100000)
+bench-activation: setup
+	$(BIN)/python scripts/bench_activation.py --contacts $(if $(filter 5000,$(CONTACTS)),100000,$(CONTACTS))
+
 ## preview: render a sample personalised email for EMAIL (default: the first member) to data/preview.html
 EMAIL ?=
 preview: setup

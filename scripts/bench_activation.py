@@ -1,0 +1,80 @@
+"""Benchmark of the activation and export layer for 100,000 customers.
+
+Builds the project on generated data once (not timed), then times
+`dbt run --select tag:activation tag:exports` alone: contactability, send
+times, bestsellers, personalised fields, trigger candidates and audiences and
+the six sync_* marts. Prints what it measured and writes
+benchmarks/results/activation.json.
+
+    python scripts/bench_activation.py --contacts 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+from benchlib import PROJECT_DIR, dbt_env, run_dbt_measured
+from generate_demo_data import GeneratorConfig, generate
+
+TABLES = [
+    "main.fct_customer_personalization",
+    "main.fct_trigger_audiences",
+    "exports.sync_mailchimp__members",
+    "exports.sync_esp__audiences",
+    "exports.sync_esp__suppressions",
+]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--contacts", type=int, default=100_000)
+    ap.add_argument("--end-date", default="2026-11-01")
+    ap.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "data" / "bench" / "activation")
+    a = ap.parse_args(argv)
+
+    work = a.work_dir
+    if work.exists():
+        shutil.rmtree(work)
+    cfg = GeneratorConfig(contacts=a.contacts, days=365, products=max(200, min(5000, a.contacts // 20)),
+                          seed=42, end_date=a.end_date)  # fmt: skip
+    generate(cfg, work / "raw", None)
+    env = dbt_env(work / "raw", work / "warehouse.duckdb")
+    dbt_vars = json.dumps({"as_of_date": a.end_date})
+    run_dbt_measured(["seed", "--vars", dbt_vars], env, work / "upstream")
+    run_dbt_measured(["run", "--exclude", "tag:activation", "tag:exports", "--vars", dbt_vars], env, work / "upstream")
+    run = run_dbt_measured(
+        ["run", "--select", "tag:activation", "tag:exports", "--vars", dbt_vars], env, work / "timed"
+    )
+    counts = {}
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        customers = con.execute("select count(*) from main.dim_customers").fetchall()[0][0]
+        for table in TABLES:
+            counts[table] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    report = {
+        "contacts": a.contacts,
+        "customers": customers,
+        "rows": counts,
+        "activation_and_exports_wall_seconds": round(run["wall_seconds"], 1),
+        "peak_rss_mib": round(run["peak_rss_mib"]),
+        "nodes": run["nodes"],
+    }
+    out = PROJECT_DIR / "benchmarks" / "results" / "activation.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(
+        f"{customers:,} customers from {a.contacts:,} contacts; " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+    )
+    print(f"activation + exports (dbt run --select tag:activation tag:exports) wall {run['wall_seconds']:.1f} s, "
+          f"peak memory {run['peak_rss_mib']:.0f} MiB")  # fmt: skip
+    for n in run["nodes"]:
+        print(f"  {n['seconds']:7.2f} s  {n['node']}")
+    print(f"written to {out.relative_to(PROJECT_DIR)}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
