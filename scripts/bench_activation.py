@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
-from benchlib import PROJECT_DIR, dbt_env, run_dbt_measured
+from benchlib import PROJECT_DIR, dbt_env, report_timed_layer, run_dbt_measured
 from generate_demo_data import GeneratorConfig, generate
 
 TABLES = [
@@ -54,25 +54,10 @@ def main(argv: list[str] | None = None) -> dict:
         customers = con.execute("select count(*) from main.dim_customers").fetchall()[0][0]
         for table in TABLES:
             counts[table] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
-    report = {
-        "contacts": a.contacts,
-        "customers": customers,
-        "rows": counts,
-        "activation_and_exports_wall_seconds": round(run["wall_seconds"], 1),
-        "peak_rss_mib": round(run["peak_rss_mib"]),
-        "nodes": run["nodes"],
-    }
-    out = PROJECT_DIR / "benchmarks" / "results" / "activation.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(
-        f"{customers:,} customers from {a.contacts:,} contacts; " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
-    )
-    print(f"activation + exports (dbt run --select tag:activation tag:exports) wall {run['wall_seconds']:.1f} s, "
-          f"peak memory {run['peak_rss_mib']:.0f} MiB")  # fmt: skip
-    for n in run["nodes"]:
-        print(f"  {n['seconds']:7.2f} s  {n['node']}")
-    print(f"written to {out.relative_to(PROJECT_DIR)}")
+    report = {"contacts": a.contacts, "customers": customers, "rows": counts}
+    print(f"{customers:,} customers from {a.contacts:,} contacts")
+    print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    report_timed_layer("activation", "activation + exports (dbt run --select tag:activation tag:exports)", run, report)
     return report
 
 

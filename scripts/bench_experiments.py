@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
-from benchlib import PROJECT_DIR, dbt_env, run_dbt_measured
+from benchlib import PROJECT_DIR, dbt_env, report_timed_layer, run_dbt_measured
 from generate_demo_data import GeneratorConfig, generate
 
 COPY = ["dbt_project.yml", "profiles.yml", "selectors.yml", "models", "macros", "seeds", "tests", "python_udfs"]
@@ -82,20 +82,10 @@ def main(argv: list[str] | None = None) -> dict:
         "unit_metric_rows": unit_rows,
         "result_rows": result_rows,
         "daily_rows": daily_rows,
-        "experiment_layer_wall_seconds": round(run["wall_seconds"], 1),
-        "experiment_layer_peak_rss_mib": round(run["peak_rss_mib"]),
-        "nodes": run["nodes"],
     }
-    out = PROJECT_DIR / "benchmarks" / "results" / "experiments.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"{assignments:,} assignments in {count + 1} experiments (incl. the global holdout), metrics {metrics}")
     print(f"unit metric rows {unit_rows:,}; result rows {result_rows:,}; daily rows {daily_rows:,}")
-    print(f"experiment layer (dbt run --select tag:experiments) wall {run['wall_seconds']:.1f} s, "
-          f"peak memory {run['peak_rss_mib']:.0f} MiB")  # fmt: skip
-    for n in run["nodes"]:
-        print(f"  {n['seconds']:7.2f} s  {n['node']}")
-    print(f"written to {out.relative_to(PROJECT_DIR)}")
+    report_timed_layer("experiments", "experiment layer (dbt run --select tag:experiments)", run, report)
     return report
 
 

@@ -48,3 +48,17 @@ def run_dbt_measured(args: list[str], env: dict[str, str], work: Path, project_d
         for r in results
     ]
     return {"wall_seconds": wall, "peak_rss_mib": peak_kib / 1024, "nodes": sorted(nodes, key=lambda n: -n["seconds"])}
+
+
+def report_timed_layer(name: str, label: str, run: dict, report: dict) -> Path:
+    """Print a timed layer's wall time, peak memory and node times; write the report JSON."""
+    report = {**report, "wall_seconds": round(run["wall_seconds"], 1), "peak_rss_mib": round(run["peak_rss_mib"])}
+    report["nodes"] = run["nodes"]
+    out = PROJECT_DIR / "benchmarks" / "results" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"{label} wall {run['wall_seconds']:.1f} s, peak memory {run['peak_rss_mib']:.0f} MiB")
+    for n in run["nodes"]:
+        print(f"  {n['seconds']:7.2f} s  {n['node']}")
+    print(f"written to {out.relative_to(PROJECT_DIR)}")
+    return out

@@ -2,9 +2,7 @@
     Braze users keyed by external_id (the project's customer_id): standard
     attributes (email, first_name, last_name) and custom attributes, every
     string within Braze's 255-character limit.
--#}
-
-{%- set n_recs = var('export_recommendations') %}
+#}
 
 with
 
@@ -24,12 +22,7 @@ content as (
         left(action_tier, 255) as action_tier,
         left(top_category, 255) as top_category,
         cast(send_hour_utc as integer) as send_hour_utc,
-        {%- for slot in range(1, n_recs + 1) %}
-        left(rec_{{ slot }}_name, 255) as rec_{{ slot }}_name,
-        left(rec_{{ slot }}_url, 255) as rec_{{ slot }}_url,
-        left(rec_{{ slot }}_image_url, 255) as rec_{{ slot }}_image_url,
-        {{ format_price('rec_' ~ slot ~ '_price', 'currency') }} as rec_{{ slot }}_price,
-        {%- endfor %}
+        {{- export_recommendation_columns('rec_{slot}_{field}', max_length=255) }}
         is_global_holdout as in_global_holdout
     from personalization
 )

@@ -2,7 +2,7 @@
     Trigger audiences for list syncs: one row per contactable email and active
     trigger (the latest when a trigger fired twice), with the product the email
     is about; a trigger without a product (welcome) shows the top bestseller.
--#}
+#}
 
 with
 

@@ -3,7 +3,7 @@
     (hard bounces the ESP removed), pending (no confirmed opt-in),
     never_subscribed, bounced, complained. People who asked to be erased are
     not here: their erasure must also be carried out in each ESP.
--#}
+#}
 
 with
 

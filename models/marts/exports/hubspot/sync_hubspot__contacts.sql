@@ -2,9 +2,7 @@
     HubSpot contacts: email plus lowercase snake_case properties (firstname and
     lastname are HubSpot's own; the rest are custom properties to create once).
     customer_lifecycle_stage avoids HubSpot's built-in lifecyclestage.
--#}
-
-{%- set n_recs = var('export_recommendations') %}
+#}
 
 with
 
@@ -24,12 +22,7 @@ content as (
         action_tier,
         top_category,
         cast(send_hour_utc as integer) as best_send_hour_utc,
-        {%- for slot in range(1, n_recs + 1) %}
-        rec_{{ slot }}_name,
-        rec_{{ slot }}_url,
-        rec_{{ slot }}_image_url,
-        {{ format_price('rec_' ~ slot ~ '_price', 'currency') }} as rec_{{ slot }}_price,
-        {%- endfor %}
+        {{- export_recommendation_columns('rec_{slot}_{field}') }}
         is_global_holdout as in_global_holdout
     from personalization
 )

@@ -1,9 +1,7 @@
 {#-
     Klaviyo profiles keyed by email: Klaviyo's first_name and last_name, and
     custom properties.
--#}
-
-{%- set n_recs = var('export_recommendations') %}
+#}
 
 with
 
@@ -23,12 +21,7 @@ content as (
         action_tier,
         top_category,
         cast(send_hour_utc as integer) as send_hour_utc,
-        {%- for slot in range(1, n_recs + 1) %}
-        rec_{{ slot }}_name,
-        rec_{{ slot }}_url,
-        rec_{{ slot }}_image_url,
-        {{ format_price('rec_' ~ slot ~ '_price', 'currency') }} as rec_{{ slot }}_price,
-        {%- endfor %}
+        {{- export_recommendation_columns('rec_{slot}_{field}') }}
         is_global_holdout as in_global_holdout
     from personalization
 )

@@ -6,9 +6,7 @@
     19 of Mailchimp's 30), each text at most 255 characters and never blank:
     FNAME falls back to "there" ("Hi there"), recommendations to bestsellers,
     the send hour to everyone's best hour.
--#}
-
-{%- set n_recs = var('export_recommendations') %}
+#}
 
 with
 
@@ -26,12 +24,7 @@ content as (
         left(coalesce(lifecycle_stage, 'default'), 255) as "LIFECYCLE",
         left(action_tier, 255) as "TIER",
         left(top_category, 255) as "TOPCAT",
-        {%- for slot in range(1, n_recs + 1) %}
-        left(rec_{{ slot }}_name, 255) as "REC{{ slot }}NAME",
-        left(rec_{{ slot }}_url, 255) as "REC{{ slot }}URL",
-        left(rec_{{ slot }}_image_url, 255) as "REC{{ slot }}IMG",
-        {{ format_price('rec_' ~ slot ~ '_price', 'currency') }} as "REC{{ slot }}PRICE",
-        {%- endfor %}
+        {{- export_recommendation_columns('REC{slot}{FIELD}', image_field='img', max_length=255, quote=true) }}
         cast(send_hour_utc as integer) as "SENDHOUR"
     from personalization
 )
