@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> dict:
     # upstream once (not timed), then size the experiments to the requested assignments
     write_experiments(project / "seeds" / "experiments.csv", 1, "2026-09-01")
     run_dbt_measured(["seed", "--vars", dbt_vars], env, work / "upstream", project)
-    run_dbt_measured(["run", "--exclude", "tag:experiments", "--vars", dbt_vars], env, work / "upstream", project)
+    # activation and exports read the experiments (the holdout): leave them out too
+    upstream = ["run", "--exclude", "tag:experiments", "tag:activation", "tag:exports", "--vars", dbt_vars]
+    run_dbt_measured(upstream, env, work / "upstream", project)
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
         known = con.execute("select count(*) from main.dim_customers where is_known").fetchall()[0][0]
     per_experiment = known * 0.95  # the global holdout's 5% sit out project experiments
