@@ -1,0 +1,1 @@
+"""Predictive models: plain functions over pandas frames, no dbt inside."""
