@@ -1,0 +1,45 @@
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+
+from python_udfs.ml.clustering import CLUSTER_FEATURES, fit_clusters
+
+PROFILES = {  # order_count, monetary, recency, opens, clicks, sessions, views
+    "buyers": (8, 900, 10, 10, 4, 6, 20),
+    "browsers": (0, 0, np.nan, 8, 3, 8, 30),
+    "occasional": (2, 150, 120, 0, 0, 0, 1),
+    "inactive": (0, 0, np.nan, 0, 0, 0, 0),
+}
+
+
+def population(n_each: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    rows, truth = [], []
+    for g, centre in enumerate(PROFILES.values()):
+        for _ in range(n_each):
+            noisy = [c if np.isnan(c) else max(0.0, c * rng.lognormal(0, 0.25)) for c in centre]
+            rows.append(dict(zip(CLUSTER_FEATURES, noisy, strict=True)))
+            truth.append(g)
+    return pd.DataFrame(rows), np.array(truth)
+
+
+def test_recovers_planted_groups_and_names_them_from_their_profiles():
+    frame, truth = population(300, 1)
+    model = fit_clusters(frame, k_range=range(3, 7))
+    assigned = model.assign(frame)
+    assert adjusted_rand_score(truth, assigned["cluster_segment"]) > 0.9
+    named = pd.Series(assigned["cluster_segment"].to_numpy()).groupby(truth).agg(lambda s: s.mode()[0])
+    assert named[0] == "Highly engaged buyers"
+    assert named[1] == "Engaged browsers"
+    assert named[2] == "Infrequent buyers"
+    assert named[3] == "Inactive"
+    assert model.metrics["k"] == 4
+
+
+def test_names_are_stable_when_rows_are_shuffled_and_outliers_flagged():
+    frame, _ = population(200, 2)
+    a = fit_clusters(frame, k_range=range(4, 5)).assign(frame)
+    shuffled = frame.sample(frac=1.0, random_state=3)
+    b = fit_clusters(shuffled, k_range=range(4, 5)).assign(frame)
+    assert (a["cluster_segment"] == b["cluster_segment"]).mean() > 0.98
+    assert 0 < a["is_cluster_outlier"].mean() <= 0.02
