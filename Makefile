@@ -21,6 +21,8 @@ DBT_VARS ?= {}
 
 export RAW_DATA_DIR := $(abspath $(RAW_DATA_DIR))
 export DUCKDB_PATH := $(abspath $(DUCKDB_PATH))
+MODEL_DIR ?= data/models
+export MODEL_DIR := $(abspath $(MODEL_DIR))
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False

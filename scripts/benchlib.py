@@ -28,6 +28,7 @@ def dbt_env(raw_dir: Path, db_path: Path, project_dir: Path = PROJECT_DIR) -> di
         "DBT_PROFILES_DIR": str(project_dir),
         "DBT_PROJECT_DIR": str(project_dir),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "MODEL_DIR": str(db_path.parent / "models"),
     }
 
 

@@ -50,6 +50,7 @@ def run_dbt(args: list[str], raw_dir: Path, work_dir: Path, dbt_vars: dict | Non
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_PROJECT_DIR": str(PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "MODEL_DIR": str(work_dir / "models"),
     }
     cmd = [
         str(DBT),

@@ -28,7 +28,9 @@ def test_marts_and_their_columns_are_documented(built):
         if not node["description"].strip():
             missing.append(node["name"])
         missing += [f"{node['name']}.{c}" for c, col in node["columns"].items() if not col["description"].strip()]
-        assert node["config"]["contract"]["enforced"], f"{node['name']} has no enforced contract"
+        # dbt cannot enforce contracts on Python models; a contracted SQL model sits on top of each public one
+        if node["language"] == "sql":
+            assert node["config"]["contract"]["enforced"], f"{node['name']} has no enforced contract"
     assert not missing
 
 

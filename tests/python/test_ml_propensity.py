@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from python_udfs.ml.propensity import FEATURES, deciles, feature_matrix, model_version, train_classifier
 
@@ -19,7 +20,8 @@ def synthetic_snapshots(n: int, cutoff: str, seed: int) -> pd.DataFrame:
     frame["last_click_at"] = pd.NaT
     frame["last_web_event_at"] = c - pd.to_timedelta(rng.exponential(10, n), unit="D")
     logit = -1.0 - recency / 40 + 0.5 * opens
-    frame["purchased_in_horizon"] = rng.random(n) < 1 / (1 + np.exp(-logit))
+    frame["true_probability"] = 1 / (1 + np.exp(-logit))
+    frame["purchased_in_horizon"] = rng.random(n) < frame["true_probability"]
     return frame
 
 
@@ -35,7 +37,9 @@ def test_classifier_learns_the_signal_beats_recency_and_is_calibrated():
     train = pd.concat([synthetic_snapshots(3000, "2025-11-01", 1), synthetic_snapshots(3000, "2025-12-01", 2)])
     valid = synthetic_snapshots(3000, "2026-01-01", 3)
     model = train_classifier(train, valid, "purchased_in_horizon")
-    assert model.metrics["auc"] > 0.75
+    # within a few points of the best any model can do: ranking by the true probability
+    oracle = roc_auc_score(valid["purchased_in_horizon"], valid["true_probability"])
+    assert model.metrics["auc"] > oracle - 0.04
     assert model.metrics["auc"] > model.metrics["recency_baseline_auc"]
     assert model.metrics["calibration_error"] < 0.05
     p = model.predict(synthetic_snapshots(2000, "2026-02-01", 4))

@@ -5,10 +5,10 @@
     the non-personalised defaults: bestsellers, the global send hour,
     "default" for segment and tier, "Bestsellers" for the category.
 
-    Recommendations are the bestsellers of the customer's top category, then
-    overall bestsellers; the action tier follows engagement rules. The
-    *_source columns say which rule filled each field, so model-based scores
-    and recommendations slot in ahead of these fallbacks.
+    The action tier comes from fct_customer_scores (the propensity model),
+    else engagement rules. Recommendations are the bestsellers of the
+    customer's top category, then overall bestsellers. The *_source columns say
+    which filled each field.
 -#}
 
 {%- set n_recs = var('export_recommendations') %}
@@ -40,6 +40,13 @@ features as (
 
 send_times as (
     select * from {{ ref('fct_send_times') }}
+),
+
+scores as (
+    select
+        customer_id,
+        action_tier
+    from {{ ref('fct_customer_scores') }}
 ),
 
 holdout as (
@@ -157,12 +164,14 @@ select
     case when base.is_global_holdout then 'default' else base.engagement_tier end as engagement_tier,
     case
         when base.is_global_holdout then 'default'
+        when scores.action_tier is not null then scores.action_tier
         when base.engagement_tier = 'highly_engaged' then 'offer'
         when base.engagement_tier = 'engaged' then 'nurture'
         else 're-engage'
     end as action_tier,
     case
         when base.is_global_holdout then 'default'
+        when scores.action_tier is not null then 'model'
         else 'engagement_rules'
     end as action_tier_source,
     -- shown in copy ("picked from ..."), so the fallback reads well
@@ -187,3 +196,5 @@ from base
 cross join global_send_hour
 left join recommendation_fields
     on base.customer_id = recommendation_fields.customer_id
+left join scores
+    on base.customer_id = scores.customer_id

@@ -1,0 +1,57 @@
+{#-
+    One row per customer in dim_customers with the predictive scores: purchase
+    propensity over var propensity_horizon_days, its decile and action tier
+    (seeds/propensity_action_tiers.csv), churn risk for past buyers (null with
+    a reason otherwise), predicted spend over the horizon, expected next order
+    date and behavioural cluster, from the latest registered models.
+#}
+
+with
+
+customers as (
+    select
+        customer_id,
+        contact_id
+    from {{ ref('dim_customers') }}
+),
+
+scores as (
+    select * from {{ ref('ml_customer_scores') }}
+),
+
+tiers as (
+    select
+        action_tier,
+        min_propensity
+    from {{ ref('propensity_action_tiers') }}
+),
+
+tiered as (
+    select
+        scores.customer_id,
+        tiers.action_tier
+    from scores
+    inner join tiers
+        on scores.purchase_propensity >= tiers.min_propensity
+    qualify row_number() over (partition by scores.customer_id order by tiers.min_propensity desc) = 1
+)
+
+select
+    customers.customer_id,
+    customers.contact_id,
+    cast(scores.purchase_propensity as double) as purchase_propensity,
+    cast(scores.propensity_decile as integer) as propensity_decile,
+    tiered.action_tier,
+    cast(scores.churn_risk as double) as churn_risk,
+    scores.churn_risk_reason,
+    cast(scores.predicted_clv as decimal(18, 2)) as predicted_clv,
+    '{{ var("base_currency") }}' as currency,
+    cast(scores.expected_next_order_date as date) as expected_next_order_date,
+    scores.cluster_segment,
+    cast(scores.is_cluster_outlier as boolean) as is_cluster_outlier,
+    scores.model_version
+from customers
+left join scores
+    on customers.customer_id = scores.customer_id
+left join tiered
+    on customers.customer_id = tiered.customer_id

@@ -1,0 +1,16 @@
+"""Drift of features and scores at each scoring run: population stability index against training data."""
+
+from datetime import UTC, datetime
+
+from python_udfs.ml.training import drift
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental", incremental_strategy="append")
+    current = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
+    registry = dbt.ref("ml_model_runs").to_arrow_table().to_pandas()
+    scores = dbt.ref("ml_customer_scores").to_arrow_table().to_pandas()
+    current = current.set_index("customer_id").loc[scores["customer_id"]].reset_index()
+    return drift(
+        current, registry, scores["purchase_propensity"], scored_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    )

@@ -1,0 +1,184 @@
+"""Train every predictive model from the training snapshots, store them, and score customers.
+
+Kept apart from dbt: the dbt Python models only read frames, call these
+functions and return frames. Models are saved with joblib under a folder (the
+project's MODEL_DIR), one file per model version, so a score-only job reuses
+the last trained models without retraining.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+
+from python_udfs.ml.clustering import CLUSTER_FEATURES, fit_clusters
+from python_udfs.ml.metrics import population_stability_index
+from python_udfs.ml.propensity import PARAMS, deciles, feature_matrix, model_version, train_classifier
+
+CLV_PARAMS = {**PARAMS, "objective": "reg:tweedie", "tweedie_variance_power": 1.3, "eval_metric": "rmse"}
+REFERENCE_ROWS = 5000
+
+
+def _split(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Older cut-offs train, the latest validates: validation is later than anything trained on."""
+    cutoffs = sorted(pd.to_datetime(snapshots["cutoff_at"]).unique())
+    if len(cutoffs) < 2:
+        raise ValueError("training needs at least two snapshots (var training_snapshots >= 2)")
+    latest = pd.to_datetime(snapshots["cutoff_at"]) == cutoffs[-1]
+    return snapshots[~latest], snapshots[latest]
+
+
+def _window(frame: pd.DataFrame) -> tuple[str, str]:
+    cutoffs = pd.to_datetime(frame["cutoff_at"])
+    return str(cutoffs.min()), str(cutoffs.max())
+
+
+def _train_clv(train: pd.DataFrame, valid: pd.DataFrame) -> tuple[xgb.Booster, dict]:
+    x_train, x_valid = feature_matrix(train), feature_matrix(valid)
+    y_train = train["horizon_revenue"].astype(float).clip(lower=0).to_numpy()
+    y_valid = valid["horizon_revenue"].astype(float).clip(lower=0).to_numpy()
+    d_train, d_valid = xgb.DMatrix(x_train, label=y_train), xgb.DMatrix(x_valid, label=y_valid)
+    booster = xgb.train(CLV_PARAMS, d_train, num_boost_round=600, evals=[(d_valid, "valid")],
+                        early_stopping_rounds=40, verbose_eval=False)  # fmt: skip
+    pred = booster.predict(d_valid, iteration_range=(0, booster.best_iteration + 1))
+    actual = float(y_valid.sum())
+    metrics = {
+        "mae": float(np.abs(pred - y_valid).mean()),
+        "rmse": float(np.sqrt(((pred - y_valid) ** 2).mean())),
+        "predicted_total": float(pred.sum()),
+        "actual_total": actual,
+        "total_rel_error": float((pred.sum() - actual) / actual) if actual else math.nan,
+        "best_iteration": int(booster.best_iteration),
+        "train_rows": len(train),
+        "n": len(valid),
+    }
+    return booster, metrics
+
+
+def _registry_row(name, version, metrics, params, features, importance, window, path, trained_at, as_of) -> dict:
+    return {
+        "run_id": f"{version}@{trained_at}",
+        "model_name": name,
+        "model_version": version,
+        "trained_at": trained_at,
+        "as_of_at": as_of,
+        "training_window_start": window[0],
+        "training_window_end": window[1],
+        "parameters": json.dumps(params, sort_keys=True, default=str),
+        "features": json.dumps(features),
+        "metrics": json.dumps(metrics, sort_keys=True, default=str),
+        "auc": metrics.get("auc"),
+        "log_loss": metrics.get("log_loss"),
+        "brier": metrics.get("brier"),
+        "calibration_error": metrics.get("calibration_error"),
+        "recency_baseline_auc": metrics.get("recency_baseline_auc"),
+        "feature_importance": json.dumps(importance),
+        "artifact_path": str(path),
+    }
+
+
+def train_all(
+    snapshots: pd.DataFrame, current: pd.DataFrame, model_dir: str | Path, trained_at: str, as_of: str
+) -> pd.DataFrame:
+    """Train propensity, churn, CLV and clusters; save each; return one registry row per model."""
+    folder = Path(model_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    # the warehouse returns rows in any order; sort so that sampling, and so the models, are reproducible
+    snapshots = snapshots.sort_values(["cutoff_at", "customer_id"]).reset_index(drop=True)
+    current = current.sort_values("customer_id").reset_index(drop=True)
+    train, valid = _split(snapshots)
+    window = _window(snapshots)
+    rows = []
+
+    def save(name: str, version: str, payload: dict) -> Path:
+        path = folder / f"{version}.joblib"
+        joblib.dump(payload, path)
+        return path
+
+    reference = feature_matrix(valid.sample(n=min(REFERENCE_ROWS, len(valid)), random_state=7))
+    propensity = train_classifier(train, valid, "purchased_in_horizon")
+    version = model_version("propensity", propensity.params, propensity.features, window)
+    ref_scores = propensity.predict(valid.loc[reference.index])
+    path = save("propensity", version, {"model": propensity, "reference": reference, "reference_scores": ref_scores})
+    rows.append(_registry_row("propensity", version, propensity.metrics, propensity.params, propensity.features,
+                              propensity.importance, window, path, trained_at, as_of))  # fmt: skip
+
+    buyers_train, buyers_valid = train[train["order_count"] > 0], valid[valid["order_count"] > 0]
+    churn = train_classifier(buyers_train, buyers_valid, "churned_in_horizon", recency_sign=1)
+    version = model_version("churn", churn.params, churn.features, window)
+    path = save("churn", version, {"model": churn})
+    rows.append(_registry_row("churn", version, churn.metrics, churn.params, churn.features, churn.importance,
+                              window, path, trained_at, as_of))  # fmt: skip
+
+    clv, clv_metrics = _train_clv(train, valid)
+    gain = clv.get_score(importance_type="gain")
+    total = sum(gain.values()) or 1.0
+    importance = {k: round(v / total, 4) for k, v in sorted(gain.items(), key=lambda kv: -kv[1])}
+    version = model_version("clv", CLV_PARAMS, list(feature_matrix(valid.head(1)).columns), window)
+    path = save("clv", version, {"model": clv})
+    rows.append(_registry_row("clv", version, clv_metrics, CLV_PARAMS, list(importance), importance, window, path,
+                              trained_at, as_of))  # fmt: skip
+
+    clusters = fit_clusters(current)
+    cluster_window = (str(as_of), str(as_of))
+    version = model_version("clusters", {"k": clusters.metrics["k"]}, CLUSTER_FEATURES, cluster_window)
+    path = save("clusters", version, {"model": clusters})
+    rows.append(_registry_row("clusters", version, clusters.metrics, {"k_range": "3-8"}, CLUSTER_FEATURES, {},
+                              cluster_window, path, trained_at, as_of))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def score_all(current: pd.DataFrame, registry: pd.DataFrame, horizon_days: int) -> pd.DataFrame:
+    """Score every customer with the latest registered version of each model."""
+    latest = registry.sort_values("trained_at").groupby("model_name").tail(1).set_index("model_name")
+    load = {name: joblib.load(latest.at[name, "artifact_path"]) for name in latest.index}
+    out = pd.DataFrame({"customer_id": current["customer_id"].to_numpy()}, index=current.index)
+    p = load["propensity"]["model"].predict(current)
+    out["purchase_propensity"] = p
+    out["propensity_decile"] = deciles(p)
+    buyers = current["order_count"].fillna(0).to_numpy() > 0
+    churn = load["churn"]["model"].predict(current)
+    out["churn_risk"] = np.where(buyers, churn, np.nan)
+    out["churn_risk_reason"] = np.where(buyers, None, "never_bought")
+    clv = load["clv"]["model"]
+    out["predicted_clv"] = clv.predict(
+        xgb.DMatrix(feature_matrix(current)), iteration_range=(0, clv.best_iteration + 1)
+    )
+    # Poisson reading of the propensity: rate = -ln(1 - p) / horizon, expected wait = 1 / rate
+    with np.errstate(divide="ignore"):
+        rate = -np.log1p(-np.clip(p, 0, 0.999999)) / horizon_days
+        wait = np.where(rate > 0, 1 / rate, np.inf)
+    as_of = pd.to_datetime(current["cutoff_at"]).dt.normalize()
+    reachable = wait <= 730
+    out["expected_next_order_date"] = (
+        (as_of + pd.to_timedelta(np.where(reachable, wait, 0), unit="D")).where(reachable).dt.date
+    )
+    clusters = load["clusters"]["model"].assign(current)
+    out["cluster_segment"] = clusters["cluster_segment"].to_numpy()
+    out["is_cluster_outlier"] = clusters["is_cluster_outlier"].to_numpy()
+    out["model_version"] = latest.at["propensity", "model_version"]
+    return out
+
+
+def drift(current: pd.DataFrame, registry: pd.DataFrame, scores: pd.Series, scored_at: str) -> pd.DataFrame:
+    """PSI of each feature and of the score against the propensity model's training reference."""
+    latest = registry.sort_values("trained_at").groupby("model_name").tail(1).set_index("model_name")
+    artifact = joblib.load(latest.at["propensity", "artifact_path"])
+    reference, x = artifact["reference"], feature_matrix(current)
+    rows = [
+        {"feature": name, "psi": population_stability_index(reference[name].to_numpy(), x[name].to_numpy())}
+        for name in reference.columns
+    ]
+    rows.append({"feature": "purchase_propensity",
+                 "psi": population_stability_index(artifact["reference_scores"], scores.to_numpy())})  # fmt: skip
+    out = pd.DataFrame(rows)
+    out["model_version"] = latest.at["propensity", "model_version"]
+    out["scored_at"] = scored_at
+    out["drift_level"] = np.select([out["psi"] >= 0.25, out["psi"] >= 0.1], ["major", "moderate"], "stable")
+    return out

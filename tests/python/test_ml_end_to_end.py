@@ -1,0 +1,60 @@
+"""Predictive models inside the build: registry, honest metrics, scores for everyone, score-only reuse."""
+
+import json
+import shutil
+
+import pytest
+from conftest import E2E_END_DATE, assert_ok, run_dbt
+
+pytestmark = pytest.mark.e2e
+
+
+def test_registry_records_every_model_with_out_of_sample_metrics(built):
+    rows = built.query(
+        "select model_name, auc, recency_baseline_auc, calibration_error, metrics from main.ml_model_runs"
+    )
+    models = {r[0]: r for r in rows}
+    assert set(models) == {"propensity", "churn", "clv", "clusters"}
+    _, auc, baseline, ece, metrics = models["propensity"]
+    assert auc > 0.7
+    assert auc > baseline
+    assert ece < 0.05
+    assert json.loads(metrics)["n"] > 100
+    assert json.loads(models["clv"][4])["actual_total"] > 0
+
+
+def test_every_customer_is_scored_and_tiers_follow_the_seed(built):
+    assert built.scalar("select count(*) from main.fct_customer_scores") == built.scalar(
+        "select count(*) from main.dim_customers"
+    )
+    assert built.scalar("select count(*) from main.fct_customer_scores where purchase_propensity is null") == 0
+    wrong_tier = built.scalar(
+        """
+        select count(*) from main.fct_customer_scores
+        where action_tier != case when purchase_propensity >= 0.8 then 'offer'
+                                  when purchase_propensity >= 0.5 then 'nurture' else 're-engage' end
+        """
+    )
+    assert wrong_tier == 0
+    no_reason = built.scalar(
+        "select count(*) from main.fct_customer_scores where churn_risk is null and churn_risk_reason is null"
+    )
+    assert no_reason == 0
+
+
+def test_score_only_job_reuses_the_registered_models(built, tmp_path):
+    work = tmp_path / "copy"
+    work.mkdir()
+    shutil.copy(built.db_path, work / "warehouse.duckdb")
+    shutil.copytree(built.work_dir / "models", work / "models")
+    runs_before = built.scalar("select count(*) from main.ml_model_runs")
+    drift_before = built.scalar("select count(distinct scored_at) from main.ml_feature_drift")
+    scored = assert_ok(
+        run_dbt(["build", "--selector", "score_only"], built.raw_dir, work, {"as_of_date": E2E_END_DATE})
+    )
+    assert scored.scalar("select count(*) from main.ml_model_runs") == runs_before
+    latest = scored.scalar(
+        "select model_version from main.ml_model_runs where model_name = 'propensity' order by trained_at desc limit 1"
+    )
+    assert scored.query("select distinct model_version from main.fct_customer_scores") == [(latest,)]
+    assert scored.scalar("select count(distinct scored_at) from main.ml_feature_drift") == drift_before + 1
