@@ -1,0 +1,67 @@
+"""Benchmark of the predictive models for 100,000 contacts: train + score, then score only.
+
+Builds the project on generated data once without the models (not timed),
+then times `dbt run` of the training snapshots, the registry (training every
+model) and the scoring models, and then the scoring models alone, which reuse
+the registered models. Prints what it measured and writes
+benchmarks/results/ml.json.
+
+    python scripts/bench_ml.py --contacts 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+from benchlib import PROJECT_DIR, dbt_env, report_timed_layer, run_dbt_measured
+from generate_demo_data import GeneratorConfig, generate
+
+SCORING = ["ml_customer_scores", "ml_feature_drift", "fct_customer_scores"]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--contacts", type=int, default=100_000)
+    ap.add_argument("--end-date", default="2026-11-01")
+    ap.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "data" / "bench" / "ml")
+    a = ap.parse_args(argv)
+
+    work = a.work_dir
+    if work.exists():
+        shutil.rmtree(work)
+    cfg = GeneratorConfig(contacts=a.contacts, days=365, products=max(200, min(5000, a.contacts // 20)),
+                          seed=42, end_date=a.end_date)  # fmt: skip
+    generate(cfg, work / "raw", None)
+    env = dbt_env(work / "raw", work / "warehouse.duckdb")
+    dbt_vars = json.dumps({"as_of_date": a.end_date})
+    run_dbt_measured(["seed", "--vars", dbt_vars], env, work / "upstream")
+    upstream = ["run", "--select", "+fct_customer_features", "--vars", dbt_vars]
+    run_dbt_measured(upstream, env, work / "upstream")
+
+    train = ["run", "--select", "int_training_snapshots", "ml_model_runs", *SCORING, "--vars", dbt_vars]
+    trained = run_dbt_measured(train, env, work / "train")
+    scored = run_dbt_measured(["run", "--select", *SCORING, "--vars", dbt_vars], env, work / "score")
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        customers = con.execute("select count(*) from main.fct_customer_scores").fetchall()[0][0]
+        snapshots = con.execute("select count(*) from intermediate.int_training_snapshots").fetchall()[0][0]
+        runs = con.execute(
+            "select model_name, auc, recency_baseline_auc, calibration_error from main.ml_model_runs"
+        ).fetchall()
+    report = {"contacts": a.contacts, "customers_scored": customers, "training_rows": snapshots,
+              "models": [dict(zip(["model", "auc", "recency_baseline_auc", "calibration_error"], r, strict=True))
+                         for r in runs]}  # fmt: skip
+    print(f"{customers:,} customers scored; {snapshots:,} training snapshot rows")
+    for r in report["models"]:
+        print(f"  {r['model']:<11s} auc {r['auc']}  recency baseline {r['recency_baseline_auc']}")
+    report_timed_layer("ml_train", "train + score (snapshots, ml_model_runs, scoring)", trained, report)
+    report_timed_layer("ml_score", "score only (ml_customer_scores, ml_feature_drift, fct_customer_scores)", scored,
+                       report)  # fmt: skip
+    return report
+
+
+if __name__ == "__main__":
+    main()
