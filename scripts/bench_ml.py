@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
-from benchlib import PROJECT_DIR, dbt_env, report_timed_layer, run_dbt_measured
-from generate_demo_data import GeneratorConfig, generate
+from benchlib import PROJECT_DIR, dbt_env, generate_bench_data, report_timed_layer, run_dbt_measured
 
 SCORING = ["ml_customer_scores", "ml_feature_drift", "fct_customer_scores"]
 
@@ -31,12 +29,8 @@ def main(argv: list[str] | None = None) -> dict:
     a = ap.parse_args(argv)
 
     work = a.work_dir
-    if work.exists():
-        shutil.rmtree(work)
-    cfg = GeneratorConfig(contacts=a.contacts, days=365, products=max(200, min(5000, a.contacts // 20)),
-                          seed=42, end_date=a.end_date)  # fmt: skip
-    generate(cfg, work / "raw", None)
-    env = dbt_env(work / "raw", work / "warehouse.duckdb")
+    raw = generate_bench_data(work, a.contacts, a.end_date)
+    env = dbt_env(raw, work / "warehouse.duckdb")
     dbt_vars = json.dumps({"as_of_date": a.end_date})
     run_dbt_measured(["seed", "--vars", dbt_vars], env, work / "upstream")
     upstream = ["run", "--select", "+fct_customer_features", "--vars", dbt_vars]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -63,3 +64,15 @@ def report_timed_layer(name: str, label: str, run: dict, report: dict) -> Path:
         print(f"  {n['seconds']:7.2f} s  {n['node']}")
     print(f"written to {out.relative_to(PROJECT_DIR)}")
     return out
+
+
+def generate_bench_data(work: Path, contacts: int, end_date: str, seed: int = 42) -> Path:
+    """A fresh work folder with generated raw data (365 days, products scaled to contacts); returns the raw folder."""
+    from generate_demo_data import GeneratorConfig, generate
+
+    if work.exists():
+        shutil.rmtree(work)
+    products = max(200, min(5000, contacts // 20))
+    generate(GeneratorConfig(contacts=contacts, days=365, products=products, seed=seed, end_date=end_date),
+             work / "raw", None)  # fmt: skip
+    return work / "raw"
