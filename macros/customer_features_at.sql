@@ -63,27 +63,30 @@ order_features as (
     group by cutoffs.cutoff_at, orders.customer_id
 ),
 
-email_features as (
+-- one row per cut-off, customer and campaign: did each kind of event happen
+-- in each window (a group-by is much cheaper than count(distinct) per window)
+email_campaigns as (
     select
         cutoffs.cutoff_at,
         email_events.customer_id,
+        email_events.campaign_id,
         {%- for days in [30, 90] %}
-        count(distinct email_events.campaign_id) filter (
-            where email_events.event_type = 'sent'
+        bool_or(
+            email_events.event_type = 'sent'
             and email_events.occurred_at >= cutoffs.cutoff_at - interval '{{ days }} days'
-        ) as emails_sent_{{ days }}d,
-        count(distinct email_events.campaign_id) filter (
-            where email_events.event_type = 'delivered'
+        ) as sent_{{ days }}d,
+        bool_or(
+            email_events.event_type = 'delivered'
             and email_events.occurred_at >= cutoffs.cutoff_at - interval '{{ days }} days'
-        ) as emails_delivered_{{ days }}d,
-        count(distinct email_events.campaign_id) filter (
-            where email_events.event_type in ('open', 'click') and not email_events.is_machine_open
+        ) as delivered_{{ days }}d,
+        bool_or(
+            email_events.event_type in ('open', 'click') and not email_events.is_machine_open
             and email_events.occurred_at >= cutoffs.cutoff_at - interval '{{ days }} days'
-        ) as emails_opened_{{ days }}d,
-        count(distinct email_events.campaign_id) filter (
-            where email_events.event_type = 'click'
+        ) as opened_{{ days }}d,
+        bool_or(
+            email_events.event_type = 'click'
             and email_events.occurred_at >= cutoffs.cutoff_at - interval '{{ days }} days'
-        ) as emails_clicked_{{ days }}d,
+        ) as clicked_{{ days }}d,
         {%- endfor %}
         max(email_events.occurred_at) filter (
             where email_events.event_type = 'open' and not email_events.is_machine_open
@@ -95,7 +98,24 @@ email_features as (
     from email_events
     inner join cutoffs
         on email_events.occurred_at < cutoffs.cutoff_at
-    group by cutoffs.cutoff_at, email_events.customer_id
+    group by cutoffs.cutoff_at, email_events.customer_id, email_events.campaign_id
+),
+
+email_features as (
+    select
+        cutoff_at,
+        customer_id,
+        {%- for days in [30, 90] %}
+        {%- for kind in ['sent', 'delivered', 'opened', 'clicked'] %}
+        -- events without a campaign count for the last-event times only, as count(distinct) would
+        count(*) filter (where {{ kind }}_{{ days }}d and campaign_id is not null) as emails_{{ kind }}_{{ days }}d,
+        {%- endfor %}
+        {%- endfor %}
+        max(last_open_at) as last_open_at,
+        max(last_click_at) as last_click_at,
+        max(last_negative_email_event_at) as last_negative_email_event_at
+    from email_campaigns
+    group by cutoff_at, customer_id
 ),
 
 open_hours as (
