@@ -27,7 +27,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: setup demo data build test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml preview docs clean
+.PHONY: setup demo data build test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow preview docs clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,10 @@ bench-activation: setup
 ## bench-ml: time training + scoring, then scoring only, for CONTACTS contacts (default 100000)
 bench-ml: setup
 	$(BIN)/python scripts/bench_ml.py --contacts $(if $(filter 5000,$(CONTACTS)),100000,$(CONTACTS))
+
+## bench-cdnow: real purchases (CDNOW): the project's propensity against BG/NBD and recency
+bench-cdnow: setup
+	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/bench_cdnow.py
 
 ## preview: render a sample personalised email for EMAIL (default: the first member) to data/preview.html
 EMAIL ?=

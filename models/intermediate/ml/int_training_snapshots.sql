@@ -4,12 +4,15 @@
     Training examples for the predictive models: customer features at several
     past cut-offs (the same customer_features_at macro as fct_customer_features,
     so nothing from after a cut-off reaches its features), each labelled with
-    what the customer did in the following var propensity_horizon_days. The
-    cut-offs are as_of_date minus 1, 2, ... var training_snapshots horizons, so
-    even the latest label window closes by as_of_date.
+    what the customer did in the following var propensity_horizon_days (or
+    var training_label_days when set). The cut-offs are as_of_date minus 1,
+    2, ... var training_snapshots windows, so even the latest label window
+    closes by as_of_date.
 -#}
 
-{%- set horizon = var('propensity_horizon_days') %}
+{#- the label window: the scoring horizon, unless history is too short to
+    label several snapshots with it (var training_label_days) -#}
+{%- set horizon = var('training_label_days', none) or var('propensity_horizon_days') %}
 
 with
 

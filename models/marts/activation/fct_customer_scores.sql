@@ -43,13 +43,13 @@ select
     cast(scores.propensity_decile as integer) as propensity_decile,
     tiered.action_tier,
     cast(scores.churn_risk as double) as churn_risk,
-    scores.churn_risk_reason,
+    cast(scores.churn_risk_reason as varchar) as churn_risk_reason,
     cast(scores.predicted_clv as decimal(18, 2)) as predicted_clv,
     '{{ var("base_currency") }}' as currency,
     cast(scores.expected_next_order_date as date) as expected_next_order_date,
-    scores.cluster_segment,
+    cast(scores.cluster_segment as varchar) as cluster_segment,
     cast(scores.is_cluster_outlier as boolean) as is_cluster_outlier,
-    scores.model_version
+    cast(scores.model_version as varchar) as model_version
 from customers
 left join scores
     on customers.customer_id = scores.customer_id
