@@ -52,6 +52,12 @@ order_features as (
         cutoffs.cutoff_at,
         orders.customer_id,
         count(*) filter (where orders.is_completed) as order_count,
+        count(*) filter (
+            where orders.is_completed and orders.ordered_at >= cutoffs.cutoff_at - interval '90 days'
+        ) as orders_90d,
+        count(*) filter (
+            where orders.is_completed and orders.ordered_at >= cutoffs.cutoff_at - interval '180 days'
+        ) as orders_180d,
         count(*) filter (where orders.status = 'cancelled') as cancelled_order_count,
         sum(orders.net_revenue) as monetary_value,
         sum(orders.returned_amount) filter (where orders.is_completed) as returned_value,
@@ -216,6 +222,8 @@ select
     population.cutoff_at,
     -- orders (RFM)
     coalesce(order_features.order_count, 0) as order_count,
+    coalesce(order_features.orders_90d, 0) as orders_90d,
+    coalesce(order_features.orders_180d, 0) as orders_180d,
     coalesce(order_features.cancelled_order_count, 0) as cancelled_order_count,
     order_features.first_order_at,
     order_features.last_order_at,

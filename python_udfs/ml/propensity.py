@@ -21,6 +21,8 @@ from python_udfs.ml.metrics import classification_metrics, recency_baseline_auc
 
 FEATURES = [
     "order_count",
+    "orders_90d",
+    "orders_180d",
     "recency_days",
     "monetary_value",
     "average_order_value",

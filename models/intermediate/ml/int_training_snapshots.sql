@@ -13,13 +13,16 @@
 {#- the label window: the scoring horizon, unless history is too short to
     label several snapshots with it (var training_label_days) -#}
 {%- set horizon = var('training_label_days', none) or var('propensity_horizon_days') %}
+{#- cut-offs step back by the label window unless var training_step_days is set
+    (a shorter step gives overlapping windows and more examples) -#}
+{%- set step = var('training_step_days', none) or horizon %}
 
 with
 
 features as (
     {{ customer_features_at(
-        "select " ~ as_of_timestamp() ~ " - to_days(" ~ horizon ~ " * snapshot) as cutoff_at "
-        ~ "from range(1, " ~ (var('training_snapshots') + 1) ~ ") as snapshots (snapshot)"
+        "select " ~ as_of_timestamp() ~ " - to_days(" ~ horizon ~ " + " ~ step ~ " * snapshot) as cutoff_at "
+        ~ "from range(0, " ~ var('training_snapshots') ~ ") as snapshots (snapshot)"
     ) | indent(4) }}
 ),
 
