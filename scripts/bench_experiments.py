@@ -18,8 +18,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
-from benchlib import PROJECT_DIR, dbt_env, report_timed_layer, run_dbt_measured
-from generate_demo_data import GeneratorConfig, generate
+from benchlib import PROJECT_DIR, dbt_env, generate_bench_data, report_timed_layer, run_dbt_measured
 
 COPY = ["dbt_project.yml", "profiles.yml", "selectors.yml", "models", "macros", "seeds", "tests", "python_udfs"]
 HEADER = "experiment_id,control_variant,conversion_window_days,variants,assigned_by,starts_at,ends_at,primary_metric"
@@ -42,17 +41,13 @@ def main(argv: list[str] | None = None) -> dict:
     a = ap.parse_args(argv)
 
     work = a.work_dir
-    if work.exists():
-        shutil.rmtree(work)
+    raw = generate_bench_data(work, a.contacts, a.end_date)
     project = work / "project"
     project.mkdir(parents=True)
     for name in COPY:
         src = PROJECT_DIR / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, project / name)
-    cfg = GeneratorConfig(contacts=a.contacts, days=365, products=max(200, min(5000, a.contacts // 20)),
-                          seed=42, end_date=a.end_date)  # fmt: skip
-    generate(cfg, work / "raw", None)
-    env = dbt_env(work / "raw", work / "warehouse.duckdb", project)
+    env = dbt_env(raw, work / "warehouse.duckdb", project)
     metrics = [m.strip() for m in a.metrics.split(",")]
     dbt_vars = json.dumps({"as_of_date": a.end_date, "experiment_metrics": metrics})
 

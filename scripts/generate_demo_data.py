@@ -170,13 +170,10 @@ class Generator:
             out[i] = e.upper() if styles[i] == 0 else (f"  {e} " if styles[i] == 1 else e.title())
         return out
 
-    def _iso(self, ts: np.ndarray, style: str = "mixed") -> np.ndarray:
+    def _iso(self, ts: np.ndarray) -> np.ndarray:
         """ISO-8601 strings: UTC 'Z', an explicit offset, or no offset (UTC)."""
         dt = pd.to_datetime(ts, unit="s", utc=True)
-        plain = dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object)
-        if style == "plain":
-            return plain
-        out = plain.copy()
+        out = dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object)
         kind = self.rng.integers(0, 3, len(ts))
         z = kind == 1
         out[z] = (dt[z].strftime("%Y-%m-%dT%H:%M:%S") + "Z").to_numpy(dtype=object)

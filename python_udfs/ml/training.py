@@ -96,7 +96,7 @@ def train_all(
     window = _window(snapshots)
     rows = []
 
-    def save(name: str, version: str, payload: dict) -> Path:
+    def save(version: str, payload: dict) -> Path:
         path = folder / f"{version}.joblib"
         joblib.dump(payload, path)
         return path
@@ -105,14 +105,14 @@ def train_all(
     propensity = train_classifier(train, valid, "purchased_in_horizon")
     version = model_version("propensity", propensity.params, propensity.features, window)
     ref_scores = propensity.predict(valid.loc[reference.index])
-    path = save("propensity", version, {"model": propensity, "reference": reference, "reference_scores": ref_scores})
+    path = save(version, {"model": propensity, "reference": reference, "reference_scores": ref_scores})
     rows.append(_registry_row("propensity", version, propensity.metrics, propensity.params, propensity.features,
                               propensity.importance, window, path, trained_at, as_of))  # fmt: skip
 
     buyers_train, buyers_valid = train[train["order_count"] > 0], valid[valid["order_count"] > 0]
     churn = train_classifier(buyers_train, buyers_valid, "churned_in_horizon", recency_sign=1)
     version = model_version("churn", churn.params, churn.features, window)
-    path = save("churn", version, {"model": churn})
+    path = save(version, {"model": churn})
     rows.append(_registry_row("churn", version, churn.metrics, churn.params, churn.features, churn.importance,
                               window, path, trained_at, as_of))  # fmt: skip
 
@@ -121,14 +121,14 @@ def train_all(
     total = sum(gain.values()) or 1.0
     importance = {k: round(v / total, 4) for k, v in sorted(gain.items(), key=lambda kv: -kv[1])}
     version = model_version("clv", CLV_PARAMS, list(feature_matrix(valid.head(1)).columns), window)
-    path = save("clv", version, {"model": clv})
+    path = save(version, {"model": clv})
     rows.append(_registry_row("clv", version, clv_metrics, CLV_PARAMS, list(importance), importance, window, path,
                               trained_at, as_of))  # fmt: skip
 
     clusters = fit_clusters(current)
     cluster_window = (str(as_of), str(as_of))
     version = model_version("clusters", {"k": clusters.metrics["k"]}, CLUSTER_FEATURES, cluster_window)
-    path = save("clusters", version, {"model": clusters})
+    path = save(version, {"model": clusters})
     rows.append(_registry_row("clusters", version, clusters.metrics, {"k_range": "3-8"}, CLUSTER_FEATURES, {},
                               cluster_window, path, trained_at, as_of))  # fmt: skip
     return pd.DataFrame(rows)
