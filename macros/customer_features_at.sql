@@ -154,6 +154,9 @@ web_features as (
         count(distinct web_events.session_id) filter (
             where web_events.occurred_at >= cutoffs.cutoff_at - interval '30 days'
         ) as web_sessions_30d,
+        count(distinct web_events.session_id) filter (
+            where web_events.occurred_at >= cutoffs.cutoff_at - interval '90 days'
+        ) as web_sessions_90d,
         count(*) filter (
             where web_events.event_type = 'product_view'
             and web_events.occurred_at >= cutoffs.cutoff_at - interval '30 days'
@@ -271,6 +274,7 @@ select
     ) as usual_open_hour_local,
     -- web
     coalesce(web_features.web_sessions_30d, 0) as web_sessions_30d,
+    coalesce(web_features.web_sessions_90d, 0) as web_sessions_90d,
     coalesce(web_features.product_views_30d, 0) as product_views_30d,
     coalesce(web_features.carts_30d, 0) as carts_30d,
     web_features.last_web_event_at,

@@ -38,11 +38,11 @@ ARCHETYPES = ["highly_engaged_buyer", "engaged_browser", "infrequent_buyer", "in
 ARCHETYPE_SHARE = [0.15, 0.25, 0.30, 0.30]
 # Purchases per day while active, campaign open probability, click given open,
 # web sessions per day, mean days before dropping out.
-PURCHASE_RATE = np.array([1 / 18, 1 / 160, 1 / 75, 1 / 400])
-OPEN_PROB = np.array([0.55, 0.45, 0.14, 0.03])
+PURCHASE_RATE = np.array([1 / 15, 1 / 300, 1 / 75, 1 / 1500])
+OPEN_PROB = np.array([0.6, 0.5, 0.12, 0.02])
 CLICK_PROB = np.array([0.35, 0.25, 0.10, 0.05])
-SESSION_RATE = np.array([1 / 25, 1 / 15, 1 / 100, 1 / 500])
-DROPOUT_MEAN_DAYS = np.array([900, 600, 300, 90])
+SESSION_RATE = np.array([1 / 20, 1 / 8, 1 / 120, 1 / 1000])
+DROPOUT_MEAN_DAYS = np.array([3000, 2500, 1500, 120])
 
 # (category, accessory category or "", is consumable, price median in base currency)
 CATEGORIES = [
@@ -370,7 +370,7 @@ class Generator:
         p, rng = self.p, self.rng
         arche = p["archetype_idx"].to_numpy()
         lo = np.maximum(p["created"].to_numpy(), self.start)
-        rate = PURCHASE_RATE[arche] * p["mult"].to_numpy() ** 2
+        rate = PURCHASE_RATE[arche] * p["mult"].to_numpy()
         who, t = self._person_rate_events(
             rate, rate * 0.03, lo, p["dropout"].to_numpy(), np.full(self.n, self.end - 60)
         )
@@ -1019,6 +1019,7 @@ class Generator:
                 "favourite_category": np.array([c[0] for c in CATEGORIES])[p["fav1"]],
                 "anonymous_id_1": p["anon1"],
                 "anonymous_id_2": np.where(p["second_device"], p["anon2"], None),
+                "created_at": pd.to_datetime(p["created"], unit="s"),
                 "dropout_at": pd.to_datetime(p["dropout"], unit="s"),
             }
         )

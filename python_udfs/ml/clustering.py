@@ -15,23 +15,20 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-CLUSTER_FEATURES = [
-    "order_count",
-    "monetary_value",
-    "recency_days",
-    "emails_opened_90d",
-    "emails_clicked_90d",
-    "web_sessions_30d",
-    "product_views_30d",
-]
-BUYING = ["order_count", "monetary_value"]
-ENGAGEMENT = ["emails_opened_90d", "emails_clicked_90d", "web_sessions_30d", "product_views_30d"]
+# Behaviour everyone can show. Email opens are left out on purpose: they exist
+# only for subscribers (and privacy proxies fake them), so with them in, KMeans
+# splits people by subscription status rather than by how they behave. Measured
+# on the demo data against the planted archetypes: ARI 0.71 with these three,
+# 0.39 with opens, clicks, recency and spend added (k = 4 in both).
+CLUSTER_FEATURES = ["order_count", "orders_180d", "web_sessions_90d"]
+BUYING = ["order_count", "orders_180d"]
+ENGAGEMENT = ["web_sessions_90d"]
+DEFAULT_K_RANGE = range(3, 7)
 
 
-def cluster_inputs(frame: pd.DataFrame, recency_cap: float = 730.0) -> pd.DataFrame:
-    """log1p of each feature; customers who never bought get the capped recency."""
+def cluster_inputs(frame: pd.DataFrame) -> pd.DataFrame:
+    """log1p of each feature, missing counted as zero."""
     x = frame[CLUSTER_FEATURES].apply(pd.to_numeric, errors="coerce").astype(float)
-    x["recency_days"] = x["recency_days"].fillna(recency_cap).clip(upper=recency_cap)
     return np.log1p(x.fillna(0).clip(lower=0))
 
 
@@ -57,22 +54,28 @@ class ClusterModel:
         )
 
 
-def name_clusters(centroids: pd.DataFrame, population: pd.DataFrame) -> dict[int, str]:
-    """Name each centroid by its buying and engagement relative to the population."""
+def name_clusters(centroids: pd.DataFrame) -> dict[int, str]:
+    """Name each centroid by its buying and engagement relative to the strongest centroid.
+
+    Centroids are in log1p space, where zero means "none at all", so a level is
+    the centroid's mean over its columns divided by the highest such mean. This
+    does not depend on how many anonymous or inactive people dilute the
+    population, and it does not depend on KMeans' cluster numbering.
+    """
 
     def level(columns: list[str]) -> pd.Series:
-        scale = population[columns].std().replace(0, 1)
-        return ((centroids[columns] - population[columns].mean()) / scale).mean(axis=1)
+        raw = centroids[columns].clip(lower=0).mean(axis=1)
+        return raw / raw.max() if raw.max() > 0 else raw
 
     buying, engagement = level(BUYING), level(ENGAGEMENT)
     names = {}
     for i in centroids.index:
-        if buying[i] > 0.5 and engagement[i] > 0:
-            base = "Highly engaged buyers"
-        elif buying[i] > 0:
-            base = "Infrequent buyers" if engagement[i] <= 0 else "Engaged buyers"
-        elif engagement[i] > 0:
+        if buying[i] >= 0.7:
+            base = "Highly engaged buyers" if engagement[i] >= 0.3 else "Frequent buyers"
+        elif engagement[i] >= 0.5:
             base = "Engaged browsers"
+        elif buying[i] >= 0.25:
+            base = "Infrequent buyers"
         else:
             base = "Inactive"
         names[i] = base
@@ -85,8 +88,14 @@ def name_clusters(centroids: pd.DataFrame, population: pd.DataFrame) -> dict[int
     return out
 
 
-def fit_clusters(frame: pd.DataFrame, k_range: range = range(3, 9), sample: int = 5000, seed: int = 7) -> ClusterModel:
-    """KMeans for each k in k_range; keep the k with the best silhouette on a sample."""
+def fit_clusters(
+    frame: pd.DataFrame, k_range: range = DEFAULT_K_RANGE, sample: int = 5000, seed: int = 7
+) -> ClusterModel:
+    """KMeans for each k in k_range; keep the k with the best silhouette on a sample.
+
+    The range stops at 6: on count data silhouette keeps rising with k as clusters
+    fit the integer lattice, and few marketing teams act on more than six segments.
+    """
     x = cluster_inputs(frame)
     scaler = StandardScaler().fit(x)
     z = scaler.transform(x)
@@ -103,7 +112,7 @@ def fit_clusters(frame: pd.DataFrame, k_range: range = range(3, 9), sample: int 
     best = max(scores, key=scores.get)
     km = fits[best]
     centroids = pd.DataFrame(scaler.inverse_transform(km.cluster_centers_), columns=x.columns)
-    names = name_clusters(centroids, x)
+    names = name_clusters(centroids)
     distance = np.linalg.norm(z - km.cluster_centers_[km.labels_], axis=1)
     model = ClusterModel(scaler, km, names, float(np.quantile(distance, 0.99)))
     model.metrics = {

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from python_udfs.ml.clustering import CLUSTER_FEATURES, fit_clusters
+from python_udfs.ml.clustering import CLUSTER_FEATURES, DEFAULT_K_RANGE, fit_clusters
 from python_udfs.ml.metrics import population_stability_index
 from python_udfs.ml.propensity import PARAMS, deciles, feature_matrix, model_version, train_classifier
 
@@ -129,7 +129,8 @@ def train_all(
     cluster_window = (str(as_of), str(as_of))
     version = model_version("clusters", {"k": clusters.metrics["k"]}, CLUSTER_FEATURES, cluster_window)
     path = save(version, {"model": clusters})
-    rows.append(_registry_row("clusters", version, clusters.metrics, {"k_range": "3-8"}, CLUSTER_FEATURES, {},
+    k_range = {"k_range": f"{DEFAULT_K_RANGE.start}-{DEFAULT_K_RANGE.stop - 1}"}
+    rows.append(_registry_row("clusters", version, clusters.metrics, k_range, CLUSTER_FEATURES, {},
                               cluster_window, path, trained_at, as_of))  # fmt: skip
     return pd.DataFrame(rows)
 

@@ -79,14 +79,54 @@ def test_propensity_ranks_the_planted_holdout_purchases(demo_data, tmp_path):
     scores = pd.DataFrame(
         build.query(
             """
-            select d.contact_id, s.purchase_propensity
+            select d.contact_id, s.purchase_propensity, s.expected_next_order_date
             from main.fct_customer_scores as s
             inner join main.dim_customers as d on s.customer_id = d.customer_id
             where d.customer_type = 'crm_contact'
             """
         ),
-        columns=["contact_id", "p"],
+        columns=["contact_id", "p", "next_order"],
     )
     scores["bought"] = scores["contact_id"].isin(set(bought["contact_id"]))
     assert scores["bought"].sum() > 50
     assert roc_auc_score(scores["bought"], scores["p"]) >= 0.7
+    # the expected next order date: those expected inside the window bought far more often than the rest
+    expected_inside = pd.to_datetime(scores["next_order"]) < end
+    assert expected_inside.sum() > 20
+    assert scores.loc[expected_inside, "bought"].mean() > 3 * scores.loc[~expected_inside, "bought"].mean()
+
+
+def test_clusters_recover_the_planted_archetypes(built, demo_data):
+    """Adjusted Rand index against the generator's archetypes, on the people who can show theirs.
+
+    An archetype is visible only in behaviour: someone who signed up last month,
+    or whose planted drop-out date has passed, looks inactive whatever they were
+    planted as. So the comparison covers contacts with at least 180 days of
+    tenure who had not dropped out by the as-of date.
+    """
+    import pandas as pd
+    from sklearn.metrics import adjusted_rand_score
+
+    _, truth_dir, _ = demo_data
+    as_of = pd.Timestamp(E2E_END_DATE)
+    people = pd.read_parquet(truth_dir / "people.parquet")
+    visible = people[(people["created_at"] <= as_of - pd.Timedelta(days=180)) & (people["dropout_at"] > as_of)]
+    clusters = pd.DataFrame(
+        built.query(
+            """
+            select d.contact_id, s.cluster_segment
+            from main.fct_customer_scores as s
+            inner join main.dim_customers as d on s.customer_id = d.customer_id
+            where d.customer_type = 'crm_contact'
+            """
+        ),
+        columns=["contact_id", "cluster_segment"],
+    )
+    joined = visible.merge(clusters, on="contact_id")
+    assert len(joined) > 500
+    assert adjusted_rand_score(joined["archetype"], joined["cluster_segment"]) >= 0.6
+    # the names follow the profiles: most planted engaged browsers land in "Engaged browsers"
+    named = joined.groupby("archetype")["cluster_segment"].agg(lambda s: s.mode()[0])
+    assert named["engaged_browser"] == "Engaged browsers"
+    assert named["highly_engaged_buyer"] == "Highly engaged buyers"
+    assert named["infrequent_buyer"] == "Infrequent buyers"
