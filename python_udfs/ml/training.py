@@ -61,7 +61,7 @@ def _train_clv(train: pd.DataFrame, valid: pd.DataFrame) -> tuple[xgb.Booster, d
     return booster, metrics
 
 
-def _registry_row(name, version, metrics, params, features, importance, window, path, trained_at, as_of) -> dict:
+def registry_row(name, version, metrics, params, features, importance, window, path, trained_at, as_of) -> dict:
     return {
         "run_id": f"{version}@{trained_at}",
         "model_name": name,
@@ -106,14 +106,14 @@ def train_all(
     version = model_version("propensity", propensity.params, propensity.features, window)
     ref_scores = propensity.predict(valid.loc[reference.index])
     path = save(version, {"model": propensity, "reference": reference, "reference_scores": ref_scores})
-    rows.append(_registry_row("propensity", version, propensity.metrics, propensity.params, propensity.features,
+    rows.append(registry_row("propensity", version, propensity.metrics, propensity.params, propensity.features,
                               propensity.importance, window, path, trained_at, as_of))  # fmt: skip
 
     buyers_train, buyers_valid = train[train["order_count"] > 0], valid[valid["order_count"] > 0]
     churn = train_classifier(buyers_train, buyers_valid, "churned_in_horizon", recency_sign=1)
     version = model_version("churn", churn.params, churn.features, window)
     path = save(version, {"model": churn})
-    rows.append(_registry_row("churn", version, churn.metrics, churn.params, churn.features, churn.importance,
+    rows.append(registry_row("churn", version, churn.metrics, churn.params, churn.features, churn.importance,
                               window, path, trained_at, as_of))  # fmt: skip
 
     clv, clv_metrics = _train_clv(train, valid)
@@ -122,7 +122,7 @@ def train_all(
     importance = {k: round(v / total, 4) for k, v in sorted(gain.items(), key=lambda kv: -kv[1])}
     version = model_version("clv", CLV_PARAMS, list(feature_matrix(valid.head(1)).columns), window)
     path = save(version, {"model": clv})
-    rows.append(_registry_row("clv", version, clv_metrics, CLV_PARAMS, list(importance), importance, window, path,
+    rows.append(registry_row("clv", version, clv_metrics, CLV_PARAMS, list(importance), importance, window, path,
                               trained_at, as_of))  # fmt: skip
 
     clusters = fit_clusters(current)
@@ -130,7 +130,7 @@ def train_all(
     version = model_version("clusters", {"k": clusters.metrics["k"]}, CLUSTER_FEATURES, cluster_window)
     path = save(version, {"model": clusters})
     k_range = {"k_range": f"{DEFAULT_K_RANGE.start}-{DEFAULT_K_RANGE.stop - 1}"}
-    rows.append(_registry_row("clusters", version, clusters.metrics, k_range, CLUSTER_FEATURES, {},
+    rows.append(registry_row("clusters", version, clusters.metrics, k_range, CLUSTER_FEATURES, {},
                               cluster_window, path, trained_at, as_of))  # fmt: skip
     return pd.DataFrame(rows)
 

@@ -6,9 +6,9 @@
     "default" for segment and tier, "Bestsellers" for the category.
 
     The action tier comes from fct_customer_scores (the propensity model),
-    else engagement rules. Recommendations are the bestsellers of the
-    customer's top category, then overall bestsellers. The *_source columns say
-    which filled each field.
+    else engagement rules. Recommendations come from fct_customer_recommendations
+    (the recommender), then the bestsellers of the customer's top category,
+    then overall bestsellers. The *_source columns say which filled each field.
 -#}
 
 {%- set n_recs = var('export_recommendations') %}
@@ -59,6 +59,15 @@ bestsellers as (
     select * from {{ ref('int_bestsellers') }}
 ),
 
+personal_recommendations as (
+    select
+        customer_id,
+        product_id,
+        rank,
+        source
+    from {{ ref('fct_customer_recommendations') }}
+),
+
 global_send_hour as (
     select mode(best_hour_utc) as best_hour_utc
     from send_times
@@ -95,6 +104,16 @@ base as (
 
 -- every product a customer could be shown, best first
 recommendation_candidates as (
+    select
+        base.customer_id,
+        personal_recommendations.product_id,
+        personal_recommendations.rank as preference,
+        personal_recommendations.source as recommendation_source
+    from base
+    inner join personal_recommendations
+        on base.customer_id = personal_recommendations.customer_id
+    where not base.is_global_holdout
+    union all
     select
         base.customer_id,
         bestsellers.product_id,

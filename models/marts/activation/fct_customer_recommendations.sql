@@ -1,0 +1,46 @@
+{#-
+    The "recommended for you" block: var recommendations_top_n products for
+    every customer in dim_customers, best first, with what produced each
+    (collaborative, content, rule, repeat or trending), a reason to show, and
+    the product fields templates need. Only active products; no product twice
+    for a customer; at most var recommendation_max_per_category per category.
+#}
+
+with
+
+customers as (
+    select
+        customer_id,
+        contact_id
+    from {{ ref('dim_customers') }}
+),
+
+recommendations as (
+    select * from {{ ref('ml_customer_recommendations') }}
+),
+
+products as (
+    select * from {{ ref('stg_shop__products') }}
+)
+
+select
+    recommendations.customer_id,
+    customers.contact_id,
+    cast(recommendations.rank as integer) as rank,
+    recommendations.product_id,
+    cast(recommendations.score as double) as score,
+    recommendations.source,  -- noqa: RF04
+    recommendations.reason,
+    products.product_name,
+    products.category,
+    products.product_url,
+    products.image_url,
+    products.price,
+    products.currency,
+    recommendations.model_version
+from recommendations
+inner join customers
+    on recommendations.customer_id = customers.customer_id
+inner join products
+    on recommendations.product_id = products.product_id
+where products.is_active

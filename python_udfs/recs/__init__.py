@@ -1,0 +1,1 @@
+"""Product recommendations: collaborative (EASE), content-based, repeat purchase, rules, trending."""

@@ -1,0 +1,55 @@
+"""Retrain the recommender for the model registry: evaluate on a temporal holdout, refit, save."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import joblib
+import pandas as pd
+
+from python_udfs.ml.training import registry_row
+from python_udfs.recs.engine import Params, evaluate, fit
+
+
+def params_from_config(config: dict) -> Params:
+    """Params from the dbt vars passed through model config (strings or numbers)."""
+    return Params(
+        top_n=int(config["top_n"]),
+        max_per_category=int(config["max_per_category"]),
+        half_life_days=float(config["half_life_days"]),
+        ease_lambda=float(config["ease_lambda"]),
+    )
+
+
+def customer_frame(features: pd.DataFrame) -> pd.DataFrame:
+    """customer_id and preferred_category (the customer's top category) from fct_customer_features."""
+    return pd.DataFrame(
+        {"customer_id": features["customer_id"].to_numpy(), "preferred_category": features["top_category"].to_numpy()}
+    )
+
+
+def train_recommender(
+    events: pd.DataFrame,
+    products: pd.DataFrame,
+    customers: pd.DataFrame,
+    rules: pd.DataFrame,
+    as_of,
+    params: Params,
+    holdout_days: int,
+    model_dir: str | Path,
+    trained_at: str,
+) -> dict:
+    """One registry row: metrics from a fit before as_of - holdout_days, then a fit on everything, saved."""
+    as_of = pd.Timestamp(as_of)
+    metrics = evaluate(events, products, customers, rules, as_of, holdout_days, params)
+    model = fit(events, products, as_of, params)
+    metrics["items_in_collaborative_model"] = len(model.cf_items)
+    window = (str(as_of - pd.Timedelta(days=holdout_days)), str(as_of))
+    version = params.version(window)
+    folder = Path(model_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{version}.joblib"
+    joblib.dump({"model": model}, path)
+    features = ["purchase", "cart", "click", "view", "category", "brand", "price_band", "name_tokens"]
+    return registry_row("recommendations", version, metrics, params.__dict__, features, {}, window, path,
+                        trained_at, str(as_of))  # fmt: skip

@@ -1,0 +1,38 @@
+-- Every customer in dim_customers gets exactly var recommendations_top_n
+-- recommendations, ranked 1..N, no product twice, never an inactive product
+-- (as long as the active catalogue holds N products). Returns the offenders.
+
+{%- set top_n = var('recommendations_top_n') %}
+
+with
+
+active_products as (
+    select count(*) as n
+    from {{ ref('stg_shop__products') }}
+    where is_active
+),
+
+per_customer as (
+    select
+        customers.customer_id,
+        count(recommendations.product_id) as n_recommendations,
+        count(distinct recommendations.product_id) as n_products,
+        count(distinct recommendations.rank) as n_ranks,
+        coalesce(max(recommendations.rank), 0) as max_rank,
+        count(*) filter (where not products.is_active) as n_inactive
+    from {{ ref('dim_customers') }} as customers
+    left join {{ ref('fct_customer_recommendations') }} as recommendations
+        on customers.customer_id = recommendations.customer_id
+    left join {{ ref('stg_shop__products') }} as products
+        on recommendations.product_id = products.product_id
+    group by customers.customer_id
+)
+
+select per_customer.*
+from per_customer
+cross join active_products
+where per_customer.n_recommendations != least({{ top_n }}, active_products.n)
+    or per_customer.n_products != per_customer.n_recommendations
+    or per_customer.n_ranks != per_customer.n_recommendations
+    or per_customer.max_rank != per_customer.n_recommendations
+    or per_customer.n_inactive > 0
