@@ -27,7 +27,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: setup demo data build test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow preview docs clean
+.PHONY: setup demo data build test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-recs preview docs clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,14 @@ bench-ml: setup
 ## bench-cdnow: real purchases (CDNOW): the project's propensity against BG/NBD and recency
 bench-cdnow: setup
 	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/bench_cdnow.py
+
+## bench-ml100k: MovieLens 100k: the project's recommendations against popularity, item-kNN and EASE
+bench-ml100k: setup
+	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/bench_ml100k.py
+
+## bench-recs: CONTACTS (default 100000) contacts, 5,000 products: time and memory of recommending for everyone
+bench-recs: setup
+	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/bench_recs.py --contacts $(or $(filter-out 5000,$(CONTACTS)),100000)
 
 ## preview: render a sample personalised email for EMAIL (default: the first member) to data/preview.html
 EMAIL ?=

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> dict:
     env = dbt_env(raw, work / "warehouse.duckdb")
     dbt_vars = json.dumps({"as_of_date": a.end_date})
     run_dbt_measured(["seed", "--vars", dbt_vars], env, work / "upstream")
-    upstream = ["run", "--select", "+fct_customer_features", "--vars", dbt_vars]
+    upstream = ["run", "--select", "+fct_customer_features", "+int_recommendation_events", "--vars", dbt_vars]
     run_dbt_measured(upstream, env, work / "upstream")
 
     train = ["run", "--select", "int_training_snapshots", "ml_model_runs", *SCORING, "--vars", dbt_vars]

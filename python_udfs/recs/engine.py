@@ -42,6 +42,9 @@ from python_udfs.recs.collaborative import ease, keep_top, popularity
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
 
 KINDS = ["purchase", "cart", "click", "view"]
+# sources are carried as small integer codes while ranking, named at the end
+SOURCES = np.array(["collaborative", "content", "rule", "repeat", "trending"])
+REPEAT, TRENDING = 3, 4
 
 
 @dataclass(frozen=True)
@@ -265,70 +268,85 @@ def recommend(
     repurchase_days = repeat["repurchase_days"].fillna(30).to_numpy(np.float32)
     trend = _trending(ev, catalogue, as_of, p)
 
-    bought = prof[prof["purchased"]]
-    shape = (len(cust_ids), n_items)
-    bought_matrix = sp.csr_matrix((np.ones(len(bought), np.float32), (bought["u"], bought["i"])), shape)
+    bought = prof[prof["purchased"]].sort_values("u", kind="stable")
+    bought_u, bought_i = bought["u"].to_numpy(), bought["i"].to_numpy()
     days_since = ((as_of - bought["last_purchased_at"]).dt.total_seconds() / 86400).to_numpy(np.float32)
-    since_matrix = sp.csr_matrix((days_since + 1e-3, (bought["u"], bought["i"])), shape)
-    bought_cat = sp.csr_matrix(
-        (np.ones(len(bought), np.float32), (bought["u"], category_code[bought["i"]])), (len(cust_ids), len(categories))
+    due = np.clip(days_since / repurchase_days[bought_i], 0, 1)
+    repeat_value = np.where(repeat_rate[bought_i] >= p.repeat_min_rate, repeat_rate[bought_i] * due, 0)
+    owned_category = sp.csr_matrix(
+        (np.ones(len(bought), np.float32), (bought_u, category_code[bought_i])), (len(cust_ids), len(categories))
     )
-    bought_cat.data[:] = 1
-    rule_rows = []
+    owned_category.data[:] = 1
     cat_lookup = {c: k for k, c in enumerate(categories)}
-    # accessories: the best of the category first (trend percentile within category)
+    # rules as a category x item matrix; accessories: the best of the category first (trend percentile)
     trend_pct = pd.Series(trend).groupby(category_code).rank(pct=True).to_numpy(np.float32)
+    rule_rows, rule_entries = [], {}
     for rule in rules.itertuples(index=False):
         if rule.if_category in cat_lookup and rule.then_category in cat_lookup:
-            rule_rows.append((cat_lookup[rule.if_category], cat_lookup[rule.then_category], float(rule.boost)))
-
+            if_cat, then_cat, boost = cat_lookup[rule.if_category], cat_lookup[rule.then_category], float(rule.boost)
+            rule_rows.append((if_cat, then_cat, boost))
+            for item in np.flatnonzero(category_code == then_cat):
+                value = boost * (0.5 + 0.5 * trend_pct[item])
+                rule_entries[(if_cat, item)] = max(rule_entries.get((if_cat, item), 0.0), value)
+    keys = np.array(list(rule_entries), dtype=np.int64).reshape(-1, 2)
+    rule_matrix = sp.csr_matrix(
+        (np.array(list(rule_entries.values()), np.float32), (keys[:, 0], keys[:, 1])), (len(categories), n_items)
+    )
+    cf_column = np.full(n_items, -1)
+    cf_column[cf_pos] = np.arange(len(cf_pos))
+    inactive = np.flatnonzero(~active)
+    # customers with no interactions at all go straight to the trending fill
+    warm = np.flatnonzero(np.diff(profile.indptr) > 0)
     chosen = []
-    for start in range(0, len(cust_ids), p.batch_size):
-        rows = np.arange(start, min(start + p.batch_size, len(cust_ids)))
+    for start in range(0, len(warm), p.batch_size):
+        rows = warm[start : start + p.batch_size]
         prof_b = profile[rows]
-        cf = np.zeros((len(rows), n_items), np.float32)
+        score = np.zeros((len(rows), n_items), np.float32)
+        cf = np.zeros((len(rows), len(cf_pos)), np.float32)
         if len(cf_pos):
-            cf[:, cf_pos] = prof_b[:, cf_pos] @ b
-        cf = np.clip(cf, 0, None)
-        cf /= np.maximum(cf.max(axis=1, keepdims=True), 1e-12)
+            cf = np.asarray(prof_b[:, cf_pos] @ b, dtype=np.float32)
+            np.clip(cf, 0, None, out=cf)
+            cf /= np.maximum(cf.max(axis=1, keepdims=True), 1e-12)
+            score[:, cf_pos] = cf
         ct = (prof_b @ content).toarray()
-        ct /= np.maximum(ct.max(axis=1, keepdims=True), 1e-12)
-        trust = c_user[rows, None] * c_item[None, :]
-        cf_part = trust * cf
-        ct_part = (1 - trust) * p.content_weight * ct
-        rule_part = np.zeros_like(cf)
-        owned_cat = bought_cat[rows].toarray()
-        for if_cat, then_cat, boost in rule_rows:
-            cols = category_code == then_cat
-            rule_part[:, cols] = np.maximum(
-                rule_part[:, cols], owned_cat[:, [if_cat]] * boost * (0.5 + 0.5 * trend_pct[cols])[None, :]
-            )
-        score = cf_part + ct_part + rule_part
-        owned = bought_matrix[rows].toarray() > 0
-        since = since_matrix[rows].toarray()
-        due = np.clip(since / repurchase_days[None, :], 0, 1)
-        repeat_score = np.where(owned & (repeat_rate[None, :] >= p.repeat_min_rate), repeat_rate[None, :] * due, 0)
-        score = np.where(owned, repeat_score, score)
-        score[:, ~active] = 0
+        ct *= p.content_weight / np.maximum(ct.max(axis=1, keepdims=True), 1e-12)
+        # hybrid = trust x cf + (1 - trust) x content, trust = customer confidence x item confidence
+        score -= ct
+        score *= c_item[None, :]
+        score *= c_user[rows, None]
+        score += ct
+        rule_b = (owned_category[rows] @ rule_matrix).tocsr()
+        coo = rule_b.tocoo()
+        score[coo.row, coo.col] += coo.data
+        lo, hi = np.searchsorted(bought_u, [rows[0], rows[-1] + 1])
+        owned_r = np.searchsorted(rows, bought_u[lo:hi])
+        owned_i = bought_i[lo:hi]
+        score[owned_r, owned_i] = repeat_value[lo:hi]
+        score[:, inactive] = 0
         # candidates: the best few times top_n with a positive score
         m = min(n_items, p.top_n * 4)
         part = np.argpartition(-score, m - 1, axis=1)[:, :m]
         val = np.take_along_axis(score, part, axis=1)
         r_idx, c_idx = np.nonzero(val > 0)
-        if len(r_idx):
-            items = part[r_idx, c_idx]
-            parts = np.stack([cf_part[r_idx, items], ct_part[r_idx, items], rule_part[r_idx, items]], axis=1)
-            is_repeat = owned[r_idx, items]
-            source = np.where(is_repeat, "repeat", np.array(["collaborative", "content", "rule"])[parts.argmax(1)])
-            chosen.append(
-                pd.DataFrame(
-                    {"u": rows[r_idx], "i": items, "score": val[r_idx, c_idx], "source": source, "priority": 0}
-                )
-            )
+        if len(r_idx) == 0:
+            continue
+        items = part[r_idx, c_idx]
+        trust = c_user[rows[r_idx]] * c_item[items]
+        cf_at = np.where(cf_column[items] >= 0, cf[r_idx, np.maximum(cf_column[items], 0)], 0) if len(cf_pos) else 0
+        parts = np.stack(
+            [trust * cf_at, (1 - trust) * ct[r_idx, items], np.asarray(rule_b[r_idx, items]).ravel()], axis=1
+        )
+        is_repeat = np.isin(r_idx.astype(np.int64) * n_items + items, owned_r.astype(np.int64) * n_items + owned_i)
+        source = np.where(is_repeat, REPEAT, parts.argmax(1)).astype(np.int8)
+        chosen.append(
+            pd.DataFrame({"u": rows[r_idx], "i": items, "score": val[r_idx, c_idx], "source": source, "priority": 0})
+        )
     personal = (
         pd.concat(chosen, ignore_index=True)
         if chosen
-        else pd.DataFrame(columns=["u", "i", "score", "source", "priority"])
+        else pd.DataFrame({"u": [], "i": [], "score": [], "source": [], "priority": []}).astype(
+            {"u": int, "i": int, "score": float, "priority": int}
+        )
     )
     picks = _diversify(personal, category_code, p.max_per_category, p.top_n)
     picks = _fill_with_trending(picks, customers, cust_index, catalogue, category_code, active, trend, bought, p)
@@ -340,10 +358,24 @@ def _diversify(cands: pd.DataFrame, category_code: np.ndarray, cap: int, top_n: 
     """Best first, at most cap per category, top_n per customer."""
     if cands.empty:
         return cands.assign(category=pd.Series(dtype=int))
-    cands = cands.assign(category=category_code[cands["i"].to_numpy()])
-    cands = cands.sort_values(["u", "priority", "score", "i"], ascending=[True, True, False, True])
-    cands = cands[cands.groupby(["u", "category"]).cumcount() < cap]
-    return cands[cands.groupby("u").cumcount() < top_n].reset_index(drop=True)
+    u, i = cands["u"].to_numpy(), cands["i"].to_numpy()
+    order = np.lexsort((i, -cands["score"].to_numpy(float), cands["priority"].to_numpy(), u))
+    cands = cands.iloc[order].assign(category=category_code[i[order]])
+    cands = cands[_rank_within(cands["u"].to_numpy(), cands["category"].to_numpy()) < cap]
+    return cands[_rank_within(cands["u"].to_numpy()) < top_n].reset_index(drop=True)
+
+
+def _rank_within(u: np.ndarray, group: np.ndarray | None = None) -> np.ndarray:
+    """0-based position of each row among earlier rows with the same u (and group); rows sorted by u."""
+    key = u.astype(np.int64) if group is None else u.astype(np.int64) * (int(group.max()) + 1) + group
+    if group is not None:  # rows of one customer are contiguous, but their groups interleave
+        order = np.argsort(key, kind="stable")
+        ranks = np.empty(len(key), np.int64)
+        ranks[order] = _rank_within(key[order])
+        return ranks
+    starts = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+    first = np.maximum.accumulate(np.where(starts, np.arange(len(key)), 0))
+    return np.arange(len(key)) - first
 
 
 def _fill_with_trending(picks, customers, cust_index, catalogue, category_code, active, trend, bought, p):
@@ -368,12 +400,14 @@ def _fill_with_trending(picks, customers, cust_index, catalogue, category_code, 
                                         "score": np.tile(trend[in_cat], len(users)), "priority": 1}))  # fmt: skip
     frames.append(pd.DataFrame({"u": np.repeat(short, len(overall)), "i": np.tile(overall, len(short)),
                                 "score": np.tile(trend[overall], len(short)), "priority": 2}))  # fmt: skip
-    fill = pd.concat(frames, ignore_index=True).assign(source="trending")
-    owned = set(zip(bought["u"].to_numpy(), bought["i"].to_numpy(), strict=True))
-    if owned:
-        fill = fill[[(u, i) not in owned for u, i in zip(fill["u"].to_numpy(), fill["i"].to_numpy(), strict=True)]]
+    fill = pd.concat(frames, ignore_index=True).assign(source=np.int8(TRENDING))
+    n_items = len(catalogue)
+    owned = bought["u"].to_numpy(np.int64) * n_items + bought["i"].to_numpy()
+    fill = fill[~np.isin(fill["u"].to_numpy(np.int64) * n_items + fill["i"].to_numpy(), owned)]
     existing = picks[picks["u"].isin(short)]
-    merged = pd.concat([existing, fill], ignore_index=True).drop_duplicates(["u", "i"], keep="first")
+    merged = pd.concat([existing, fill], ignore_index=True)
+    _, first = np.unique(merged["u"].to_numpy(np.int64) * n_items + merged["i"].to_numpy(), return_index=True)
+    merged = merged.iloc[np.sort(first)]
     capped = _diversify(merged, category_code, p.max_per_category, p.top_n)
     counts = capped.groupby("u").size().reindex(short, fill_value=0)
     still = counts[counts < p.top_n].index
@@ -390,7 +424,7 @@ def _with_reasons(picks, cust_ids, catalogue, names, categories, category_code, 
     picks = picks.reset_index(drop=True)
     u, i = picks["u"].to_numpy(), picks["i"].to_numpy()
     reason = np.full(len(picks), "", dtype=object)
-    src = picks["source"].to_numpy()
+    src = SOURCES[picks["source"].to_numpy(np.int64)]
 
     # anchor: of the customer's five heaviest profile items, the one that adds most to this item
     heavy = top_prof.sort_values(["u", "weight"], ascending=[True, False])
@@ -418,7 +452,8 @@ def _with_reasons(picks, cust_ids, catalogue, names, categories, category_code, 
         else:
             flat = np.asarray(content[np.maximum(aa, 0).ravel(), np.repeat(i[rows], 5)]).reshape(aa.shape)
             contrib = np.where(valid, flat, -np.inf)
-        contrib = np.where(valid, contrib * anchor_w[u[rows]], -np.inf)
+        with np.errstate(invalid="ignore"):  # -inf x 0 on padding slots, replaced right away
+            contrib = np.where(valid, contrib * anchor_w[u[rows]], -np.inf)
         best = contrib.argmax(axis=1)
         anchor = aa[np.arange(len(rows)), best]
         was_bought = anchor_bought[u[rows], best]
@@ -470,6 +505,7 @@ def evaluate(
     as_of,
     holdout_days: int,
     params: Params = Params(),
+    max_users: int = 5000,
 ) -> dict:
     """Fit before as_of - holdout_days, recommend, measure on what people bought in the holdout.
 
@@ -484,7 +520,11 @@ def evaluate(
     relevant = relevant.rename(columns={"customer_id": "user_id"})
     if relevant.empty or past.empty:
         return {"holdout_days": holdout_days, "users": 0}
-    users = customers[customers["customer_id"].isin(relevant["user_id"])]
+    holdout_buyers = np.sort(relevant["user_id"].unique())
+    if len(holdout_buyers) > max_users:  # a fixed random sample keeps the evaluation cheap on large shops
+        holdout_buyers = np.random.default_rng(7).choice(holdout_buyers, max_users, replace=False)
+        relevant = relevant[relevant["user_id"].isin(holdout_buyers)]
+    users = customers[customers["customer_id"].isin(holdout_buyers)]
     model = fit(past, products, cut, params)
     recs = recommend(model, past, products, users, rules, cut)
     project = ranking_metrics(recs.rename(columns={"customer_id": "user_id"}), relevant,
@@ -492,10 +532,15 @@ def evaluate(
     catalogue = products.drop_duplicates("product_id")
     act = catalogue[catalogue["is_active"].fillna(False).astype(bool)]["product_id"]
     pop = past[past["product_id"].isin(act)].groupby("product_id")["customer_id"].nunique()
-    pop_items = pop.index.to_numpy()
-    uids = users["customer_id"].to_numpy()
+    # the most popular items each customer has not bought: enough candidates for anyone's exclusions
     owned = past[past["interaction_type"] == "purchase"]
-    scores = np.tile(pop.to_numpy(np.float64), (len(uids), 1))
+    owned = owned[owned["customer_id"].isin(users["customer_id"])]
+    depth = (
+        params.top_n + int(owned.groupby("customer_id")["product_id"].nunique().max()) if len(owned) else params.top_n
+    )
+    pop_items = pop.sort_values(ascending=False, kind="stable").index.to_numpy()[:depth]
+    uids = users["customer_id"].to_numpy()
+    scores = np.tile(pop.reindex(pop_items).to_numpy(np.float64), (len(uids), 1))
     ui = pd.Index(uids).get_indexer(owned["customer_id"])
     ii = pd.Index(pop_items).get_indexer(owned["product_id"])
     mask = (ui >= 0) & (ii >= 0)

@@ -1,0 +1,133 @@
+"""Recommendations inside the build, on generated data with planted complements and re-bought categories."""
+
+import json
+
+import pytest
+from conftest import E2E_END_DATE, assert_ok, run_dbt
+
+pytestmark = pytest.mark.e2e
+
+TOP_N = 10
+
+
+def test_every_customer_gets_top_n_distinct_active_products(built):
+    per_customer = built.query(
+        """
+        select c.customer_id, count(r.product_id), count(distinct r.product_id),
+               count(*) filter (where not p.is_active)
+        from main.dim_customers as c
+        left join main.fct_customer_recommendations as r on c.customer_id = r.customer_id
+        left join staging.stg_shop__products as p on r.product_id = p.product_id
+        group by c.customer_id
+        """
+    )
+    assert len(per_customer) > 2000
+    assert {row[1] for row in per_customer} == {TOP_N}
+    assert {row[2] for row in per_customer} == {TOP_N}
+    assert sum(row[3] for row in per_customer) == 0
+    # the raw catalogue does hold inactive products, so the check above can fail
+    assert built.scalar("select count(*) from staging.stg_shop__products where not is_active") > 0
+    missing_fields = built.scalar(
+        "select count(*) from main.fct_customer_recommendations where product_name is null or product_url is null"
+    )
+    assert missing_fields == 0
+
+
+def test_planted_complements_show_up_for_buyers_of_the_main_item(built, demo_data):
+    _, _, truth = demo_data
+    pairs = ", ".join(f"('{main}', '{accessory}')" for main, accessory in truth["complements"].items())
+    rows = built.query(
+        f"""
+        with complements(main_category, accessory_category) as (values {pairs}),
+        buyers as (
+            select distinct lines.customer_id, complements.main_category, complements.accessory_category
+            from intermediate.int_order_lines_enriched as lines
+            inner join complements on lines.category = complements.main_category
+            inner join main.dim_customers as customers on lines.customer_id = customers.customer_id
+            where lines.is_completed and not lines.is_return
+        )
+        select
+            buyers.main_category,
+            count(distinct buyers.customer_id),
+            count(distinct buyers.customer_id) filter (where recs.category = buyers.accessory_category)
+        from buyers
+        left join main.fct_customer_recommendations as recs on buyers.customer_id = recs.customer_id
+        group by buyers.main_category
+        """
+    )
+    assert {r[0] for r in rows} == set(truth["complements"])
+    for main_category, buyers, with_accessory in rows:
+        assert buyers > 50
+        assert with_accessory / buyers >= 0.9, main_category
+    # the reason names the customer's own main item
+    reasons = built.query(
+        "select reason from main.fct_customer_recommendations where source = 'rule' and reason like 'Goes with your %'"
+    )
+    assert len(reasons) > 100
+
+
+def test_repeat_recommendations_are_learned_from_the_data(built, demo_data):
+    _, _, truth = demo_data
+    categories = ", ".join(f"'{c}'" for c in truth["repeat_categories"])
+    share, n = built.query(
+        f"""
+        select avg((category in ({categories}))::int), count(*)
+        from main.fct_customer_recommendations where source = 'repeat'
+        """
+    )[0]
+    catalogue_share = built.scalar(
+        f"select avg((category in ({categories}))::int) from staging.stg_shop__products where is_active"
+    )
+    assert n > 20
+    # re-stock categories dominate the "buy again" slots far beyond their share of the catalogue
+    assert share > 2 * catalogue_share
+    # and nothing else that a customer bought comes back as anything but "repeat"
+    rebought_other = built.scalar(
+        """
+        select count(*)
+        from main.fct_customer_recommendations as recs
+        inner join intermediate.int_recommendation_events as events
+            on recs.customer_id = events.customer_id and recs.product_id = events.product_id
+        where events.interaction_type = 'purchase' and recs.source != 'repeat'
+        """
+    )
+    assert rebought_other == 0
+
+
+def test_registry_records_the_holdout_evaluation(built):
+    metrics = json.loads(built.scalar("select metrics from main.ml_model_runs where model_name = 'recommendations'"))
+    assert metrics["users"] > 50
+    assert metrics["ndcg@10"] > metrics["popularity"]["ndcg@10"]
+    assert metrics["coverage"] > metrics["popularity"]["coverage"]
+    assert 0 < metrics["precision@10"] <= 1
+    assert 0 < metrics["recall@10"] <= 1
+
+
+def test_personalised_fields_take_the_recommendations_first(built):
+    mismatched = built.scalar(
+        """
+        select count(*)
+        from main.fct_customer_personalization as p
+        inner join main.fct_customer_recommendations as r on p.customer_id = r.customer_id and r.rank = 1
+        where not p.is_global_holdout and p.rec_1_product_id != r.product_id
+        """
+    )
+    assert mismatched == 0
+    assert built.scalar("select count(*) from main.fct_customer_personalization where not is_global_holdout") > 100
+
+
+def test_score_only_reuses_the_registered_recommender(built, tmp_path):
+    import shutil
+
+    work = tmp_path / "copy"
+    work.mkdir()
+    shutil.copy(built.db_path, work / "warehouse.duckdb")
+    shutil.copytree(built.work_dir / "models", work / "models")
+    latest = built.scalar(
+        "select model_version from main.ml_model_runs where model_name = 'recommendations' order by trained_at desc"
+    )
+    scored = assert_ok(
+        run_dbt(["run", "--select", "ml_customer_recommendations", "fct_customer_recommendations"],
+                built.raw_dir, work, {"as_of_date": E2E_END_DATE})
+    )  # fmt: skip
+    assert scored.query("select distinct model_version from main.fct_customer_recommendations") == [(latest,)]
