@@ -33,17 +33,19 @@ def main(argv: list[str] | None = None) -> dict:
     env = dbt_env(raw, work / "warehouse.duckdb")
     dbt_vars = json.dumps({"as_of_date": a.end_date})
     run_dbt_measured(["seed", "--vars", dbt_vars], env, work / "upstream")
-    upstream = ["run", "--select", "+fct_customer_features", "+int_recommendation_events", "--vars", dbt_vars]
+    # the recommender's registry rows too (untimed): the ml_model_runs view reads both families
+    upstream = ["run", "--select", "+fct_customer_features", "+ml_recommender_runs", "--vars", dbt_vars]
     run_dbt_measured(upstream, env, work / "upstream")
 
-    train = ["run", "--select", "int_training_snapshots", "ml_model_runs", *SCORING, "--vars", dbt_vars]
+    train = ["run", "--select", "int_training_snapshots", "ml_predictive_model_runs", "ml_model_runs", *SCORING,
+             "--vars", dbt_vars]  # fmt: skip
     trained = run_dbt_measured(train, env, work / "train")
     scored = run_dbt_measured(["run", "--select", *SCORING, "--vars", dbt_vars], env, work / "score")
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
         customers = con.execute("select count(*) from main.fct_customer_scores").fetchall()[0][0]
         snapshots = con.execute("select count(*) from intermediate.int_training_snapshots").fetchall()[0][0]
         runs = con.execute(
-            "select model_name, auc, recency_baseline_auc, calibration_error from main.ml_model_runs"
+            "select model_name, auc, recency_baseline_auc, calibration_error from main.ml_predictive_model_runs"
         ).fetchall()
     report = {"contacts": a.contacts, "customers_scored": customers, "training_rows": snapshots,
               "models": [dict(zip(["model", "auc", "recency_baseline_auc", "calibration_error"], r, strict=True))
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{customers:,} customers scored; {snapshots:,} training snapshot rows")
     for r in report["models"]:
         print(f"  {r['model']:<11s} auc {r['auc']}  recency baseline {r['recency_baseline_auc']}")
-    report_timed_layer("ml_train", "train + score (snapshots, ml_model_runs, scoring)", trained, report)
+    report_timed_layer("ml_train", "train + score (snapshots, ml_predictive_model_runs, scoring)", trained, report)
     report_timed_layer("ml_score", "score only (ml_customer_scores, ml_feature_drift, fct_customer_scores)", scored,
                        report)  # fmt: skip
     return report

@@ -14,7 +14,7 @@ def test_registry_records_every_model_with_out_of_sample_metrics(built):
         "select model_name, auc, recency_baseline_auc, calibration_error, metrics from main.ml_model_runs"
     )
     models = {r[0]: r for r in rows}
-    assert set(models) == {"propensity", "churn", "clv", "clusters"}
+    assert set(models) == {"propensity", "churn", "clv", "clusters", "recommendations"}
     _, auc, baseline, ece, metrics = models["propensity"]
     assert auc > 0.7
     assert auc > baseline

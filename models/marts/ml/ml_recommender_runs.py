@@ -1,0 +1,38 @@
+"""Registry rows of the recommender, appended by every retrain (read them through ml_model_runs).
+
+Evaluates the recommender (python_udfs/recs/) on the purchases of the last var
+recommendation_holdout_days, fitted on everything before them, then fits it on
+all interactions and saves it under MODEL_DIR. A node of its own, so dbt trains
+it alongside the predictive models.
+"""
+
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from python_udfs.recs.training import customer_frame, params_from_config, train_recommender
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental", incremental_strategy="append")
+    features = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
+    row = train_recommender(
+        dbt.ref("int_recommendation_events").to_arrow_table().to_pandas(),
+        dbt.ref("stg_shop__products").to_arrow_table().to_pandas(),
+        customer_frame(features),
+        dbt.ref("recommendation_rules").to_arrow_table().to_pandas(),
+        features["cutoff_at"].max(),
+        params_from_config(
+            {
+                # dbt only passes config keys that the model names literally
+                "top_n": dbt.config.get("top_n"),
+                "max_per_category": dbt.config.get("max_per_category"),
+                "half_life_days": dbt.config.get("half_life_days"),
+                "ease_lambda": dbt.config.get("ease_lambda"),
+            }
+        ),
+        holdout_days=int(dbt.config.get("holdout_days")),
+        model_dir=dbt.config.get("model_dir"),
+        trained_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+    )
+    return pd.DataFrame([row])
