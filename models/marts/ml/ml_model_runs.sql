@@ -4,6 +4,30 @@
     (ml_predictive_model_runs, ml_recommender_runs) so dbt runs them in parallel.
 #}
 
-select * from {{ ref('ml_predictive_model_runs') }}
-union all by name
-select * from {{ ref('ml_recommender_runs') }}
+with
+
+runs as (
+    select * from {{ ref('ml_predictive_model_runs') }}
+    union all by name
+    select * from {{ ref('ml_recommender_runs') }}
+)
+
+select
+    cast(run_id as varchar) as run_id,
+    cast(model_name as varchar) as model_name,
+    cast(model_version as varchar) as model_version,
+    cast(trained_at as varchar) as trained_at,
+    cast(as_of_at as varchar) as as_of_at,
+    cast(training_window_start as varchar) as training_window_start,
+    cast(training_window_end as varchar) as training_window_end,
+    cast(parameters as varchar) as parameters,
+    cast(features as varchar) as features,
+    cast(metrics as varchar) as metrics,
+    cast(auc as double) as auc,
+    cast(log_loss as double) as log_loss,
+    cast(brier as double) as brier,
+    cast(calibration_error as double) as calibration_error,
+    cast(recency_baseline_auc as double) as recency_baseline_auc,
+    cast(feature_importance as varchar) as feature_importance,
+    cast(artifact_path as varchar) as artifact_path
+from runs
