@@ -20,7 +20,7 @@ select
     cast(as_of_at as varchar) as as_of_at,
     cast(training_window_start as varchar) as training_window_start,
     cast(training_window_end as varchar) as training_window_end,
-    cast(parameters as varchar) as parameters,
+    cast(parameters as varchar) as parameters,  -- noqa: RF04
     cast(features as varchar) as features,
     cast(metrics as varchar) as metrics,
     cast(auc as double) as auc,
