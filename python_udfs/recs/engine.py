@@ -112,6 +112,8 @@ def _repeat_rates(events: pd.DataFrame, products: pd.DataFrame, params: Params) 
     purchases = events[events["interaction_type"] == "purchase"].assign(
         category=lambda f: f["product_id"].map(category)
     )
+    if purchases.empty:  # nothing bought yet: nothing is known to come back
+        return pd.DataFrame({"repeat_rate": 0.0, "repurchase_days": 30.0}, index=category.index)
     per_pair = (
         purchases.groupby(["customer_id", "product_id"])
         .agg(
@@ -152,7 +154,7 @@ def fit(events: pd.DataFrame, products: pd.DataFrame, as_of, params: Params = Pa
     as_of = pd.Timestamp(as_of)
     ev = _clean_events(events, as_of)
     weights = params.weights()
-    ev["w"] = ev["interaction_type"].map(weights)
+    ev["w"] = ev["interaction_type"].map(weights).astype(float)
     pairs = ev.groupby(["customer_id", "product_id"])["w"].sum().clip(upper=1.0).reset_index()
     cf_items = np.sort(pairs["product_id"].unique())
     customers = pd.Index(pairs["customer_id"].unique())
@@ -188,7 +190,7 @@ def _profiles(ev: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> pd.DataF
     """Per customer and product: decayed strength, profile weight, purchase facts."""
     ev = ev.copy()
     age = (as_of - ev["occurred_at"]).dt.total_seconds() / 86400
-    ev["strength"] = ev["interaction_type"].map(params.weights()) * 0.5 ** (age / params.half_life_days)
+    ev["strength"] = ev["interaction_type"].map(params.weights()).astype(float) * 0.5 ** (age / params.half_life_days)
     ev["is_purchase"] = ev["interaction_type"] == "purchase"
     ev["purchase_at"] = ev["occurred_at"].where(ev["is_purchase"])
     agg = (
@@ -209,7 +211,7 @@ def _profiles(ev: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> pd.DataF
 
 def _trending(ev: pd.DataFrame, catalogue: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> np.ndarray:
     age = (as_of - ev["occurred_at"]).dt.total_seconds() / 86400
-    w = ev["interaction_type"].map(params.weights()) * 0.5 ** (age / params.trending_half_life_days)
+    w = ev["interaction_type"].map(params.weights()).astype(float) * 0.5 ** (age / params.trending_half_life_days)
     per_item = w.groupby(ev["product_id"]).sum()
     trend = catalogue["product_id"].map(per_item).fillna(0.0).to_numpy()
     # never-seen items: a tiny tie-break by price keeps the order deterministic
@@ -235,6 +237,10 @@ def recommend(
     as_of = pd.Timestamp(as_of)
     catalogue = products.drop_duplicates("product_id").reset_index(drop=True)
     n_items = len(catalogue)
+    if n_items == 0 or len(customers) == 0:  # nothing to recommend, or nobody to recommend to
+        return pd.DataFrame({"customer_id": pd.Series(dtype=str), "rank": pd.Series(dtype=int),
+                             "product_id": pd.Series(dtype=str), "score": pd.Series(dtype=float),
+                             "source": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})  # fmt: skip
     item_index = pd.Index(catalogue["product_id"])
     category = catalogue["category"].fillna("Other").to_numpy()
     categories, category_code = np.unique(category, return_inverse=True)

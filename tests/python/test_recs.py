@@ -152,3 +152,15 @@ def test_params_from_config_reads_strings():
     p = params_from_config({"top_n": "7", "max_per_category": "2", "half_life_days": "90", "ease_lambda": "100"})
     assert (p.top_n, p.max_per_category, p.half_life_days, p.ease_lambda) == (7, 2, 90.0, 100.0)
     assert p.version(("a", "b")) != Params().version(("a", "b"))
+
+
+def test_empty_inputs_give_empty_or_trending_output():
+    events, catalogue, customers, rules = shop()
+    no_events = events.head(0)
+    model = fit(no_events, catalogue, AS_OF)
+    out = recommend(model, no_events, catalogue, customers, rules, AS_OF)
+    assert out.groupby("customer_id").size().eq(Params().top_n).all()
+    assert set(out["source"]) == {"trending"}
+    empty = recommend(fit(no_events, catalogue.head(0), AS_OF), no_events, catalogue.head(0), customers, rules, AS_OF)
+    assert empty.empty
+    assert list(empty.columns) == ["customer_id", "rank", "product_id", "score", "source", "reason"]
