@@ -8,6 +8,7 @@ the last trained models without retraining.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -22,6 +23,7 @@ from python_udfs.ml.metrics import population_stability_index
 from python_udfs.ml.propensity import PARAMS, deciles, feature_matrix, model_version, train_classifier
 
 CLV_PARAMS = {**PARAMS, "objective": "reg:tweedie", "tweedie_variance_power": 1.3, "eval_metric": "rmse"}
+ORDERS_PARAMS = {**PARAMS, "objective": "count:poisson", "eval_metric": "poisson-nloglik"}
 REFERENCE_ROWS = 5000
 
 
@@ -59,6 +61,44 @@ def _train_clv(train: pd.DataFrame, valid: pd.DataFrame) -> tuple[xgb.Booster, d
         "n": len(valid),
     }
     return booster, metrics
+
+
+def _train_orders(train: pd.DataFrame, valid: pd.DataFrame) -> tuple[xgb.Booster, dict]:
+    """Expected number of orders in the horizon: Poisson boosting, early-stopped on the latest snapshot."""
+    x_train, x_valid = feature_matrix(train), feature_matrix(valid)
+    y_train = train["horizon_orders"].astype(float).to_numpy()
+    y_valid = valid["horizon_orders"].astype(float).to_numpy()
+    d_train, d_valid = xgb.DMatrix(x_train, label=y_train), xgb.DMatrix(x_valid, label=y_valid)
+    booster = xgb.train(ORDERS_PARAMS, d_train, num_boost_round=600, evals=[(d_valid, "valid")],
+                        early_stopping_rounds=40, verbose_eval=False)  # fmt: skip
+    pred = booster.predict(d_valid, iteration_range=(0, booster.best_iteration + 1))
+    actual = float(y_valid.sum())
+    metrics = {
+        "orders_mae": float(np.abs(pred - y_valid).mean()),
+        "orders_predicted_total": float(pred.sum()),
+        "orders_actual_total": actual,
+        "orders_total_rel_error": float((pred.sum() - actual) / actual) if actual else math.nan,
+        "orders_best_iteration": int(booster.best_iteration),
+    }
+    return booster, metrics
+
+
+def window_to_window_ratio(snapshots: pd.DataFrame) -> float | None:
+    """How orders carry on from one label window to the next, for the same customers.
+
+    For each pair of consecutive cut-offs: orders of the earlier snapshot's
+    customers in the later window over their orders in the earlier window;
+    the mean over pairs. Below 1 when a cohort buys less as it ages. Reading
+    a forecast over a horizon longer than the label window needs it.
+    """
+    by_cutoff = {c: f.set_index("customer_id")["horizon_orders"] for c, f in snapshots.groupby("cutoff_at")}
+    cutoffs = sorted(by_cutoff)
+    ratios = []
+    for early, late in itertools.pairwise(cutoffs):
+        base = float(by_cutoff[early].sum())
+        if base > 0:
+            ratios.append(float(by_cutoff[late].reindex(by_cutoff[early].index, fill_value=0).sum()) / base)
+    return float(np.mean(ratios)) if ratios else None
 
 
 def registry_row(name, version, metrics, params, features, importance, window, path, trained_at, as_of) -> dict:
@@ -117,12 +157,16 @@ def train_all(
                               window, path, trained_at, as_of))  # fmt: skip
 
     clv, clv_metrics = _train_clv(train, valid)
+    orders, orders_metrics = _train_orders(train, valid)
+    clv_metrics.update(orders_metrics)
+    clv_metrics["orders_window_ratio"] = window_to_window_ratio(snapshots)
     gain = clv.get_score(importance_type="gain")
     total = sum(gain.values()) or 1.0
     importance = {k: round(v / total, 4) for k, v in sorted(gain.items(), key=lambda kv: -kv[1])}
-    version = model_version("clv", CLV_PARAMS, list(feature_matrix(valid.head(1)).columns), window)
-    path = save(version, {"model": clv})
-    rows.append(registry_row("clv", version, clv_metrics, CLV_PARAMS, list(importance), importance, window, path,
+    clv_params = {**CLV_PARAMS, "orders_model": ORDERS_PARAMS}
+    version = model_version("clv", clv_params, list(feature_matrix(valid.head(1)).columns), window)
+    path = save(version, {"model": clv, "orders": orders})
+    rows.append(registry_row("clv", version, clv_metrics, clv_params, list(importance), importance, window, path,
                               trained_at, as_of))  # fmt: skip
 
     clusters = fit_clusters(current)
@@ -147,14 +191,13 @@ def score_all(current: pd.DataFrame, registry: pd.DataFrame, horizon_days: int) 
     churn = load["churn"]["model"].predict(current)
     out["churn_risk"] = np.where(buyers, churn, np.nan)
     out["churn_risk_reason"] = np.where(buyers, None, "never_bought")
-    clv = load["clv"]["model"]
-    out["predicted_clv"] = clv.predict(
-        xgb.DMatrix(feature_matrix(current)), iteration_range=(0, clv.best_iteration + 1)
-    )
-    # Poisson reading of the propensity: rate = -ln(1 - p) / horizon, expected wait = 1 / rate
+    clv, orders = load["clv"]["model"], load["clv"]["orders"]
+    matrix = xgb.DMatrix(feature_matrix(current))
+    out["predicted_clv"] = clv.predict(matrix, iteration_range=(0, clv.best_iteration + 1))
+    out["predicted_orders"] = orders.predict(matrix, iteration_range=(0, orders.best_iteration + 1))
+    # orders arrive at the predicted rate: expected wait = horizon / expected orders in the horizon
     with np.errstate(divide="ignore"):
-        rate = -np.log1p(-np.clip(p, 0, 0.999999)) / horizon_days
-        wait = np.where(rate > 0, 1 / rate, np.inf)
+        wait = np.where(out["predicted_orders"] > 0, horizon_days / out["predicted_orders"], np.inf)
     as_of = pd.to_datetime(current["cutoff_at"]).dt.normalize()
     reachable = wait <= 730
     out["expected_next_order_date"] = (
