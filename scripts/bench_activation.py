@@ -11,12 +11,8 @@ benchmarks/results/activation.json.
 
 from __future__ import annotations
 
-import argparse
-import json
-from pathlib import Path
-
 import duckdb
-from benchlib import PROJECT_DIR, dbt_env, generate_bench_data, report_timed_layer, run_dbt_measured
+from benchlib import generated_bench, report_timed_layer, run_dbt_measured
 
 TABLES = [
     "main.fct_customer_personalization",
@@ -28,17 +24,7 @@ TABLES = [
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--contacts", type=int, default=100_000)
-    ap.add_argument("--end-date", default="2026-11-01")
-    ap.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "data" / "bench" / "activation")
-    a = ap.parse_args(argv)
-
-    work = a.work_dir
-    raw = generate_bench_data(work, a.contacts, a.end_date)
-    env = dbt_env(raw, work / "warehouse.duckdb")
-    dbt_vars = json.dumps({"as_of_date": a.end_date})
-    run_dbt_measured(["seed", "--vars", dbt_vars], env, work / "upstream")
+    a, work, env, dbt_vars = generated_bench(__doc__, "activation", argv)
     run_dbt_measured(["run", "--exclude", "tag:activation", "tag:exports", "--vars", dbt_vars], env, work / "upstream")
     run = run_dbt_measured(
         ["run", "--select", "tag:activation", "tag:exports", "--vars", dbt_vars], env, work / "timed"

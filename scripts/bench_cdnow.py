@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from benchlib import PROJECT_DIR, dbt_env, run_dbt_measured
+from benchlib import PROJECT_DIR, dbt_env, run_dbt_measured, write_empty_optional_tables
 from sklearn.metrics import roc_auc_score
 
 from python_udfs.ml.bgnbd import fit
@@ -36,13 +36,6 @@ AS_OF = pd.Timestamp("1997-10-01")
 HOLDOUT_END = pd.Timestamp("1998-07-01")
 HORIZON_DAYS = (HOLDOUT_END - AS_OF).days  # 273
 LABEL_DAYS = 90
-EMPTY_TABLES = {
-    "web_events": ["event_id", "anonymous_id", "contact_id", "email", "event_type", "product_id", "occurred_at"],
-    "email_events": ["event_id", "email", "campaign_id", "event_type", "occurred_at", "url"],
-    "email_subscriptions": ["email", "status", "updated_at"],
-    "campaigns": ["campaign_id", "name", "campaign_type", "sent_at"],
-    "experiment_assignments": ["experiment_id", "contact_id", "email", "variant", "assigned_at"],
-}
 
 
 def load_cdnow(work: Path) -> pd.DataFrame:
@@ -80,8 +73,7 @@ def write_raw_contract(tx: pd.DataFrame, raw: Path) -> None:
     pd.DataFrame([{"product_id": "CD", "name": "Compact disc", "category": "Music", "brand": None, "price": 15.0,
                    "currency": "USD", "url": None, "image_url": None, "is_active": "true"}]).to_csv(
         raw / "products.csv", index=False)  # fmt: skip
-    for table, columns in EMPTY_TABLES.items():
-        pd.DataFrame(columns=columns).to_csv(raw / f"{table}.csv", index=False)
+    write_empty_optional_tables(raw)
 
 
 def bgnbd_expected(tx: pd.DataFrame, customers: pd.Index) -> np.ndarray:

@@ -11,28 +11,14 @@ benchmarks/results/ml.json.
 
 from __future__ import annotations
 
-import argparse
-import json
-from pathlib import Path
-
 import duckdb
-from benchlib import PROJECT_DIR, dbt_env, generate_bench_data, report_timed_layer, run_dbt_measured
+from benchlib import generated_bench, report_timed_layer, run_dbt_measured
 
 SCORING = ["ml_customer_scores", "ml_feature_drift", "fct_customer_scores"]
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--contacts", type=int, default=100_000)
-    ap.add_argument("--end-date", default="2026-11-01")
-    ap.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "data" / "bench" / "ml")
-    a = ap.parse_args(argv)
-
-    work = a.work_dir
-    raw = generate_bench_data(work, a.contacts, a.end_date)
-    env = dbt_env(raw, work / "warehouse.duckdb")
-    dbt_vars = json.dumps({"as_of_date": a.end_date})
-    run_dbt_measured(["seed", "--vars", dbt_vars], env, work / "upstream")
+    a, work, env, dbt_vars = generated_bench(__doc__, "ml", argv)
     # the recommender's registry rows too (untimed): the ml_model_runs view reads both families
     upstream = ["run", "--select", "+fct_customer_features", "+ml_recommender_runs", "--vars", dbt_vars]
     run_dbt_measured(upstream, env, work / "upstream")

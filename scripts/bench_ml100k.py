@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from benchlib import PROJECT_DIR, dbt_env, run_dbt_measured
+from benchlib import PROJECT_DIR, dbt_env, run_dbt_measured, write_empty_optional_tables
 
 from python_udfs.recs.collaborative import ease, item_knn, popularity
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
@@ -40,13 +40,6 @@ EASE_LAMBDA = 500.0  # the issue's reference setting
 EASE_LAMBDA_PROJECT = 250.0  # the project's default (var recommendation_ease_lambda), as a second, tuned peer
 WHEEL = "recbole==1.2.1"
 FILES = "recbole/dataset_example/ml-100k/"
-EMPTY_TABLES = {
-    "web_events": ["event_id", "anonymous_id", "contact_id", "email", "event_type", "product_id", "occurred_at"],
-    "email_events": ["event_id", "email", "campaign_id", "event_type", "occurred_at", "url"],
-    "email_subscriptions": ["email", "status", "updated_at"],
-    "campaigns": ["campaign_id", "name", "campaign_type", "sent_at"],
-    "experiment_assignments": ["experiment_id", "contact_id", "email", "variant", "assigned_at"],
-}
 
 
 def load_ml100k(work: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -97,8 +90,7 @@ def write_raw_contract(train: pd.DataFrame, films: pd.DataFrame, raw: Path) -> N
     }).to_csv(raw / "orders.csv", index=False)  # fmt: skip
     pd.DataFrame({"order_id": order_ids, "product_id": [f"m{i}" for i in train["item_id"]], "quantity": 1,
                   "unit_price": 10.0}).to_csv(raw / "order_items.csv", index=False)  # fmt: skip
-    for table, columns in EMPTY_TABLES.items():
-        pd.DataFrame(columns=columns).to_csv(raw / f"{table}.csv", index=False)
+    write_empty_optional_tables(raw)
 
 
 def peers(train: pd.DataFrame, test: pd.DataFrame, n_items: int) -> dict[str, dict]:

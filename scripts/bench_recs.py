@@ -13,28 +13,16 @@ benchmarks/results/recommendations.json.
 
 from __future__ import annotations
 
-import argparse
 import json
-from pathlib import Path
 
 import duckdb
-from benchlib import PROJECT_DIR, dbt_env, generate_bench_data, report_timed_layer, run_dbt_measured
+from benchlib import generated_bench, report_timed_layer, run_dbt_measured
 
 SCORING = ["ml_customer_recommendations", "fct_customer_recommendations"]
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--contacts", type=int, default=100_000)
-    ap.add_argument("--end-date", default="2026-11-01")
-    ap.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "data" / "bench" / "recs")
-    a = ap.parse_args(argv)
-
-    work = a.work_dir
-    raw = generate_bench_data(work, a.contacts, a.end_date)
-    env = dbt_env(raw, work / "warehouse.duckdb")
-    dbt_vars = json.dumps({"as_of_date": a.end_date})
-    run_dbt_measured(["seed", "--vars", dbt_vars], env, work / "upstream")
+    a, work, env, dbt_vars = generated_bench(__doc__, "recs", argv)
     upstream = ["run", "--select", "+ml_model_runs", "--vars", dbt_vars]
     trained = run_dbt_measured(upstream, env, work / "upstream")
     registry_seconds = next(n["seconds"] for n in trained["nodes"] if n["node"].endswith("ml_recommender_runs"))

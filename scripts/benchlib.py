@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -66,6 +67,24 @@ def report_timed_layer(name: str, label: str, run: dict, report: dict) -> Path:
     return out
 
 
+# Raw tables a purchases-only data set (CDNOW, MovieLens) leaves empty, with their contract columns.
+EMPTY_TABLES = {
+    "web_events": ["event_id", "anonymous_id", "contact_id", "email", "event_type", "product_id", "occurred_at"],
+    "email_events": ["event_id", "email", "campaign_id", "event_type", "occurred_at", "url"],
+    "email_subscriptions": ["email", "status", "updated_at"],
+    "campaigns": ["campaign_id", "name", "campaign_type", "sent_at"],
+    "experiment_assignments": ["experiment_id", "contact_id", "email", "variant", "assigned_at"],
+}
+
+
+def write_empty_optional_tables(raw: Path) -> None:
+    """Header-only CSVs for the raw tables a purchases-only data set does not have."""
+    import pandas as pd
+
+    for table, columns in EMPTY_TABLES.items():
+        pd.DataFrame(columns=columns).to_csv(raw / f"{table}.csv", index=False)
+
+
 def generate_bench_data(work: Path, contacts: int, end_date: str, seed: int = 42) -> Path:
     """A fresh work folder with generated raw data (365 days, products scaled to contacts); returns the raw folder."""
     from generate_demo_data import GeneratorConfig, generate
@@ -76,3 +95,18 @@ def generate_bench_data(work: Path, contacts: int, end_date: str, seed: int = 42
     generate(GeneratorConfig(contacts=contacts, days=365, products=products, seed=seed, end_date=end_date),
              work / "raw", None)  # fmt: skip
     return work / "raw"
+
+
+def generated_bench(doc: str, name: str, argv: list[str] | None) -> tuple[argparse.Namespace, Path, dict, str]:
+    """Parse --contacts/--end-date/--work-dir, generate the data, seed: (args, work folder, env, dbt vars JSON)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--contacts", type=int, default=100_000)
+    ap.add_argument("--end-date", default="2026-11-01")
+    ap.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "data" / "bench" / name)
+    args = ap.parse_args(argv)
+    work = args.work_dir
+    raw = generate_bench_data(work, args.contacts, args.end_date)
+    env = dbt_env(raw, work / "warehouse.duckdb")
+    dbt_vars = json.dumps({"as_of_date": args.end_date})
+    run_dbt_measured(["seed", "--vars", dbt_vars], env, work / "upstream")
+    return args, work, env, dbt_vars

@@ -41,12 +41,15 @@ def _window(frame: pd.DataFrame) -> tuple[str, str]:
     return str(cutoffs.min()), str(cutoffs.max())
 
 
-def _train_clv(train: pd.DataFrame, valid: pd.DataFrame) -> tuple[xgb.Booster, dict]:
-    x_train, x_valid = feature_matrix(train), feature_matrix(valid)
-    y_train = train["horizon_revenue"].astype(float).clip(lower=0).to_numpy()
-    y_valid = valid["horizon_revenue"].astype(float).clip(lower=0).to_numpy()
-    d_train, d_valid = xgb.DMatrix(x_train, label=y_train), xgb.DMatrix(x_valid, label=y_valid)
-    booster = xgb.train(CLV_PARAMS, d_train, num_boost_round=600, evals=[(d_valid, "valid")],
+def _train_regressor(
+    train: pd.DataFrame, valid: pd.DataFrame, label: str, params: dict, prefix: str = ""
+) -> tuple[xgb.Booster, dict]:
+    """Boosting on a horizon total (spend or orders), early-stopped on the latest snapshot, with its errors."""
+    y_train = train[label].astype(float).clip(lower=0).to_numpy()
+    y_valid = valid[label].astype(float).clip(lower=0).to_numpy()
+    d_train = xgb.DMatrix(feature_matrix(train), label=y_train)
+    d_valid = xgb.DMatrix(feature_matrix(valid), label=y_valid)
+    booster = xgb.train(params, d_train, num_boost_round=600, evals=[(d_valid, "valid")],
                         early_stopping_rounds=40, verbose_eval=False)  # fmt: skip
     pred = booster.predict(d_valid, iteration_range=(0, booster.best_iteration + 1))
     actual = float(y_valid.sum())
@@ -57,30 +60,19 @@ def _train_clv(train: pd.DataFrame, valid: pd.DataFrame) -> tuple[xgb.Booster, d
         "actual_total": actual,
         "total_rel_error": float((pred.sum() - actual) / actual) if actual else math.nan,
         "best_iteration": int(booster.best_iteration),
-        "train_rows": len(train),
-        "n": len(valid),
     }
-    return booster, metrics
+    return booster, {prefix + key: value for key, value in metrics.items()}
+
+
+def _train_clv(train: pd.DataFrame, valid: pd.DataFrame) -> tuple[xgb.Booster, dict]:
+    """Net spend in the horizon: Tweedie boosting."""
+    booster, metrics = _train_regressor(train, valid, "horizon_revenue", CLV_PARAMS)
+    return booster, {**metrics, "train_rows": len(train), "n": len(valid)}
 
 
 def _train_orders(train: pd.DataFrame, valid: pd.DataFrame) -> tuple[xgb.Booster, dict]:
-    """Expected number of orders in the horizon: Poisson boosting, early-stopped on the latest snapshot."""
-    x_train, x_valid = feature_matrix(train), feature_matrix(valid)
-    y_train = train["horizon_orders"].astype(float).to_numpy()
-    y_valid = valid["horizon_orders"].astype(float).to_numpy()
-    d_train, d_valid = xgb.DMatrix(x_train, label=y_train), xgb.DMatrix(x_valid, label=y_valid)
-    booster = xgb.train(ORDERS_PARAMS, d_train, num_boost_round=600, evals=[(d_valid, "valid")],
-                        early_stopping_rounds=40, verbose_eval=False)  # fmt: skip
-    pred = booster.predict(d_valid, iteration_range=(0, booster.best_iteration + 1))
-    actual = float(y_valid.sum())
-    metrics = {
-        "orders_mae": float(np.abs(pred - y_valid).mean()),
-        "orders_predicted_total": float(pred.sum()),
-        "orders_actual_total": actual,
-        "orders_total_rel_error": float((pred.sum() - actual) / actual) if actual else math.nan,
-        "orders_best_iteration": int(booster.best_iteration),
-    }
-    return booster, metrics
+    """Expected number of orders in the horizon: Poisson boosting."""
+    return _train_regressor(train, valid, "horizon_orders", ORDERS_PARAMS, prefix="orders_")
 
 
 def window_to_window_ratio(snapshots: pd.DataFrame) -> float | None:
