@@ -286,17 +286,25 @@ def recommend(
     cat_lookup = {c: k for k, c in enumerate(categories)}
     # rules as a category x item matrix; accessories: the best of the category first (trend percentile)
     trend_pct = pd.Series(trend).groupby(category_code).rank(pct=True).to_numpy(np.float32)
-    rule_rows, rule_entries = [], {}
-    for rule in rules.itertuples(index=False):
-        if rule.if_category in cat_lookup and rule.then_category in cat_lookup:
-            if_cat, then_cat, boost = cat_lookup[rule.if_category], cat_lookup[rule.then_category], float(rule.boost)
-            rule_rows.append((if_cat, then_cat, boost))
-            for item in np.flatnonzero(category_code == then_cat):
-                value = boost * (0.5 + 0.5 * trend_pct[item])
-                rule_entries[(if_cat, item)] = max(rule_entries.get((if_cat, item), 0.0), value)
-    keys = np.array(list(rule_entries), dtype=np.int64).reshape(-1, 2)
+    known = rules["if_category"].isin(cat_lookup) & rules["then_category"].isin(cat_lookup)
+    rule_rows = pd.DataFrame(
+        {
+            "if_cat": rules.loc[known, "if_category"].map(cat_lookup).to_numpy(dtype=np.int64),
+            "then_cat": rules.loc[known, "then_category"].map(cat_lookup).to_numpy(dtype=np.int64),
+            "boost": rules.loc[known, "boost"].to_numpy(dtype=float),
+        }
+    )
+    entries = rule_rows.merge(
+        pd.DataFrame({"then_cat": category_code, "item": np.arange(n_items), "quality": 0.5 + 0.5 * trend_pct}),
+        on="then_cat",
+    )
+    entries = (entries["boost"] * entries["quality"]).groupby([entries["if_cat"], entries["item"]]).max()
     rule_matrix = sp.csr_matrix(
-        (np.array(list(rule_entries.values()), np.float32), (keys[:, 0], keys[:, 1])), (len(categories), n_items)
+        (
+            entries.to_numpy(np.float32),
+            (entries.index.get_level_values(0).to_numpy(), entries.index.get_level_values(1).to_numpy()),
+        ),
+        (len(categories), n_items),
     )
     cf_column = np.full(n_items, -1)
     cf_column[cf_pos] = np.arange(len(cf_pos))
@@ -474,14 +482,23 @@ def _with_reasons(picks, cust_ids, catalogue, names, categories, category_code, 
 
     rows = np.flatnonzero(src == "rule")
     if len(rows):
-        # the most recent purchase of a category whose rule points at this item's category
+        # the customer's most recent purchase in the first rule (seed order) pointing at this item's category
         recent = bought.sort_values("last_purchased_at", ascending=False)
-        recent = recent.assign(cat=category_code[recent["i"].to_numpy()]).drop_duplicates(["u", "cat"])
-        last_by = {(uu, cc): ii for uu, cc, ii in zip(recent["u"], recent["cat"], recent["i"], strict=True)}
-        for r in rows:
-            item_cat = category_code[i[r]]
-            found = [last_by[(u[r], ic)] for ic, tc, _ in rule_rows if tc == item_cat and (u[r], ic) in last_by]
-            reason[r] = f"Goes with your {names[found[0]]}" if found else f"Goes with your {categories[item_cat]}"
+        recent = pd.DataFrame({"u": recent["u"].to_numpy(), "if_cat": category_code[recent["i"].to_numpy()],
+                               "anchor": recent["i"].to_numpy()}).drop_duplicates(["u", "if_cat"])  # fmt: skip
+        wanted = pd.DataFrame({"row": rows, "u": u[rows], "then_cat": category_code[i[rows]]})
+        found = (
+            wanted.merge(rule_rows.reset_index(names="rule")[["rule", "if_cat", "then_cat"]], on="then_cat")
+            .merge(recent, on=["u", "if_cat"])
+            .sort_values(["row", "rule"])
+            .drop_duplicates("row")
+            .set_index("row")["anchor"]
+        )
+        anchor = found.reindex(rows).to_numpy()
+        reason[rows] = [
+            f"Goes with your {names[int(a)]}" if pd.notna(a) else f"Goes with your {categories[c]}"
+            for a, c in zip(anchor, wanted["then_cat"].to_numpy(), strict=True)
+        ]
     rows = np.flatnonzero(src == "repeat")
     if len(rows):
         last = bought.set_index(["u", "i"])["last_purchased_at"]
