@@ -47,12 +47,7 @@ sums as (
         experiment_id,
         variant,
         metric,
-        count(*) as n_units,
-        sum(metric_value) as sum_y,
-        sum(metric_value * metric_value) as sum_y2,
-        sum(pre_exposure_value) as sum_x,
-        sum(pre_exposure_value * pre_exposure_value) as sum_x2,
-        sum(metric_value * pre_exposure_value) as sum_xy
+        {{ experiment_moment_sums() }}
     from unit_metrics
     group by experiment_id, variant, metric
 )

@@ -28,12 +28,7 @@ daily_sums as (
         variant,
         metric,
         cast(exposed_at as date) as exposure_date,
-        count(*) as n_units,
-        sum(metric_value) as sum_y,
-        sum(metric_value * metric_value) as sum_y2,
-        sum(pre_exposure_value) as sum_x,
-        sum(pre_exposure_value * pre_exposure_value) as sum_x2,
-        sum(metric_value * pre_exposure_value) as sum_xy
+        {{ experiment_moment_sums() }}
     from unit_metrics
     group by experiment_id, variant, metric, cast(exposed_at as date)
 ),
