@@ -2,8 +2,14 @@
 
 Train on the older training snapshots. The latest snapshot (a later time than
 anything trained on) is split in two by customer: one half stops the boosting
-early and fits the isotonic calibration, the other half is only measured, so
-the reported metrics, calibration error included, are out of sample.
+early and fits the calibration, the other half is only measured, so the
+reported metrics, calibration error included, are out of sample.
+
+Calibration is Platt's: a logistic regression on the booster's log-odds. It is
+strictly increasing, so it keeps the booster's ranking (AUC) and every
+distinct score, and deciles stay tenths. Isotonic regression, measured on the
+same split, was no better calibrated out of sample, but it maps thousands of
+scores onto a few dozen steps: on CDNOW whole deciles came out empty.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-from sklearn.isotonic import IsotonicRegression
+from scipy.special import expit, logit
+from sklearn.linear_model import LogisticRegression
 
 from python_udfs.ml.metrics import classification_metrics, recency_baseline_auc
 
@@ -77,10 +84,33 @@ def feature_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     return out[FEATURES]
 
 
+@dataclass(frozen=True)
+class SigmoidCalibrator:
+    """p = sigmoid(slope * log-odds(raw) + intercept), fitted by logistic regression (Platt scaling)."""
+
+    slope: float = 1.0
+    intercept: float = 0.0
+
+    @staticmethod
+    def _log_odds(raw: np.ndarray) -> np.ndarray:
+        return logit(np.clip(np.asarray(raw, dtype=float), 1e-7, 1 - 1e-7))
+
+    @classmethod
+    def fit(cls, raw: np.ndarray, y: np.ndarray) -> SigmoidCalibrator:
+        """The identity when y holds one class only: nothing to calibrate against."""
+        if len(np.unique(y)) < 2:
+            return cls()
+        lr = LogisticRegression(C=np.inf).fit(cls._log_odds(raw).reshape(-1, 1), np.asarray(y, dtype=int))
+        return cls(float(lr.coef_[0, 0]), float(lr.intercept_[0]))
+
+    def predict(self, raw: np.ndarray) -> np.ndarray:
+        return expit(self.slope * self._log_odds(raw) + self.intercept)
+
+
 @dataclass
 class TrainedClassifier:
     booster: xgb.Booster
-    calibrator: IsotonicRegression
+    calibrator: SigmoidCalibrator
     features: list[str]
     params: dict
     best_iteration: int
@@ -118,10 +148,8 @@ def train_classifier(
         verbose_eval=False,
     )  # fmt: skip
     best = int(booster.best_iteration)
-    calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(
-        booster.predict(d_tune, iteration_range=(0, best + 1)), y_tune
-    )
-    model = TrainedClassifier(booster, calibrator, list(FEATURES), dict(PARAMS), best)
+    calibrator = SigmoidCalibrator.fit(booster.predict(d_tune, iteration_range=(0, best + 1)), y_tune)
+    model = TrainedClassifier(booster, calibrator, list(FEATURES), {**PARAMS, "calibration": "platt"}, best)
     raw_test = booster.predict(xgb.DMatrix(x_test), iteration_range=(0, best + 1))
     recency = test["recency_days"].to_numpy(dtype=float)
     model.metrics = {
@@ -130,6 +158,8 @@ def train_classifier(
         "recency_baseline_auc": recency_baseline_auc(y_test, recency)
         if recency_sign < 0
         else recency_baseline_auc(1 - y_test, recency),
+        "calibration_slope": calibrator.slope,
+        "calibration_intercept": calibrator.intercept,
         "best_iteration": best,
         "train_rows": len(train),
         "tune_rows": len(tune),

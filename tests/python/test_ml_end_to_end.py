@@ -42,6 +42,18 @@ def test_every_customer_is_scored_and_tiers_follow_the_seed(built):
     assert no_reason == 0
 
 
+def test_propensity_deciles_are_tenths(built):
+    """The calibration keeps every distinct score, so each decile holds about a tenth (ties of identical
+    customers aside); a step-function calibration collapses whole deciles."""
+    shares = dict(
+        built.query(
+            "select propensity_decile, count(*) / sum(count(*)) over () from main.fct_customer_scores group by 1"
+        )
+    )
+    assert sorted(shares) == list(range(1, 11))
+    assert max(shares.values()) < 0.15
+
+
 def test_score_only_job_reuses_the_registered_models(built, tmp_path):
     work = tmp_path / "copy"
     work.mkdir()

@@ -3,7 +3,15 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from python_udfs.ml.propensity import FEATURES, deciles, feature_matrix, model_version, train_classifier
+from python_udfs.ml.metrics import expected_calibration_error
+from python_udfs.ml.propensity import (
+    FEATURES,
+    SigmoidCalibrator,
+    deciles,
+    feature_matrix,
+    model_version,
+    train_classifier,
+)
 
 
 def synthetic_snapshots(n: int, cutoff: str, seed: int) -> pd.DataFrame:
@@ -63,3 +71,24 @@ def test_one_class_validation_still_trains(label):
     valid = synthetic_snapshots(200, "2026-01-01", 6).assign(**{label: False})
     model = train_classifier(train, valid, label, rounds=20)
     assert np.isnan(model.metrics["auc"])
+
+
+def test_sigmoid_calibrator_keeps_the_ranking_and_corrects_overconfidence():
+    rng = np.random.default_rng(8)
+    true_p = rng.uniform(0.02, 0.6, 20_000)
+    y = rng.random(len(true_p)) < true_p
+    # an overconfident score: the log-odds stretched by 2 and shifted
+    raw = 1 / (1 + np.exp(-(2 * np.log(true_p / (1 - true_p)) + 0.5)))
+    calibrator = SigmoidCalibrator.fit(raw, y)
+    p = calibrator.predict(raw)
+    assert calibrator.slope == pytest.approx(0.5, abs=0.05)
+    assert np.array_equal(np.argsort(p, kind="stable"), np.argsort(raw, kind="stable"))
+    assert len(np.unique(p)) == len(np.unique(raw))
+    assert expected_calibration_error(y, p) < expected_calibration_error(y, raw) / 3
+    assert expected_calibration_error(y, p) < 0.02
+
+
+def test_sigmoid_calibrator_is_the_identity_without_both_classes():
+    raw = np.array([0.1, 0.5, 0.9])
+    calibrator = SigmoidCalibrator.fit(raw, np.zeros(3))
+    assert calibrator.predict(raw) == pytest.approx(raw)
