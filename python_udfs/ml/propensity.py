@@ -1,9 +1,11 @@
 """Purchase propensity (and churn): gradient boosting with temporal validation.
 
-Train on the older training snapshots. The latest snapshot (a later time than
-anything trained on) is split in two by customer: one half stops the boosting
-early and fits the calibration, the other half is only measured, so the
-reported metrics, calibration error included, are out of sample.
+The older training snapshots select the number of boosting rounds against the
+latest snapshot (a later time than anything they hold), which is split in two
+by customer. The deployed models are then refitted with the latest snapshot
+too, cross-fitted by the two halves, so that every reported metric,
+calibration error included, is measured on customers the scoring model and its
+calibration never saw (train_classifier says how).
 
 Calibration is Platt's: a logistic regression on the booster's log-odds. It is
 strictly increasing, so it keeps the booster's ranking (AUC) and every
@@ -57,7 +59,7 @@ PARAMS = {
     "objective": "binary:logistic",
     "eval_metric": "logloss",
     "max_depth": 4,
-    "learning_rate": 0.05,
+    "learning_rate": 0.1,
     "subsample": 0.8,
     "colsample_bytree": 0.8,
     "min_child_weight": 5,
@@ -109,6 +111,11 @@ class SigmoidCalibrator:
 
 @dataclass
 class TrainedClassifier:
+    """booster is the selection model (older snapshots only); refits are the deployed models (see train_classifier).
+
+    refits defaults to empty so that artifacts saved before refits existed still load and score with booster.
+    """
+
     booster: xgb.Booster
     calibrator: SigmoidCalibrator
     features: list[str]
@@ -116,10 +123,15 @@ class TrainedClassifier:
     best_iteration: int
     metrics: dict = field(default_factory=dict)
     importance: dict = field(default_factory=dict)
+    refits: tuple[xgb.Booster, ...] = ()
+
+    def raw(self, frame: pd.DataFrame) -> np.ndarray:
+        matrix = xgb.DMatrix(feature_matrix(frame))
+        boosters = self.refits or (self.booster,)
+        return np.mean([b.predict(matrix, iteration_range=(0, self.best_iteration + 1)) for b in boosters], axis=0)
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        raw = self.booster.predict(xgb.DMatrix(feature_matrix(frame)), iteration_range=(0, self.best_iteration + 1))
-        return self.calibrator.predict(raw)
+        return self.calibrator.predict(self.raw(frame))
 
 
 def _holdout_half(frame: pd.DataFrame) -> np.ndarray:
@@ -128,33 +140,60 @@ def _holdout_half(frame: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(ids.reset_index(drop=True), index=False).to_numpy() % 2 == 1
 
 
+def _importance(boosters: list[xgb.Booster]) -> dict[str, float]:
+    """Share of total gain per feature, summed over the boosters."""
+    gain: dict[str, float] = {}
+    for booster in boosters:
+        for name, value in booster.get_score(importance_type="gain").items():
+            gain[name] = gain.get(name, 0.0) + value
+    total = sum(gain.values()) or 1.0
+    return {k: round(v / total, 4) for k, v in sorted(gain.items(), key=lambda kv: -kv[1])}
+
+
 def train_classifier(
-    train: pd.DataFrame, valid: pd.DataFrame, label: str, rounds: int = 600, recency_sign: int = -1
+    train: pd.DataFrame, valid: pd.DataFrame, label: str, rounds: int = 1000, recency_sign: int = -1
 ) -> TrainedClassifier:
-    """Fit on train; early-stop and calibrate on half of valid (a later cut-off); measure on the other half.
+    """Select on the older snapshots, then refit on the latest one too, cross-fitted by customer halves.
+
+    The latest snapshot (valid) is the closest to the customers scored, so the deployed models learn from it:
+    1. Selection: boost on train, early-stopped on the tune half of valid: the number of rounds.
+    2. Refits with that many rounds: one on train + tune half, one on train + measure half. Each scores the
+       half it did not see, so every row of valid gets an out-of-sample score.
+    3. Deployed: the mean of the two refits, calibrated on all of valid's out-of-sample scores.
+    The metrics are measured on the measure half alone: scored by the refit that never saw it, calibrated by a
+    calibration fitted on the tune half. The measure half chose nothing.
 
     recency_sign is -1 when recent customers are the positives (purchase), +1 when they are the negatives (churn),
     for the recency-only baseline.
     """
     measure = _holdout_half(valid)
     tune, test = valid[~measure], valid[measure]
-    x_train, x_tune, x_test = feature_matrix(train), feature_matrix(tune), feature_matrix(test)
-    y_train = train[label].astype(int).to_numpy()
     y_tune, y_test = tune[label].astype(int).to_numpy(), test[label].astype(int).to_numpy()
-    d_train = xgb.DMatrix(x_train, label=y_train)
-    d_tune = xgb.DMatrix(x_tune, label=y_tune)
-    booster = xgb.train(
+    d_train = xgb.DMatrix(feature_matrix(train), label=train[label].astype(int).to_numpy())
+    d_tune, d_test = xgb.DMatrix(feature_matrix(tune), label=y_tune), xgb.DMatrix(feature_matrix(test))
+    selection = xgb.train(
         PARAMS, d_train, num_boost_round=rounds, evals=[(d_tune, "tune")], early_stopping_rounds=40,
         verbose_eval=False,
     )  # fmt: skip
-    best = int(booster.best_iteration)
-    calibrator = SigmoidCalibrator.fit(booster.predict(d_tune, iteration_range=(0, best + 1)), y_tune)
-    model = TrainedClassifier(booster, calibrator, list(FEATURES), {**PARAMS, "calibration": "platt"}, best)
-    raw_test = booster.predict(xgb.DMatrix(x_test), iteration_range=(0, best + 1))
+    best = int(selection.best_iteration)
+
+    def refit(extra: pd.DataFrame) -> xgb.Booster:
+        rows = pd.concat([train, extra])
+        return xgb.train(PARAMS, xgb.DMatrix(feature_matrix(rows), label=rows[label].astype(int).to_numpy()), best + 1)
+
+    with_tune, with_test = refit(tune), refit(test)
+    raw_test, raw_tune = with_tune.predict(d_test), with_test.predict(d_tune)
+    measured = SigmoidCalibrator.fit(raw_tune, y_tune).predict(raw_test)
+    calibrator = SigmoidCalibrator.fit(np.concatenate([raw_tune, raw_test]), np.concatenate([y_tune, y_test]))
+    params = {**PARAMS, "calibration": "platt", "refit": "cross-fitted on the latest snapshot"}
+    model = TrainedClassifier(selection, calibrator, list(FEATURES), params, best, refits=(with_tune, with_test))
     recency = test["recency_days"].to_numpy(dtype=float)
     model.metrics = {
-        **classification_metrics(y_test, calibrator.predict(raw_test)),
+        **classification_metrics(y_test, measured),
         "uncalibrated_auc": classification_metrics(y_test, raw_test)["auc"],
+        "selection_model_auc": classification_metrics(y_test, selection.predict(d_test, iteration_range=(0, best + 1)))[
+            "auc"
+        ],
         "recency_baseline_auc": recency_baseline_auc(y_test, recency)
         if recency_sign < 0
         else recency_baseline_auc(1 - y_test, recency),
@@ -164,9 +203,7 @@ def train_classifier(
         "train_rows": len(train),
         "tune_rows": len(tune),
     }
-    gain = booster.get_score(importance_type="gain")
-    total = sum(gain.values()) or 1.0
-    model.importance = {k: round(v / total, 4) for k, v in sorted(gain.items(), key=lambda kv: -kv[1])}
+    model.importance = _importance([with_tune, with_test])
     return model
 
 

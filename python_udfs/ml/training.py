@@ -42,15 +42,19 @@ def _window(frame: pd.DataFrame) -> tuple[str, str]:
 
 
 def _train_regressor(
-    train: pd.DataFrame, valid: pd.DataFrame, label: str, params: dict, prefix: str = ""
+    train: pd.DataFrame, valid: pd.DataFrame, label: str, params: dict, prefix: str = "", min_delta: float = 0.0
 ) -> tuple[xgb.Booster, dict]:
-    """Boosting on a horizon total (spend or orders), early-stopped on the latest snapshot, with its errors."""
+    """Boosting on a horizon total (spend or orders), early-stopped on the latest snapshot, with its errors.
+
+    min_delta: the least improvement of the validation metric that counts (in the metric's own unit).
+    """
     y_train = train[label].astype(float).clip(lower=0).to_numpy()
     y_valid = valid[label].astype(float).clip(lower=0).to_numpy()
     d_train = xgb.DMatrix(feature_matrix(train), label=y_train)
     d_valid = xgb.DMatrix(feature_matrix(valid), label=y_valid)
-    booster = xgb.train(params, d_train, num_boost_round=600, evals=[(d_valid, "valid")],
-                        early_stopping_rounds=40, verbose_eval=False)  # fmt: skip
+    stop = xgb.callback.EarlyStopping(rounds=40, min_delta=min_delta)
+    booster = xgb.train(params, d_train, num_boost_round=1000, evals=[(d_valid, "valid")], callbacks=[stop],
+                        verbose_eval=False)  # fmt: skip
     pred = booster.predict(d_valid, iteration_range=(0, booster.best_iteration + 1))
     actual = float(y_valid.sum())
     metrics = {
@@ -71,8 +75,12 @@ def _train_clv(train: pd.DataFrame, valid: pd.DataFrame) -> tuple[xgb.Booster, d
 
 
 def _train_orders(train: pd.DataFrame, valid: pd.DataFrame) -> tuple[xgb.Booster, dict]:
-    """Expected number of orders in the horizon: Poisson boosting."""
-    return _train_regressor(train, valid, "horizon_orders", ORDERS_PARAMS, prefix="orders_")
+    """Expected number of orders in the horizon: Poisson boosting.
+
+    Poisson boosting creeps: at 100,000 contacts it still gained 1e-5 of log-likelihood a round after 600
+    rounds, for no change in RMSE. Rounds that gain less than 1e-4 do not count.
+    """
+    return _train_regressor(train, valid, "horizon_orders", ORDERS_PARAMS, prefix="orders_", min_delta=1e-4)
 
 
 def window_to_window_ratio(snapshots: pd.DataFrame) -> float | None:
