@@ -1,8 +1,9 @@
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from python_udfs.ml.clustering import CLUSTER_FEATURES, fit_clusters
+from python_udfs.ml.clustering import CLUSTER_FEATURES, cluster_inputs, fit_clusters, name_clusters
 
 PROFILES = {  # order_count, orders_180d, web_sessions_90d
     "buyers": (16, 8, 6),
@@ -43,3 +44,34 @@ def test_names_are_stable_when_rows_are_shuffled_and_outliers_flagged():
     b = fit_clusters(shuffled, k_range=range(4, 5)).assign(frame)
     assert (a["cluster_segment"] == b["cluster_segment"]).mean() > 0.98
     assert 0 < a["is_cluster_outlier"].mean() <= 0.02
+
+
+def test_cluster_inputs_log_scale_and_count_missing_or_negative_as_zero():
+    frame = pd.DataFrame({"order_count": [0, np.e - 1, None], "orders_180d": ["3", -2, 1], "web_sessions_90d": 0})
+    x = cluster_inputs(frame)
+    assert list(x.columns) == CLUSTER_FEATURES
+    assert x["order_count"].tolist() == pytest.approx([0.0, 1.0, 0.0])
+    assert x["orders_180d"].tolist() == pytest.approx([np.log(4), 0.0, np.log(2)])
+
+
+def test_name_clusters_reads_levels_relative_to_the_strongest_centroid_and_numbers_repeats():
+    centroids = pd.DataFrame(
+        {
+            "order_count": [3.0, 0.2, 1.0, 0.0, 2.9],
+            "orders_180d": [2.0, 0.1, 0.6, 0.0, 2.0],
+            "web_sessions_90d": [2.0, 2.5, 0.1, 0.0, 0.2],
+        }
+    )
+    names = name_clusters(centroids)
+    assert names == {
+        0: "Highly engaged buyers",
+        1: "Engaged browsers",
+        2: "Infrequent buyers",
+        3: "Inactive",
+        4: "Frequent buyers",
+    }
+    # the same shapes at a tenth of the scale keep their names: levels are relative
+    assert name_clusters(centroids * 0.1) == names
+    twins = name_clusters(pd.DataFrame({"order_count": [3.0, 2.8, 0.0], "orders_180d": [2.0, 1.9, 0.0],
+                                        "web_sessions_90d": [1.0, 1.0, 0.0]}))  # fmt: skip
+    assert twins == {0: "Highly engaged buyers", 1: "Highly engaged buyers (2)", 2: "Inactive"}

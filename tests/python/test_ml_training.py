@@ -1,11 +1,112 @@
-"""Unit tests for python_udfs/ml/training.py: the expected-orders model and the window-to-window ratio."""
+"""Unit tests for python_udfs/ml/training.py: training, saving, scoring and drift, and their parts."""
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from test_ml_propensity import synthetic_snapshots
 
-from python_udfs.ml.training import _train_orders, window_to_window_ratio
+from python_udfs.ml.training import _split, _train_orders, drift, score_all, train_all, window_to_window_ratio
+
+HORIZON = 30
+
+
+def shop(n: int, cutoff: str, seed: int) -> pd.DataFrame:
+    """The same n customers at one cut-off: a quarter never bought; buying follows recency and opens."""
+    frame = synthetic_snapshots(n, cutoff, seed)
+    rng = np.random.default_rng(seed + 50)
+    frame["customer_id"] = [f"c{i:05d}" for i in range(n)]
+    frame["order_count"] = np.where(np.arange(n) % 4 == 0, 0, 1 + rng.poisson(3, n))
+    frame["orders_180d"] = np.minimum(frame["order_count"], rng.poisson(1, n))
+    frame["web_sessions_90d"] = rng.poisson(2, n)
+    frame["horizon_orders"] = np.where(frame["purchased_in_horizon"], 1 + rng.poisson(0.5, n), 0)
+    frame["horizon_revenue"] = frame["horizon_orders"] * rng.gamma(2.0, 30.0, n)
+    frame["churned_in_horizon"] = (frame["order_count"] > 0) & ~frame["purchased_in_horizon"]
+    return frame
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    snapshots = pd.concat([shop(3000, c, s) for c, s in (("2025-11-01", 1), ("2025-12-01", 2), ("2026-01-01", 3))])
+    current = shop(3000, "2026-01-31", 4)
+    folder = tmp_path_factory.mktemp("models")
+    registry = train_all(snapshots, current, folder, "2026-01-31 06:00:00", "2026-01-31")
+    return snapshots, current, folder, registry
+
+
+def test_train_all_registers_and_saves_one_model_each(trained):
+    _, _, folder, registry = trained
+    assert sorted(registry["model_name"]) == ["churn", "clusters", "clv", "propensity"]
+    for row in registry.itertuples():
+        assert Path(row.artifact_path).parent == folder
+        assert Path(row.artifact_path).exists()
+        assert row.model_version.startswith(row.model_name + "-")
+        assert row.run_id == f"{row.model_version}@2026-01-31 06:00:00"
+        assert isinstance(json.loads(row.metrics), dict)
+        assert json.loads(row.features)
+    propensity = registry.set_index("model_name").loc["propensity"]
+    assert (propensity.training_window_start, propensity.training_window_end) == (
+        "2025-11-01 00:00:00",
+        "2026-01-01 00:00:00",
+    )
+    assert propensity.auc > propensity.recency_baseline_auc
+    assert 0 <= propensity.calibration_error < 0.05
+
+
+def test_training_does_not_depend_on_the_order_rows_arrive_in(trained, tmp_path):
+    snapshots, current, _, registry = trained
+    again = train_all(snapshots.sample(frac=1, random_state=1), current.sample(frac=1, random_state=2), tmp_path,
+                      "2026-01-31 06:00:00", "2026-01-31")  # fmt: skip
+    assert list(again["model_version"]) == list(registry["model_version"])
+    first = score_all(current, registry, HORIZON).set_index("customer_id")
+    second = score_all(current, again, HORIZON).set_index("customer_id")
+    assert np.array_equal(first["purchase_propensity"], second["purchase_propensity"])
+
+
+def test_score_all_scores_everyone_with_the_latest_models(trained):
+    _, current, _, registry = trained
+    older = registry.assign(trained_at="2025-01-01 00:00:00", model_version="old-" + registry["model_version"])
+    scores = score_all(current, pd.concat([older, registry]), HORIZON)
+    assert len(scores) == len(current)
+    assert scores["customer_id"].is_unique
+    assert scores["purchase_propensity"].between(0, 1).all()
+    assert set(scores["propensity_decile"]) == set(range(1, 11))
+    never = current["order_count"].to_numpy() == 0
+    assert scores.loc[never, "churn_risk"].isna().all()
+    assert (scores.loc[never, "churn_risk_reason"] == "never_bought").all()
+    assert scores.loc[~never, "churn_risk"].between(0, 1).all()
+    assert scores.loc[~never, "churn_risk_reason"].isna().all()
+    assert (scores["model_version"] == registry.set_index("model_name").at["propensity", "model_version"]).all()
+    wait = HORIZON / scores["predicted_orders"]
+    dated = scores["expected_next_order_date"].notna()
+    assert (dated == (wait <= 730)).all()
+    expected = (pd.Timestamp("2026-01-31") + pd.to_timedelta(wait[dated], unit="D")).dt.date
+    assert (scores.loc[dated, "expected_next_order_date"] == expected).all()
+    assert scores["cluster_segment"].notna().all()
+
+
+def test_drift_is_stable_for_the_same_population_and_major_for_a_shift(trained):
+    _, current, _, registry = trained
+    scores = score_all(current, registry, HORIZON)["purchase_propensity"]
+    same = drift(current, registry, scores, "2026-01-31 07:00:00").set_index("feature")
+    assert (same["drift_level"] == "stable").all()
+    shifted = current.assign(recency_days=current["recency_days"] * 5)
+    moved = drift(shifted, registry, score_all(shifted, registry, HORIZON)["purchase_propensity"], "t")
+    moved = moved.set_index("feature")
+    assert moved.at["recency_days", "drift_level"] == "major"
+    assert moved.at["purchase_propensity", "psi"] > same.at["purchase_propensity", "psi"]
+    assert moved.at["emails_opened_30d", "drift_level"] == "stable"
+
+
+def test_split_needs_two_cutoffs_and_validates_on_the_latest():
+    two = pd.concat([shop(10, "2026-01-01", 1), shop(10, "2026-02-01", 2)])
+    train, valid = _split(two)
+    assert set(valid["cutoff_at"]) == {pd.Timestamp("2026-02-01")}
+    assert set(train["cutoff_at"]) == {pd.Timestamp("2026-01-01")}
+    with pytest.raises(ValueError, match="at least two snapshots"):
+        _split(shop(10, "2026-01-01", 1))
 
 
 def test_window_to_window_ratio_follows_the_same_customers():
