@@ -45,6 +45,8 @@ KINDS = ["purchase", "cart", "click", "view"]
 # sources are carried as small integer codes while ranking, named at the end
 SOURCES = np.array(["collaborative", "content", "rule", "repeat", "trending"])
 REPEAT, TRENDING = 3, 4
+# customers per chunk of the trending fill (an execution detail: it changes memory, not recommendations)
+FILL_CHUNK = 20_000
 
 
 @dataclass(frozen=True)
@@ -393,7 +395,12 @@ def _rank_within(u: np.ndarray, group: np.ndarray | None = None) -> np.ndarray:
 
 
 def _fill_with_trending(picks, customers, cust_index, catalogue, category_code, active, trend, bought, p):
-    """Customers short of top_n: trending in their preferred category, then overall; cap relaxed last."""
+    """Customers short of top_n: trending in their preferred category, then overall; cap relaxed last.
+
+    Each customer's fill is independent of the others', so the short customers go in chunks of
+    FILL_CHUNK: the candidate frame is tens of rows per customer, and at 100,000 customers, most of them
+    cold, one frame for all of them took 1.3 GB.
+    """
     counts = picks.groupby("u").size().reindex(np.arange(len(cust_index)), fill_value=0)
     short = counts[counts < p.top_n].index.to_numpy()
     if len(short) == 0:
@@ -402,33 +409,39 @@ def _fill_with_trending(picks, customers, cust_index, catalogue, category_code, 
     pool = pool[np.argsort(-trend[pool], kind="stable")]
     depth = min(len(pool), p.top_n * 3 + p.max_per_category * 3)
     overall = pool[:depth]
-    pref = customers.drop_duplicates("customer_id").set_index("customer_id")["preferred_category"]
-    pref = pref.reindex(cust_index[short]).to_numpy()
+    preferred = customers.drop_duplicates("customer_id").set_index("customer_id")["preferred_category"]
     cat_names = catalogue["category"].fillna("Other").to_numpy()
-    frames = []
-    for cat in pd.unique(pref[pd.notna(pref)]):
-        in_cat = pool[cat_names[pool] == cat][: p.top_n]
-        users = short[pref == cat]
-        if len(in_cat):
-            frames.append(pd.DataFrame({"u": np.repeat(users, len(in_cat)), "i": np.tile(in_cat, len(users)),
-                                        "score": np.tile(trend[in_cat], len(users)), "priority": 1}))  # fmt: skip
-    frames.append(pd.DataFrame({"u": np.repeat(short, len(overall)), "i": np.tile(overall, len(short)),
-                                "score": np.tile(trend[overall], len(short)), "priority": 2}))  # fmt: skip
-    fill = pd.concat(frames, ignore_index=True).assign(source=np.int8(TRENDING))
     n_items = len(catalogue)
-    owned = bought["u"].to_numpy(np.int64) * n_items + bought["i"].to_numpy()
-    fill = fill[~np.isin(fill["u"].to_numpy(np.int64) * n_items + fill["i"].to_numpy(), owned)]
-    existing = picks[picks["u"].isin(short)]
-    merged = pd.concat([existing, fill], ignore_index=True)
-    _, first = np.unique(merged["u"].to_numpy(np.int64) * n_items + merged["i"].to_numpy(), return_index=True)
-    merged = merged.iloc[np.sort(first)]
-    capped = _diversify(merged, category_code, p.max_per_category, p.top_n)
-    counts = capped.groupby("u").size().reindex(short, fill_value=0)
-    still = counts[counts < p.top_n].index
-    if len(still):  # a small catalogue: relax the per-category cap rather than send fewer items
-        relaxed = _diversify(merged[merged["u"].isin(still)], category_code, p.top_n, p.top_n)
-        capped = pd.concat([capped[~capped["u"].isin(still)], relaxed], ignore_index=True)
-    return pd.concat([picks[~picks["u"].isin(short)], capped], ignore_index=True)
+    owned_all = bought["u"].to_numpy(np.int64) * n_items + bought["i"].to_numpy()
+    short_picks = picks[picks["u"].isin(short)]
+
+    def fill_chunk(chunk: np.ndarray) -> pd.DataFrame:
+        pref = preferred.reindex(cust_index[chunk]).to_numpy()
+        frames = []
+        for cat in pd.unique(pref[pd.notna(pref)]):
+            in_cat = pool[cat_names[pool] == cat][: p.top_n]
+            users = chunk[pref == cat]
+            if len(in_cat):
+                frames.append(pd.DataFrame({"u": np.repeat(users, len(in_cat)), "i": np.tile(in_cat, len(users)),
+                                            "score": np.tile(trend[in_cat], len(users)), "priority": 1}))  # fmt: skip
+        frames.append(pd.DataFrame({"u": np.repeat(chunk, len(overall)), "i": np.tile(overall, len(chunk)),
+                                    "score": np.tile(trend[overall], len(chunk)), "priority": 2}))  # fmt: skip
+        fill = pd.concat(frames, ignore_index=True).assign(source=np.int8(TRENDING))
+        fill = fill[~np.isin(fill["u"].to_numpy(np.int64) * n_items + fill["i"].to_numpy(), owned_all)]
+        existing = short_picks[short_picks["u"].isin(chunk)]
+        merged = pd.concat([existing, fill], ignore_index=True)
+        _, first = np.unique(merged["u"].to_numpy(np.int64) * n_items + merged["i"].to_numpy(), return_index=True)
+        merged = merged.iloc[np.sort(first)]
+        capped = _diversify(merged, category_code, p.max_per_category, p.top_n)
+        counts = capped.groupby("u").size().reindex(chunk, fill_value=0)
+        still = counts[counts < p.top_n].index
+        if len(still):  # a small catalogue: relax the per-category cap rather than send fewer items
+            relaxed = _diversify(merged[merged["u"].isin(still)], category_code, p.top_n, p.top_n)
+            capped = pd.concat([capped[~capped["u"].isin(still)], relaxed], ignore_index=True)
+        return capped
+
+    filled = [fill_chunk(short[start : start + FILL_CHUNK]) for start in range(0, len(short), FILL_CHUNK)]
+    return pd.concat([picks[~picks["u"].isin(short)], *filled], ignore_index=True)
 
 
 def _with_reasons(picks, cust_ids, catalogue, names, categories, category_code, top_prof, model, b, keep, item_index,

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from python_udfs.recs import engine
 from python_udfs.recs.collaborative import ease, item_knn, keep_top, popularity
 from python_udfs.recs.engine import Params, evaluate, fit, recommend
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
@@ -138,6 +139,38 @@ def test_small_catalogue_relaxes_the_category_cap_rather_than_send_fewer():
     out = recommend(fit(events, catalogue, AS_OF, params), events, catalogue, customers, rules, AS_OF)
     # 4 active categories, 1 per category would give 4: the list is still filled to 8 for newcomers
     assert out[out["customer_id"] == "newbie"].shape[0] == 8
+
+
+def test_trending_fill_in_chunks_gives_the_same_lists(monkeypatch):
+    events, catalogue, customers, rules = shop()
+    # short customers over several chunks: cold ones, with and without a preferred category, and ones with a
+    # single view, whose few personal picks the fill must keep
+    categories = ["Books", None, "Coffee Pods", "Books", None, "Cameras", "Books"]
+    cold = pd.DataFrame({"customer_id": [f"cold{k}" for k in range(7)], "preferred_category": categories})
+    views = pd.DataFrame(
+        {
+            "customer_id": [f"view{k}" for k in range(5)],
+            "product_id": ["pod1", "book2", "pod1", "book2", "cam1"],
+            "interaction_type": "view",
+            "occurred_at": AS_OF - pd.Timedelta(days=3),
+            "order_id": None,
+        }
+    )
+    events = pd.concat([events, views], ignore_index=True)
+    everyone = pd.concat([customers, cold, views[["customer_id"]]], ignore_index=True)
+    # 10 with at most 2 per category from 4 categories: everyone is short, warm customers included
+    params = Params(top_n=10, max_per_category=2)
+    model = fit(events, catalogue, AS_OF, params)
+    whole = recommend(model, events, catalogue, everyone, rules, AS_OF)
+    monkeypatch.setattr(engine, "FILL_CHUNK", 3)
+    chunked = recommend(model, events, catalogue, everyone, rules, AS_OF)
+    key = ["customer_id", "rank"]
+    pd.testing.assert_frame_equal(
+        whole.sort_values(key).reset_index(drop=True), chunked.sort_values(key).reset_index(drop=True)
+    )
+    assert (whole["source"] == "trending").sum() > 3 * 6
+    viewers = whole[whole["customer_id"].str.startswith("view")]
+    assert (viewers["source"] != "trending").sum() >= 5
 
 
 def test_evaluate_uses_only_the_past_and_beats_popularity_on_planted_structure():
