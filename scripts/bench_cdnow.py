@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> dict:
             )
             .df()
             .set_index("contact_id")
+            .sort_index()  # the warehouse returns rows in any order; fold splits and the BG/NBD fit follow it
         )
         features = (
             con.execute(

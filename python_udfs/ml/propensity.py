@@ -168,20 +168,22 @@ def train_classifier(
     """
     measure = _holdout_half(valid)
     tune, test = valid[~measure], valid[measure]
+    x_train, x_tune, x_test = feature_matrix(train), feature_matrix(tune), feature_matrix(test)
+    y_train = train[label].astype(int).to_numpy()
     y_tune, y_test = tune[label].astype(int).to_numpy(), test[label].astype(int).to_numpy()
-    d_train = xgb.DMatrix(feature_matrix(train), label=train[label].astype(int).to_numpy())
-    d_tune, d_test = xgb.DMatrix(feature_matrix(tune), label=y_tune), xgb.DMatrix(feature_matrix(test))
+    d_train = xgb.DMatrix(x_train, label=y_train)
+    d_tune, d_test = xgb.DMatrix(x_tune, label=y_tune), xgb.DMatrix(x_test)
     selection = xgb.train(
         PARAMS, d_train, num_boost_round=rounds, evals=[(d_tune, "tune")], early_stopping_rounds=40,
         verbose_eval=False,
     )  # fmt: skip
     best = int(selection.best_iteration)
 
-    def refit(extra: pd.DataFrame) -> xgb.Booster:
-        rows = pd.concat([train, extra])
-        return xgb.train(PARAMS, xgb.DMatrix(feature_matrix(rows), label=rows[label].astype(int).to_numpy()), best + 1)
+    def refit(x_extra: pd.DataFrame, y_extra: np.ndarray) -> xgb.Booster:
+        rows = xgb.DMatrix(pd.concat([x_train, x_extra]), label=np.concatenate([y_train, y_extra]))
+        return xgb.train(PARAMS, rows, best + 1)
 
-    with_tune, with_test = refit(tune), refit(test)
+    with_tune, with_test = refit(x_tune, y_tune), refit(x_test, y_test)
     raw_test, raw_tune = with_tune.predict(d_test), with_test.predict(d_tune)
     measured = SigmoidCalibrator.fit(raw_tune, y_tune).predict(raw_test)
     calibrator = SigmoidCalibrator.fit(np.concatenate([raw_tune, raw_test]), np.concatenate([y_tune, y_test]))
