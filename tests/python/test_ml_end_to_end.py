@@ -21,6 +21,15 @@ def test_registry_records_every_model_with_out_of_sample_metrics(built):
     assert ece < 0.05
     assert json.loads(metrics)["n"] > 100
     assert json.loads(models["clv"][4])["actual_total"] > 0
+    grades = dict(built.query("select model_name, quality_grade from main.ml_model_runs"))
+    quality = dict(built.query("select model_name, prediction_quality from main.ml_model_runs"))
+    # the seed's bands: an AUC above 0.8 is a lift quality above 0.6
+    assert quality["propensity"] == pytest.approx(json.loads(metrics)["lift_quality"])
+    assert quality["propensity"] > 0.6
+    assert grades["propensity"] == "Excellent"
+    assert grades["churn"] in {"Excellent", "Good", "Fair", "Poor"}
+    assert grades["clv"] is None
+    assert grades["clusters"] is None
 
 
 def test_every_customer_is_scored_and_tiers_follow_the_seed(built):

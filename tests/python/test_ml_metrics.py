@@ -5,6 +5,7 @@ from sklearn.metrics import roc_auc_score
 from python_udfs.ml.metrics import (
     classification_metrics,
     expected_calibration_error,
+    lift_quality,
     population_stability_index,
     recency_baseline_auc,
 )
@@ -42,3 +43,19 @@ def test_psi_is_zero_for_the_same_distribution_and_grows_with_shift():
     assert population_stability_index(x, RNG.normal(1, 1, 20_000)) > 0.25
     with_nan = np.where(RNG.random(20_000) < 0.5, np.nan, x)
     assert population_stability_index(x, with_nan) > 0.25
+
+
+def test_lift_quality_is_zero_for_random_one_for_perfect_and_reads_auc_on_a_lift_scale():
+    y = RNG.random(20_000) < 0.2
+    assert lift_quality(y, y.astype(float)) == pytest.approx(1.0)
+    assert lift_quality(y, -y.astype(float)) == pytest.approx(-1.0)
+    assert lift_quality(y, RNG.random(len(y))) == pytest.approx(0.0, abs=0.03)
+    assert lift_quality(y, np.zeros(len(y))) == pytest.approx(0.0)  # one tie group: random targeting
+    # by hand: positives at ranks 1 and 3 of 4 -> gains (0,0) (.25,.5) (.5,.5) (.75,1) (1,1): area 0.625;
+    # perfect area 1 - 0.5 / 2 = 0.75; (0.625 - 0.5) / (0.75 - 0.5) = 0.5
+    assert lift_quality(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.7, 0.1])) == pytest.approx(0.5)
+    noisy = y + RNG.normal(0, 1.5, len(y))
+    tied = np.round(noisy)  # heavy ties
+    for score in (noisy, tied):
+        assert lift_quality(y, score) == pytest.approx(2 * roc_auc_score(y, score) - 1, abs=1e-9)
+    assert np.isnan(lift_quality(np.ones(5), np.arange(5)))

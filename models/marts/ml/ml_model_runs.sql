@@ -10,6 +10,22 @@ runs as (
     select * from {{ ref('ml_predictive_model_runs') }}
     union all by name
     select * from {{ ref('ml_recommender_runs') }}
+),
+
+grades as (
+    select
+        quality_grade,
+        min_quality
+    from {{ ref('prediction_quality_grades') }}
+),
+
+graded as (
+    select
+        runs.*,
+        -- lift quality (python_udfs/ml/metrics.py lift_quality, also in metrics):
+        -- the same ranking read on a 0 (random) to 1 (perfect) scale, 2 x AUC - 1
+        2 * cast(runs.auc as double) - 1 as prediction_quality
+    from runs
 )
 
 select
@@ -28,6 +44,14 @@ select
     cast(brier as double) as brier,
     cast(calibration_error as double) as calibration_error,
     cast(recency_baseline_auc as double) as recency_baseline_auc,
+    prediction_quality,
+    (
+        select grades.quality_grade
+        from grades
+        where grades.min_quality <= graded.prediction_quality
+        order by grades.min_quality desc
+        limit 1
+    ) as quality_grade,
     cast(feature_importance as varchar) as feature_importance,
     cast(artifact_path as varchar) as artifact_path
-from runs
+from graded
