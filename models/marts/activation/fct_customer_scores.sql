@@ -24,16 +24,6 @@ tiers as (
         action_tier,
         min_propensity
     from {{ ref('propensity_action_tiers') }}
-),
-
-tiered as (
-    select
-        scores.customer_id,
-        tiers.action_tier
-    from scores
-    inner join tiers
-        on scores.purchase_propensity >= tiers.min_propensity
-    qualify row_number() over (partition by scores.customer_id order by tiers.min_propensity desc) = 1
 )
 
 select
@@ -41,7 +31,7 @@ select
     customers.contact_id,
     cast(scores.purchase_propensity as double) as purchase_propensity,
     cast(scores.propensity_decile as integer) as propensity_decile,
-    tiered.action_tier,
+    {{ band_reached('tiers', 'action_tier', 'min_propensity', 'scores.purchase_propensity') }} as action_tier,
     cast(scores.churn_risk as double) as churn_risk,
     cast(scores.churn_risk_reason as varchar) as churn_risk_reason,
     cast(scores.predicted_clv as decimal(18, 2)) as predicted_clv,
@@ -54,5 +44,3 @@ select
 from customers
 left join scores
     on customers.customer_id = scores.customer_id
-left join tiered
-    on customers.customer_id = tiered.customer_id

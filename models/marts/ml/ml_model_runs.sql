@@ -45,13 +45,7 @@ select
     cast(calibration_error as double) as calibration_error,
     cast(recency_baseline_auc as double) as recency_baseline_auc,
     prediction_quality,
-    (
-        select grades.quality_grade
-        from grades
-        where grades.min_quality <= graded.prediction_quality
-        order by grades.min_quality desc
-        limit 1
-    ) as quality_grade,
+    {{ band_reached('grades', 'quality_grade', 'min_quality', 'graded.prediction_quality') }} as quality_grade,
     cast(feature_importance as varchar) as feature_importance,
     cast(artifact_path as varchar) as artifact_path
 from graded
