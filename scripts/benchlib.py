@@ -105,6 +105,15 @@ def generate_bench_data(work: Path, contacts: int, end_date: str, seed: int = 42
     return work / "raw"
 
 
+def public_data_work_dir(doc: str, name: str, argv: list[str] | None) -> Path:
+    """Parse --work-dir for a benchmark on downloaded public data; the folder, created."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "data" / "bench" / name)
+    work = ap.parse_args(argv).work_dir
+    work.mkdir(parents=True, exist_ok=True)
+    return work
+
+
 def generated_bench(doc: str, name: str, argv: list[str] | None) -> tuple[argparse.Namespace, Path, dict, str]:
     """Parse --contacts/--end-date/--work-dir, generate the data, seed: (args, work folder, env, dbt vars JSON)."""
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
