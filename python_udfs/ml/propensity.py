@@ -140,7 +140,7 @@ def _holdout_half(frame: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(ids.reset_index(drop=True), index=False).to_numpy() % 2 == 1
 
 
-def _importance(boosters: list[xgb.Booster]) -> dict[str, float]:
+def gain_importance(boosters: list[xgb.Booster]) -> dict[str, float]:
     """Share of total gain per feature, summed over the boosters."""
     gain: dict[str, float] = {}
     for booster in boosters:
@@ -205,7 +205,7 @@ def train_classifier(
         "train_rows": len(train),
         "tune_rows": len(tune),
     }
-    model.importance = _importance([with_tune, with_test])
+    model.importance = gain_importance([with_tune, with_test])
     return model
 
 

@@ -20,7 +20,14 @@ import xgboost as xgb
 
 from python_udfs.ml.clustering import CLUSTER_FEATURES, DEFAULT_K_RANGE, fit_clusters
 from python_udfs.ml.metrics import population_stability_index
-from python_udfs.ml.propensity import PARAMS, deciles, feature_matrix, model_version, train_classifier
+from python_udfs.ml.propensity import (
+    PARAMS,
+    deciles,
+    feature_matrix,
+    gain_importance,
+    model_version,
+    train_classifier,
+)
 
 CLV_PARAMS = {**PARAMS, "objective": "reg:tweedie", "tweedie_variance_power": 1.3, "eval_metric": "rmse"}
 ORDERS_PARAMS = {**PARAMS, "objective": "count:poisson", "eval_metric": "poisson-nloglik"}
@@ -160,9 +167,7 @@ def train_all(
     orders, orders_metrics = _train_orders(train, valid)
     clv_metrics.update(orders_metrics)
     clv_metrics["orders_window_ratio"] = window_to_window_ratio(snapshots)
-    gain = clv.get_score(importance_type="gain")
-    total = sum(gain.values()) or 1.0
-    importance = {k: round(v / total, 4) for k, v in sorted(gain.items(), key=lambda kv: -kv[1])}
+    importance = gain_importance([clv])
     clv_params = {**CLV_PARAMS, "orders_model": ORDERS_PARAMS}
     version = model_version("clv", clv_params, list(feature_matrix(valid.head(1)).columns), window)
     path = save(version, {"model": clv, "orders": orders})

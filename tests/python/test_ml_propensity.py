@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import xgboost as xgb
 from sklearn.metrics import roc_auc_score
 
 from python_udfs.ml.metrics import expected_calibration_error
@@ -10,6 +11,7 @@ from python_udfs.ml.propensity import (
     TrainedClassifier,
     deciles,
     feature_matrix,
+    gain_importance,
     model_version,
     train_classifier,
 )
@@ -118,3 +120,17 @@ def test_deployed_model_learns_from_the_latest_snapshot_and_metrics_stay_out_of_
     assert deployed > older_only + 0.05
     assert model.metrics["auc"] > model.metrics["selection_model_auc"] + 0.05
     assert "emails_opened_30d" in list(model.importance)[:2]
+
+
+def test_gain_importance_sums_gain_over_boosters_into_sorted_shares():
+    frame = synthetic_snapshots(2000, "2026-01-01", 9)
+    x = feature_matrix(frame)
+    d = xgb.DMatrix(x, label=frame["purchased_in_horizon"].astype(int))
+    boosters = [xgb.train({"max_depth": 2, "seed": s, "subsample": 0.7}, d, 20) for s in (1, 2)]
+    shares = gain_importance(boosters)
+    assert sum(shares.values()) == pytest.approx(1, abs=1e-3)
+    assert list(shares.values()) == sorted(shares.values(), reverse=True)
+    assert next(iter(shares)) in {"recency_days", "emails_opened_30d"}
+    one = gain_importance(boosters[:1])
+    assert set(one) <= set(shares)
+    assert gain_importance([]) == {}
