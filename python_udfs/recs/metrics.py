@@ -28,6 +28,7 @@ def ranking_metrics(recommended: pd.DataFrame, relevant: pd.DataFrame, catalogue
         f"precision@{k}": float((per_user_hits / k).mean()),
         f"recall@{k}": float((per_user_hits / n_relevant).mean()),
         f"ndcg@{k}": float((per_user_dcg.to_numpy() / ideal).mean()),
+        f"hit@{k}": float((per_user_hits > 0).mean()),
         "coverage": float(top["product_id"].nunique() / catalogue_size) if catalogue_size else 0.0,
         "users": len(n_relevant),
     }
