@@ -27,7 +27,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: setup demo data build test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-recs preview docs clean
+.PHONY: setup demo data build test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs preview docs clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,10 @@ bench-cdnow: setup
 ## bench-ml100k: MovieLens 100k: the project's recommendations against popularity, item-kNN and EASE
 bench-ml100k: setup
 	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/bench_ml100k.py
+
+## bench-completejourney: real grocery purchases (The Complete Journey): the project's recommendations and scores against peers
+bench-completejourney: setup
+	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/bench_completejourney.py
 
 ## bench-recs: CONTACTS (default 100000) contacts, 5,000 products: time and memory of recommending for everyone
 bench-recs: setup

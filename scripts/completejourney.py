@@ -158,9 +158,12 @@ def _receipt_events(receipts: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
-    """Parquet with all-null columns typed as strings (not parquet's null type)."""
+    """Parquet with all-null columns typed as strings (not parquet's null type) and timestamps in microseconds
+    (parquet TIMESTAMP, what loaders such as Fivetran or Spark write), not nanoseconds."""
     empty = [c for c in frame.columns if frame[c].dtype == object and frame[c].isna().all()]
-    frame.astype(dict.fromkeys(empty, "string")).to_parquet(path, index=False)
+    times = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    types = {**dict.fromkeys(empty, "string"), **dict.fromkeys(times, "datetime64[us]")}
+    frame.astype(types).to_parquet(path, index=False)
 
 
 def write_raw_contract(
@@ -195,7 +198,7 @@ def write_raw_contract(
         "campaign_id": desc["campaign_id"].astype(str).to_numpy(),
         "name": ("Campaign " + desc["campaign_id"].astype(str) + " (" + desc["campaign_type"] + ")").to_numpy(),
         "campaign_type": "broadcast", "sent_at": desc["start_date"].to_numpy(),
-    }).to_parquet(raw / "campaigns.parquet", index=False)  # fmt: skip
+    }).pipe(_write, raw / "campaigns.parquet")  # fmt: skip
     receipts = data["campaigns"].merge(desc[["campaign_id", "start_date"]], on="campaign_id")
     receipts = receipts.sort_values(["campaign_id", "household_id"])
     events = pd.concat([_receipt_events(receipts, kind) for kind in ("sent", "delivered")], ignore_index=True)
