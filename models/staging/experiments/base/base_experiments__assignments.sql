@@ -13,7 +13,12 @@ parsed as (
         {{ clean_email('source.email') }} as email,
         {{ clean_text('source.variant') }} as variant,
         {{ parse_timestamp('source.assigned_at') }} as assigned_at,
-        concat_ws('|', source.experiment_id, source.contact_id, source.email) as raw_key,
+        concat_ws(
+            '|',
+            cast(source.experiment_id as varchar),
+            cast(source.contact_id as varchar),
+            cast(source.email as varchar)
+        ) as raw_key,
         hash(source) as raw_hash,
         source as raw_row
     from source

@@ -27,7 +27,7 @@ parsed as (
         {{ clean_text('source.product_id') }} as product_id,
         try_cast(source.quantity as integer) as quantity,
         try_cast(source.unit_price as decimal(18, 4)) as unit_price,
-        concat_ws('|', source.order_id, source.product_id) as raw_key,
+        concat_ws('|', cast(source.order_id as varchar), cast(source.product_id as varchar)) as raw_key,
         hash(source) as raw_hash,
         source as raw_row
     from source
