@@ -1,44 +1,57 @@
-"""The recommender: a hybrid of EASE and content similarity, repeat purchase, rules and trending.
+"""The recommender: candidates from collaborative filtering, content, rules and the customer's own
+purchases, ranked on one scale by a classifier learned from the shop's own recent past.
 
 fit() learns what needs the whole history (the EASE weights, how many people
-saw each item, which items are bought again and after how long); recommend()
-scores customers with a fitted model and today's interactions, so a score-only
-job reuses the last fit. evaluate() fits on everything before a cut-off and
-measures on the purchases after it.
+saw each item, which items are bought again and after how long, and the
+ranker); recommend() scores customers with a fitted model and today's
+interactions, so a score-only job reuses the last fit. evaluate() fits on
+everything before a cut-off and measures on the purchases after it.
 
-Per customer and product the scores are:
-- collaborative: EASE weights applied to the customer's profile, where a
-  profile is the customer's interactions, each weighted by its kind
-  (purchase > cart > click > view), decayed with age in days, and decayed again
-  with its position among the customer's own interactions (the most recent
-  ones say most about what comes next);
-- content: the same profile through a TF-IDF similarity of category, brand,
-  price band and name tokens, for items and customers with little history;
-- hybrid: collaborative x (customer confidence x item confidence) + content x
-  the rest, where confidence = seen / (seen + k);
-- rule: seeded boosts (bought a main item of category X: its accessories in Y);
-- repeat: an item bought before comes back only if the data says such items
-  are bought again (its re-purchase rate, smoothed toward its category's), when
-  it is due; every other item is excluded once bought;
+Candidates per customer:
+- discover: the best new products by a hybrid score. Collaborative: EASE
+  weights applied to the customer's profile, where a profile is the customer's
+  interactions, each weighted by its kind (purchase > cart > click > view),
+  decayed with age in days and again with its position among the customer's
+  own interactions. EASE is dense (items x items), so it covers the
+  ease_max_items products with the most buyers: on a large catalogue those
+  carry the signal, and the long tail is reached by content. Content: the
+  same profile through a TF-IDF similarity of category, brand, price band and
+  name tokens (python_udfs/recs/content.py, sparse neighbourhoods). Hybrid:
+  collaborative x (customer confidence x item confidence) + content x the
+  rest, where confidence = seen / (seen + k). Rules: seeded boosts (bought a
+  main item of category X: its accessories in Y);
+- buy again: the products the customer bought before, unless the data says
+  such products do not come back (their re-purchase rate among buyers who
+  return to the category is below repeat_exclude_rate: films, books);
 - trending: the fill when the personal candidates run out, first in the
   customer's preferred category, then overall.
+
+Ranking (python_udfs/recs/ranker.py): a classifier trained at fit time on
+candidates generated ranker_label_days before the fit date and labelled with
+what was bought after, so "due again" and "new" compete on one probability
+scale, learned per shop with no switch per dataset. With too few purchases to
+learn from (a new shop), the hybrid score ranks the discoveries and a bought
+product comes back only when its repeat rate reaches repeat_min_rate and its
+usual gap has passed. Rule boosts are added on top of either score.
 Inactive products never appear; at most max_per_category items per category
-(relaxed only when the catalogue cannot fill the list otherwise).
+(products without a category are not capped; relaxed only when the catalogue
+cannot fill the list otherwise); every customer gets top_n distinct active
+products when the active catalogue has that many.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
-from python_udfs.recs.collaborative import ease, keep_top, popularity
+from python_udfs.recs import ranker
+from python_udfs.recs.collaborative import ease, popularity
+from python_udfs.recs.content import content_similarity
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
 
 KINDS = ["purchase", "cart", "click", "view"]
@@ -47,12 +60,15 @@ SOURCES = np.array(["collaborative", "content", "rule", "repeat", "trending"])
 REPEAT, TRENDING = 3, 4
 # customers per chunk of the trending fill (an execution detail: it changes memory, not recommendations)
 FILL_CHUNK = 20_000
+# dense cells (customers x catalogue) scored at once: a batch of customers shrinks as the catalogue grows
+BATCH_CELLS = 10_000_000
 
 
 @dataclass(frozen=True)
 class Params:
     top_n: int = 10
     ease_lambda: float = 250.0
+    ease_max_items: int = 5000
     purchase_weight: float = 1.0
     cart_weight: float = 0.5
     click_weight: float = 0.3
@@ -62,10 +78,19 @@ class Params:
     profile_items: int = 50
     content_weight: float = 0.3
     content_neighbours: int = 50
+    content_full_items: int = 5000
     customer_confidence_k: float = 2.0
     item_confidence_k: float = 5.0
     repeat_min_rate: float = 0.3
+    repeat_exclude_rate: float = 0.01
     repeat_prior: float = 20.0
+    repeat_recent_half_life_days: float = 30.0
+    discover_candidates: int = 30
+    rebuy_candidates: int = 50
+    ranker_label_days: int = 30
+    ranker_max_customers: int = 4000
+    ranker_min_customers: int = 200
+    ranker_min_positives: int = 200
     trending_half_life_days: float = 14.0
     max_per_category: int = 3
     batch_size: int = 2000
@@ -91,6 +116,8 @@ class Recommender:
     seen: pd.Series  # product_id -> distinct customers who interacted with it
     repeat: pd.DataFrame  # product_id -> repeat_rate, repurchase_days
     as_of: pd.Timestamp
+    ranker: object = None  # xgboost Booster, or None: rank by the hybrid score
+    ranker_info: dict = field(default_factory=dict)
 
 
 def _clean_events(events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -151,41 +178,62 @@ def _repeat_rates(events: pd.DataFrame, products: pd.DataFrame, params: Params) 
     return out[["repeat_rate", "repurchase_days"]]
 
 
-def fit(events: pd.DataFrame, products: pd.DataFrame, as_of, params: Params = Params()) -> Recommender:
-    """Learn the EASE weights, item exposure and repeat-purchase rates from events before as_of."""
-    as_of = pd.Timestamp(as_of)
-    ev = _clean_events(events, as_of)
-    weights = params.weights()
-    ev["w"] = ev["interaction_type"].map(weights).astype(float)
+def _fit_base(ev: pd.DataFrame, products: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> Recommender:
+    """EASE over the ease_max_items most-bought products, exposure counts and repeat rates."""
+    ev = ev.assign(w=ev["interaction_type"].map(params.weights()).astype(float))
     pairs = ev.groupby(["customer_id", "product_id"])["w"].sum().clip(upper=1.0).reset_index()
-    cf_items = np.sort(pairs["product_id"].unique())
+    items = np.sort(pairs["product_id"].unique())
     customers = pd.Index(pairs["customer_id"].unique())
-    rows, cols = customers.get_indexer(pairs["customer_id"]), np.searchsorted(cf_items, pairs["product_id"])
-    x = sp.csr_matrix((pairs["w"].to_numpy(), (rows, cols)), shape=(len(customers), len(cf_items)))
+    rows, cols = customers.get_indexer(pairs["customer_id"]), np.searchsorted(items, pairs["product_id"])
+    x = sp.csr_matrix((pairs["w"].to_numpy(), (rows, cols)), shape=(len(customers), len(items)))
+    seen = pd.Series(popularity(x), index=items)
+    if len(items) > params.ease_max_items:  # the items with the most people behind them; ties by id
+        order = np.lexsort((np.arange(len(items)), -seen.to_numpy()))[: params.ease_max_items]
+        keep = np.sort(order)
+        x, cf_items = x[:, keep], items[keep]
+    else:
+        cf_items = items
     b = ease(x, params.ease_lambda) if len(cf_items) else np.zeros((0, 0), dtype=np.float32)
-    seen = pd.Series(popularity(x), index=cf_items)
     return Recommender(params, cf_items, b, seen, _repeat_rates(ev, products, params), as_of)
 
 
-def _content_similarity(products: pd.DataFrame, neighbours: int) -> sp.csr_matrix:
-    """TF-IDF over category, brand, price band (quintile within category) and name tokens; top neighbours."""
-    price = pd.to_numeric(products["price"], errors="coerce")
-    band = price.groupby(products["category"].fillna("")).rank(pct=True).mul(5).clip(upper=4.999).fillna(-1)
-    band = band.astype(int).astype(str)
+def fit(events: pd.DataFrame, products: pd.DataFrame, as_of, params: Params = Params()) -> Recommender:
+    """Learn the EASE weights, item exposure, repeat-purchase rates and the ranker from events before as_of."""
+    as_of = pd.Timestamp(as_of)
+    ev = _clean_events(events, as_of)
+    model = _fit_base(ev, products, as_of, params)
+    model.ranker, model.ranker_info = _fit_ranker(ev, products, as_of, params)
+    return model
 
-    def token(prefix: str, values: pd.Series) -> pd.Series:
-        return prefix + values.fillna("none").astype(str).str.lower().str.replace(r"\W+", "_", regex=True)
 
-    docs = (
-        token("cat_", products["category"]) + " " + token("brand_", products["brand"]) + " "
-        + "band_" + products["category"].fillna("").str.lower().str.replace(r"\W+", "_", regex=True) + band + " "
-        + products["product_name"].fillna("").str.lower().str.replace(r"[^a-z ]+", " ", regex=True)
-    )  # fmt: skip
-    tfidf = TfidfVectorizer(token_pattern=r"[a-z_][a-z0-9_]+", sublinear_tf=True).fit_transform(docs)
-    sim = (normalize(tfidf) @ normalize(tfidf).T).tocsr()
-    sim.setdiag(0)
-    sim.eliminate_zeros()
-    return keep_top(sim, neighbours).astype(np.float32)
+def _fit_ranker(ev: pd.DataFrame, products: pd.DataFrame, as_of: pd.Timestamp, params: Params):
+    """Candidates as of as_of - ranker_label_days for customers who bought after it, labelled by what they bought."""
+    cut = as_of - pd.Timedelta(days=params.ranker_label_days)
+    past = ev[ev["occurred_at"] < cut]
+    later = ev[(ev["occurred_at"] >= cut) & (ev["interaction_type"] == "purchase")]
+    buyers = np.sort(np.intersect1d(later["customer_id"].unique(), past["customer_id"].unique()))
+    info = {"label_days": params.ranker_label_days, "cutoff": str(cut)}
+    if len(buyers) < params.ranker_min_customers:  # too few to learn from, or to check the ranker on
+        return None, {**info, "rows": 0, "positives": 0, "customers": len(buyers), "used": False}
+    if len(buyers) > params.ranker_max_customers:  # a fixed sample: enough rows, bounded time
+        buyers = np.sort(np.random.default_rng(7).choice(buyers, params.ranker_max_customers, replace=False))
+    base = _fit_base(past, products, cut, params)
+    customers = pd.DataFrame({"customer_id": buyers, "preferred_category": None})
+    ctx = _Context.build(base, past, products, customers, _no_rules(), cut)
+    cands = _candidates(ctx)
+    bought = later[["customer_id", "product_id"]].drop_duplicates()
+    key = pd.MultiIndex.from_arrays([ctx.cust_ids[cands["u"].to_numpy()], ctx.item_ids[cands["i"].to_numpy()]])
+    labels = key.isin(pd.MultiIndex.from_frame(bought)).astype(np.float32)
+    booster, trained = ranker.train(cands, labels, params.ranker_min_positives, params.top_n)
+    info.update(trained)
+    # how much of what was bought the candidates could reach at all: the ranker's ceiling
+    info["candidate_recall"] = round(float(labels.sum() / max(len(bought[bought["customer_id"].isin(buyers)]), 1)), 4)
+    return booster, info
+
+
+def _no_rules() -> pd.DataFrame:
+    return pd.DataFrame({"if_category": pd.Series(dtype=str), "then_category": pd.Series(dtype=str),
+                         "boost": pd.Series(dtype=float)})  # fmt: skip
 
 
 def _profiles(ev: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> pd.DataFrame:
@@ -195,13 +243,20 @@ def _profiles(ev: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> pd.DataF
     ev["strength"] = ev["interaction_type"].map(params.weights()).astype(float) * 0.5 ** (age / params.half_life_days)
     ev["is_purchase"] = ev["interaction_type"] == "purchase"
     ev["purchase_at"] = ev["occurred_at"].where(ev["is_purchase"])
+    ev["recent"] = np.where(ev["is_purchase"], 0.5 ** (age / params.repeat_recent_half_life_days), 0.0)
+    # one purchase per order (or per moment, without an order id): lines of one basket are one purchase
+    ev["purchase_key"] = ev["order_id"].astype(str).where(ev["order_id"].notna(), ev["occurred_at"].astype(str))
+    ev["purchase_key"] = ev["purchase_key"].where(ev["is_purchase"])
     agg = (
         ev.groupby(["customer_id", "product_id"])
         .agg(
             strength=("strength", "sum"),
             last_at=("occurred_at", "max"),
             last_purchased_at=("purchase_at", "max"),
+            first_purchased_at=("purchase_at", "min"),
             purchased=("is_purchase", "any"),
+            orders=("purchase_key", "nunique"),
+            recent=("recent", "sum"),
         )
         .reset_index()
     )
@@ -209,6 +264,243 @@ def _profiles(ev: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> pd.DataF
     agg["position"] = agg.groupby("customer_id").cumcount()
     agg["weight"] = agg["strength"] * 0.5 ** (agg["position"] / params.profile_half_life_items)
     return agg.reset_index(drop=True)
+
+
+@dataclass
+class _Context:
+    """Everything recommend() derives from a model, today's events and the catalogue, in index form."""
+
+    model: Recommender
+    as_of: pd.Timestamp
+    catalogue: pd.DataFrame
+    item_ids: np.ndarray
+    cust_ids: np.ndarray
+    categories: np.ndarray
+    category_code: np.ndarray
+    group: np.ndarray  # diversity group: the category, or the product itself when it has none
+    active: np.ndarray
+    names: np.ndarray
+    prof: pd.DataFrame
+    top_prof: pd.DataFrame
+    profile: sp.csr_matrix
+    c_user: np.ndarray
+    c_item: np.ndarray
+    seen: np.ndarray
+    trend: np.ndarray
+    repeat_rate: np.ndarray
+    repurchase_days: np.ndarray
+    bought: pd.DataFrame
+    b: np.ndarray
+    keep: np.ndarray
+    cf_pos: np.ndarray
+    content: sp.csr_matrix
+    rule_rows: pd.DataFrame
+    rule_matrix: sp.csr_matrix
+    owned_category: sp.csr_matrix
+    customer_facts: pd.DataFrame
+
+    @classmethod
+    def build(cls, model, events, products, customers, rules, as_of) -> _Context:
+        p = model.params
+        catalogue = products.drop_duplicates("product_id").reset_index(drop=True)
+        n_items = len(catalogue)
+        item_index = pd.Index(catalogue["product_id"])
+        has_category = catalogue["category"].notna().to_numpy()
+        category = catalogue["category"].fillna("Other").to_numpy()
+        categories, category_code = np.unique(category, return_inverse=True)
+        group = np.where(has_category, category_code, len(categories) + np.arange(n_items))
+        active = catalogue["is_active"].fillna(False).astype(bool).to_numpy()
+        names = catalogue["product_name"].fillna(catalogue["product_id"]).to_numpy()
+
+        ev = _clean_events(events, as_of)
+        ev = ev[ev["product_id"].isin(item_index)]
+        prof = _profiles(ev, as_of, p)
+        cust_ids = customers["customer_id"].drop_duplicates().to_numpy()
+        cust_index = pd.Index(cust_ids)
+        prof = prof[prof["customer_id"].isin(cust_index)].copy()
+        prof["u"] = cust_index.get_indexer(prof["customer_id"])
+        prof["i"] = item_index.get_indexer(prof["product_id"])
+        top_prof = prof[prof["position"] < p.profile_items]
+        profile = sp.csr_matrix(
+            (top_prof["weight"].to_numpy(np.float32), (top_prof["u"], top_prof["i"])), shape=(len(cust_ids), n_items)
+        )
+        n_seen_customer = np.bincount(prof["u"], minlength=len(cust_ids)).astype(np.float32)
+        c_user = n_seen_customer / (n_seen_customer + p.customer_confidence_k)
+
+        # the fitted EASE weights, restricted to items still in the catalogue
+        keep = np.flatnonzero(item_index.get_indexer(model.cf_items) >= 0)
+        cf_pos = item_index.get_indexer(model.cf_items[keep])
+        b = model.b[np.ix_(keep, keep)]
+        seen = model.seen.reindex(catalogue["product_id"]).fillna(0).to_numpy(np.float32)
+        c_item = seen / (seen + p.item_confidence_k)
+        content = content_similarity(catalogue, p.content_neighbours, p.content_full_items)
+        repeat = model.repeat.reindex(catalogue["product_id"])
+        repeat_rate = repeat["repeat_rate"].fillna(0).to_numpy(np.float32)
+        repurchase_days = repeat["repurchase_days"].fillna(30).to_numpy(np.float32)
+        trend = _trending(ev, catalogue, as_of, p)
+        bought = prof[prof["purchased"]].sort_values("u", kind="stable")
+        owned_category = sp.csr_matrix(
+            (np.ones(len(bought), np.float32), (bought["u"].to_numpy(), category_code[bought["i"].to_numpy()])),
+            (len(cust_ids), len(categories)),
+        )
+        owned_category.data[:] = 1
+        rule_rows, rule_matrix = _rule_matrix(rules, categories, category_code, trend)
+        facts = bought.groupby("u").agg(
+            customer_orders=("orders", "sum"),
+            customer_last=("last_purchased_at", "max"),
+            customer_repeat_share=("orders", lambda o: float((o >= 2).mean())),
+        )
+        facts["customer_days_since"] = (as_of - facts["customer_last"]).dt.total_seconds() / 86400
+        facts = facts.reindex(np.arange(len(cust_ids)))
+        facts["customer_items"] = n_seen_customer
+        return cls(model, as_of, catalogue, catalogue["product_id"].to_numpy(), cust_ids, categories, category_code,
+                   group, active, names, prof, top_prof, profile, c_user, c_item, seen, trend, repeat_rate,
+                   repurchase_days, bought, b, keep, cf_pos, content, rule_rows, rule_matrix, owned_category,
+                   facts)  # fmt: skip
+
+
+def _rule_matrix(rules, categories, category_code, trend) -> tuple[pd.DataFrame, sp.csr_matrix]:
+    """Rules as a category x item matrix; accessories: the best of the category first (trend percentile)."""
+    cat_lookup = {c: k for k, c in enumerate(categories)}
+    trend_pct = pd.Series(trend).groupby(category_code).rank(pct=True).to_numpy(np.float32)
+    known = rules["if_category"].isin(cat_lookup) & rules["then_category"].isin(cat_lookup)
+    rule_rows = pd.DataFrame(
+        {
+            "if_cat": rules.loc[known, "if_category"].map(cat_lookup).to_numpy(dtype=np.int64),
+            "then_cat": rules.loc[known, "then_category"].map(cat_lookup).to_numpy(dtype=np.int64),
+            "boost": rules.loc[known, "boost"].to_numpy(dtype=float),
+        }
+    )
+    n_items = len(category_code)
+    entries = rule_rows.merge(
+        pd.DataFrame({"then_cat": category_code, "item": np.arange(n_items), "quality": 0.5 + 0.5 * trend_pct}),
+        on="then_cat",
+    )
+    entries = (entries["boost"] * entries["quality"]).groupby([entries["if_cat"], entries["item"]]).max()
+    matrix = sp.csr_matrix(
+        (
+            entries.to_numpy(np.float32),
+            (entries.index.get_level_values(0).to_numpy(), entries.index.get_level_values(1).to_numpy()),
+        ),
+        (len(categories), n_items),
+    )
+    return rule_rows, matrix
+
+
+def _candidates(ctx: _Context) -> pd.DataFrame:
+    """Per warm customer: the best new products by the hybrid score, and the bought products that may come back.
+
+    A bought product is a candidate when its repeat rate reaches repeat_exclude_rate. `value` is the
+    score without a ranker: the hybrid score (with rule boosts) for a new product; for a bought one,
+    rate x how due it is when the rate reaches repeat_min_rate, else 0 (not recommended).
+    """
+    p = ctx.model.params
+    n_items = len(ctx.catalogue)
+    inactive = np.flatnonzero(~ctx.active)
+    cf_column = np.full(n_items, -1)
+    cf_column[ctx.cf_pos] = np.arange(len(ctx.cf_pos))
+    bought = ctx.bought
+    bought_u, bought_i = bought["u"].to_numpy(), bought["i"].to_numpy()
+    # buy-again candidates: the customer's bought products (the strongest first) that may come back
+    rate = ctx.repeat_rate[bought_i]
+    days_since = ((ctx.as_of - bought["last_purchased_at"]).dt.total_seconds() / 86400).to_numpy(np.float32)
+    due = np.clip(days_since / ctx.repurchase_days[bought_i], 0, 1)
+    rebuy = pd.DataFrame({"u": bought_u, "i": bought_i, "strength": bought["strength"].to_numpy(),
+                          "value": np.where(rate >= p.repeat_min_rate, rate * due, 0).astype(np.float32)})  # fmt: skip
+    rebuy = rebuy[(rate >= p.repeat_exclude_rate) & ctx.active[bought_i]]
+    rebuy = rebuy.sort_values(["u", "strength", "i"], ascending=[True, False, True])
+    rebuy = rebuy[rebuy.groupby("u").cumcount() < p.rebuy_candidates]
+
+    warm = np.flatnonzero(np.diff(ctx.profile.indptr) > 0)
+    batch = max(1, min(p.batch_size, BATCH_CELLS // max(n_items, 1)))
+    found = []
+    for start in range(0, len(warm), batch):
+        rows = warm[start : start + batch]
+        prof_b = ctx.profile[rows]
+        score = np.zeros((len(rows), n_items), np.float32)
+        cf = np.zeros((len(rows), len(ctx.cf_pos)), np.float32)
+        if len(ctx.cf_pos):
+            cf = np.asarray(prof_b[:, ctx.cf_pos] @ ctx.b, dtype=np.float32)
+            np.clip(cf, 0, None, out=cf)
+            cf /= np.maximum(cf.max(axis=1, keepdims=True), 1e-12)
+            score[:, ctx.cf_pos] = cf
+        ct = (prof_b @ ctx.content).toarray()
+        ct *= p.content_weight / np.maximum(ct.max(axis=1, keepdims=True), 1e-12)
+        # hybrid = trust x cf + (1 - trust) x content, trust = customer confidence x item confidence
+        score -= ct
+        score *= ctx.c_item[None, :]
+        score *= ctx.c_user[rows, None]
+        score += ct
+        rule_b = (ctx.owned_category[rows] @ ctx.rule_matrix).tocsr()
+        hybrid = score.copy()
+        coo = rule_b.tocoo()
+        score[coo.row, coo.col] += coo.data
+        # bought products are candidates only as buy-again; the rest compete on the hybrid score
+        lo, hi = np.searchsorted(bought_u, [rows[0], rows[-1] + 1])
+        score[np.searchsorted(rows, bought_u[lo:hi]), bought_i[lo:hi]] = 0
+        score[:, inactive] = 0
+        m = min(n_items, p.discover_candidates)
+        part = np.argpartition(-score, m - 1, axis=1)[:, :m]
+        val = np.take_along_axis(score, part, axis=1)
+        r_idx, c_idx = np.nonzero(val > 0)
+        disc = pd.DataFrame({"r": r_idx, "i": part[r_idx, c_idx], "value": val[r_idx, c_idx], "is_rebuy": False})
+        rb_lo, rb_hi = np.searchsorted(rebuy["u"].to_numpy(), [rows[0], rows[-1] + 1])
+        rb = rebuy.iloc[rb_lo:rb_hi]
+        rb = pd.DataFrame({"r": np.searchsorted(rows, rb["u"].to_numpy()), "i": rb["i"].to_numpy(),
+                           "value": rb["value"].to_numpy(), "is_rebuy": True})  # fmt: skip
+        both = pd.concat([disc, rb], ignore_index=True)
+        if both.empty:
+            continue
+        r, i = both["r"].to_numpy(), both["i"].to_numpy()
+        col = cf_column[i]
+        both["collaborative"] = np.where(col >= 0, cf[r, np.maximum(col, 0)], 0) if len(ctx.cf_pos) else 0.0
+        both["content"] = ct[r, i]
+        both["hybrid"] = hybrid[r, i]
+        both["rule"] = np.asarray(rule_b[r, i]).ravel()
+        both["u"] = rows[r]
+        found.append(both.drop(columns="r"))
+    if not found:
+        return pd.DataFrame(columns=["u", "i", "value", "is_rebuy", "collaborative", "content", "hybrid", "rule",
+                                     *ranker.FEATURES])  # fmt: skip
+    cands = pd.concat(found, ignore_index=True)
+    return _with_features(ctx, cands)
+
+
+def _with_features(ctx: _Context, cands: pd.DataFrame) -> pd.DataFrame:
+    """The ranker's features for each candidate (see python_udfs/recs/ranker.py)."""
+    u, i = cands["u"].to_numpy(), cands["i"].to_numpy()
+    own = ctx.prof.set_index(["u", "i"])[
+        ["strength", "weight", "position", "purchased", "orders", "recent", "last_purchased_at", "first_purchased_at"]
+    ]
+    own = own.reindex(pd.MultiIndex.from_arrays([u, i]))
+    days_since = (ctx.as_of - own["last_purchased_at"]).dt.total_seconds().to_numpy() / 86400
+    span = (own["last_purchased_at"] - own["first_purchased_at"]).dt.total_seconds().to_numpy() / 86400
+    orders = own["orders"].fillna(0).to_numpy()
+    own_gap = np.where(orders >= 2, span / np.maximum(orders - 1, 1), np.nan)
+    item_gap = ctx.repurchase_days[i]
+    facts = ctx.customer_facts
+    cands = cands.assign(
+        is_bought=own["purchased"].fillna(False).to_numpy(np.float32),
+        own_orders=orders,
+        own_recent=own["recent"].fillna(0).to_numpy(),
+        own_days_since=days_since,
+        own_gap_days=own_gap,
+        own_due=days_since / own_gap,
+        item_repeat_rate=ctx.repeat_rate[i],
+        item_gap_days=item_gap,
+        item_due=days_since / item_gap,
+        profile_position=own["position"].to_numpy(),
+        profile_weight=own["weight"].fillna(0).to_numpy(),
+        customer_confidence=ctx.c_user[u],
+        item_confidence=ctx.c_item[i],
+        log_buyers=np.log1p(ctx.seen[i]),
+        log_trend=np.log1p(ctx.trend[i]),
+        customer_items=facts["customer_items"].to_numpy()[u],
+        customer_orders=facts["customer_orders"].to_numpy()[u],
+        customer_days_since=facts["customer_days_since"].to_numpy()[u],
+        customer_repeat_share=facts["customer_repeat_share"].to_numpy()[u],
+    )
+    return cands
 
 
 def _trending(ev: pd.DataFrame, catalogue: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> np.ndarray:
@@ -232,142 +524,35 @@ def recommend(
     """Top N per customer: customer_id, rank, product_id, score, source, reason.
 
     customers: customer_id and preferred_category (may be null). rules:
-    if_category, then_category, boost. Every customer gets top_n items when the
-    active catalogue has that many.
+    if_category, then_category, boost. Every customer gets top_n distinct
+    active items when the active catalogue has that many.
     """
     p = model.params
     as_of = pd.Timestamp(as_of)
-    catalogue = products.drop_duplicates("product_id").reset_index(drop=True)
-    n_items = len(catalogue)
-    if n_items == 0 or len(customers) == 0:  # nothing to recommend, or nobody to recommend to
+    if products["product_id"].nunique() == 0 or len(customers) == 0:  # nothing to recommend, or nobody to
         return pd.DataFrame({"customer_id": pd.Series(dtype=str), "rank": pd.Series(dtype=int),
                              "product_id": pd.Series(dtype=str), "score": pd.Series(dtype=float),
                              "source": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})  # fmt: skip
-    item_index = pd.Index(catalogue["product_id"])
-    category = catalogue["category"].fillna("Other").to_numpy()
-    categories, category_code = np.unique(category, return_inverse=True)
-    active = catalogue["is_active"].fillna(False).astype(bool).to_numpy()
-    names = catalogue["product_name"].fillna(catalogue["product_id"]).to_numpy()
-
-    ev = _clean_events(events, as_of)
-    ev = ev[ev["product_id"].isin(item_index)]
-    prof = _profiles(ev, as_of, p)
-    cust_ids = customers["customer_id"].drop_duplicates().to_numpy()
-    cust_index = pd.Index(cust_ids)
-    prof = prof[prof["customer_id"].isin(cust_index)]
-    prof["u"] = cust_index.get_indexer(prof["customer_id"])
-    prof["i"] = item_index.get_indexer(prof["product_id"])
-    top_prof = prof[prof["position"] < p.profile_items]
-    profile = sp.csr_matrix(
-        (top_prof["weight"].to_numpy(np.float32), (top_prof["u"], top_prof["i"])), shape=(len(cust_ids), n_items)
-    )
-    n_seen_customer = np.bincount(prof["u"], minlength=len(cust_ids)).astype(np.float32)
-    c_user = n_seen_customer / (n_seen_customer + p.customer_confidence_k)
-
-    # the fitted EASE weights, restricted to items still in the catalogue
-    keep = np.flatnonzero(item_index.get_indexer(model.cf_items) >= 0)
-    cf_pos = item_index.get_indexer(model.cf_items[keep])
-    b = model.b[np.ix_(keep, keep)]
-    seen = model.seen.reindex(catalogue["product_id"]).fillna(0).to_numpy(np.float32)
-    c_item = seen / (seen + p.item_confidence_k)
-    content = _content_similarity(catalogue, p.content_neighbours)
-    repeat = model.repeat.reindex(catalogue["product_id"])
-    repeat_rate = repeat["repeat_rate"].fillna(0).to_numpy(np.float32)
-    repurchase_days = repeat["repurchase_days"].fillna(30).to_numpy(np.float32)
-    trend = _trending(ev, catalogue, as_of, p)
-
-    bought = prof[prof["purchased"]].sort_values("u", kind="stable")
-    bought_u, bought_i = bought["u"].to_numpy(), bought["i"].to_numpy()
-    days_since = ((as_of - bought["last_purchased_at"]).dt.total_seconds() / 86400).to_numpy(np.float32)
-    due = np.clip(days_since / repurchase_days[bought_i], 0, 1)
-    repeat_value = np.where(repeat_rate[bought_i] >= p.repeat_min_rate, repeat_rate[bought_i] * due, 0)
-    owned_category = sp.csr_matrix(
-        (np.ones(len(bought), np.float32), (bought_u, category_code[bought_i])), (len(cust_ids), len(categories))
-    )
-    owned_category.data[:] = 1
-    cat_lookup = {c: k for k, c in enumerate(categories)}
-    # rules as a category x item matrix; accessories: the best of the category first (trend percentile)
-    trend_pct = pd.Series(trend).groupby(category_code).rank(pct=True).to_numpy(np.float32)
-    known = rules["if_category"].isin(cat_lookup) & rules["then_category"].isin(cat_lookup)
-    rule_rows = pd.DataFrame(
-        {
-            "if_cat": rules.loc[known, "if_category"].map(cat_lookup).to_numpy(dtype=np.int64),
-            "then_cat": rules.loc[known, "then_category"].map(cat_lookup).to_numpy(dtype=np.int64),
-            "boost": rules.loc[known, "boost"].to_numpy(dtype=float),
-        }
-    )
-    entries = rule_rows.merge(
-        pd.DataFrame({"then_cat": category_code, "item": np.arange(n_items), "quality": 0.5 + 0.5 * trend_pct}),
-        on="then_cat",
-    )
-    entries = (entries["boost"] * entries["quality"]).groupby([entries["if_cat"], entries["item"]]).max()
-    rule_matrix = sp.csr_matrix(
-        (
-            entries.to_numpy(np.float32),
-            (entries.index.get_level_values(0).to_numpy(), entries.index.get_level_values(1).to_numpy()),
-        ),
-        (len(categories), n_items),
-    )
-    cf_column = np.full(n_items, -1)
-    cf_column[cf_pos] = np.arange(len(cf_pos))
-    inactive = np.flatnonzero(~active)
-    # customers with no interactions at all go straight to the trending fill
-    warm = np.flatnonzero(np.diff(profile.indptr) > 0)
-    chosen = []
-    for start in range(0, len(warm), p.batch_size):
-        rows = warm[start : start + p.batch_size]
-        prof_b = profile[rows]
-        score = np.zeros((len(rows), n_items), np.float32)
-        cf = np.zeros((len(rows), len(cf_pos)), np.float32)
-        if len(cf_pos):
-            cf = np.asarray(prof_b[:, cf_pos] @ b, dtype=np.float32)
-            np.clip(cf, 0, None, out=cf)
-            cf /= np.maximum(cf.max(axis=1, keepdims=True), 1e-12)
-            score[:, cf_pos] = cf
-        ct = (prof_b @ content).toarray()
-        ct *= p.content_weight / np.maximum(ct.max(axis=1, keepdims=True), 1e-12)
-        # hybrid = trust x cf + (1 - trust) x content, trust = customer confidence x item confidence
-        score -= ct
-        score *= c_item[None, :]
-        score *= c_user[rows, None]
-        score += ct
-        rule_b = (owned_category[rows] @ rule_matrix).tocsr()
-        coo = rule_b.tocoo()
-        score[coo.row, coo.col] += coo.data
-        lo, hi = np.searchsorted(bought_u, [rows[0], rows[-1] + 1])
-        owned_r = np.searchsorted(rows, bought_u[lo:hi])
-        owned_i = bought_i[lo:hi]
-        score[owned_r, owned_i] = repeat_value[lo:hi]
-        score[:, inactive] = 0
-        # candidates: the best few times top_n with a positive score
-        m = min(n_items, p.top_n * 4)
-        part = np.argpartition(-score, m - 1, axis=1)[:, :m]
-        val = np.take_along_axis(score, part, axis=1)
-        r_idx, c_idx = np.nonzero(val > 0)
-        if len(r_idx) == 0:
-            continue
-        items = part[r_idx, c_idx]
-        trust = c_user[rows[r_idx]] * c_item[items]
-        cf_at = np.where(cf_column[items] >= 0, cf[r_idx, np.maximum(cf_column[items], 0)], 0) if len(cf_pos) else 0
-        parts = np.stack(
-            [trust * cf_at, (1 - trust) * ct[r_idx, items], np.asarray(rule_b[r_idx, items]).ravel()], axis=1
-        )
-        is_repeat = np.isin(r_idx.astype(np.int64) * n_items + items, owned_r.astype(np.int64) * n_items + owned_i)
-        source = np.where(is_repeat, REPEAT, parts.argmax(1)).astype(np.int8)
-        chosen.append(
-            pd.DataFrame({"u": rows[r_idx], "i": items, "score": val[r_idx, c_idx], "source": source, "priority": 0})
-        )
-    personal = (
-        pd.concat(chosen, ignore_index=True)
-        if chosen
-        else pd.DataFrame({"u": [], "i": [], "score": [], "source": [], "priority": []}).astype(
-            {"u": int, "i": int, "score": float, "priority": int}
-        )
-    )
-    picks = _diversify(personal, category_code, p.max_per_category, p.top_n)
-    picks = _fill_with_trending(picks, customers, cust_index, catalogue, category_code, active, trend, bought, p)
-    return _with_reasons(picks, cust_ids, catalogue, names, categories, category_code, top_prof, model, b, keep,
-                         item_index, content, bought, rule_rows)  # fmt: skip
+    ctx = _Context.build(model, events, products, customers, rules, as_of)
+    cands = _candidates(ctx)
+    if model.ranker is not None and len(cands):
+        prob = ranker.predict(model.ranker, cands)
+        # per customer, the best candidate is 1: rule boosts then weigh the same as on the hybrid scale
+        best = pd.Series(prob).groupby(cands["u"].to_numpy()).transform("max").to_numpy()
+        cands["score"] = prob / np.maximum(best, 1e-12) + cands["rule"].to_numpy()
+    else:
+        cands = cands[cands["value"] > 0]
+        cands["score"] = cands["value"].astype(float)
+    parts = np.stack([(cands["collaborative"] * cands["customer_confidence"] * cands["item_confidence"]).to_numpy(),
+                      (cands["content"] * (1 - cands["customer_confidence"] * cands["item_confidence"])).to_numpy(),
+                      cands["rule"].to_numpy()], axis=1) if len(cands) else np.zeros((0, 3))  # fmt: skip
+    source = np.where(cands["is_rebuy"].to_numpy(bool), REPEAT, parts.argmax(1) if len(cands) else 0)
+    personal = pd.DataFrame({"u": cands["u"].to_numpy(np.int64), "i": cands["i"].to_numpy(np.int64),
+                             "score": cands["score"].to_numpy(float), "source": source.astype(np.int8),
+                             "priority": 0})  # fmt: skip
+    picks = _diversify(personal, ctx.group, p.max_per_category, p.top_n)
+    picks = _fill_with_trending(picks, customers, ctx, p)
+    return _with_reasons(picks, ctx)
 
 
 def _diversify(cands: pd.DataFrame, category_code: np.ndarray, cap: int, top_n: int) -> pd.DataFrame:
@@ -394,28 +579,35 @@ def _rank_within(u: np.ndarray, group: np.ndarray | None = None) -> np.ndarray:
     return np.arange(len(key)) - first
 
 
-def _fill_with_trending(picks, customers, cust_index, catalogue, category_code, active, trend, bought, p):
+def _fill_with_trending(picks: pd.DataFrame, customers: pd.DataFrame, ctx: _Context, p: Params) -> pd.DataFrame:
     """Customers short of top_n: trending in their preferred category, then overall; cap relaxed last.
 
+    Products the customer bought are left out of the fill unless nothing else is left (a catalogue the
+    customer has mostly bought already): then they come back, so the list still has top_n products.
     Each customer's fill is independent of the others', so the short customers go in chunks of
     FILL_CHUNK: the candidate frame is tens of rows per customer, and at 100,000 customers, most of them
     cold, one frame for all of them took 1.3 GB.
     """
+    cust_index = pd.Index(ctx.cust_ids)
     counts = picks.groupby("u").size().reindex(np.arange(len(cust_index)), fill_value=0)
     short = counts[counts < p.top_n].index.to_numpy()
     if len(short) == 0:
         return picks
-    pool = np.flatnonzero(active)
+    trend, catalogue = ctx.trend, ctx.catalogue
+    pool = np.flatnonzero(ctx.active)
     pool = pool[np.argsort(-trend[pool], kind="stable")]
-    depth = min(len(pool), p.top_n * 3 + p.max_per_category * 3)
-    overall = pool[:depth]
     preferred = customers.drop_duplicates("customer_id").set_index("customer_id")["preferred_category"]
-    cat_names = catalogue["category"].fillna("Other").to_numpy()
+    cat_names = catalogue["category"].to_numpy()
     n_items = len(catalogue)
+    bought = ctx.bought
     owned_all = bought["u"].to_numpy(np.int64) * n_items + bought["i"].to_numpy()
+    owned_per_customer = np.bincount(bought["u"].to_numpy(), minlength=len(cust_index))
     short_picks = picks[picks["u"].isin(short)]
 
     def fill_chunk(chunk: np.ndarray) -> pd.DataFrame:
+        # deep enough that the relaxed pass finds top_n products each customer has not bought
+        depth = min(len(pool), p.top_n * 3 + p.max_per_category * 3 + int(owned_per_customer[chunk].max()))
+        overall = pool[:depth]
         pref = preferred.reindex(cust_index[chunk]).to_numpy()
         frames = []
         for cat in pd.unique(pref[pd.notna(pref)]):
@@ -427,16 +619,18 @@ def _fill_with_trending(picks, customers, cust_index, catalogue, category_code, 
         frames.append(pd.DataFrame({"u": np.repeat(chunk, len(overall)), "i": np.tile(overall, len(chunk)),
                                     "score": np.tile(trend[overall], len(chunk)), "priority": 2}))  # fmt: skip
         fill = pd.concat(frames, ignore_index=True).assign(source=np.int8(TRENDING))
-        fill = fill[~np.isin(fill["u"].to_numpy(np.int64) * n_items + fill["i"].to_numpy(), owned_all)]
+        is_owned = np.isin(fill["u"].to_numpy(np.int64) * n_items + fill["i"].to_numpy(), owned_all)
+        # bought products: the very last resort, marked as buy-again
+        last_resort = fill[is_owned & (fill["priority"] == 2)].assign(priority=3, source=np.int8(REPEAT))
         existing = short_picks[short_picks["u"].isin(chunk)]
-        merged = pd.concat([existing, fill], ignore_index=True)
-        _, first = np.unique(merged["u"].to_numpy(np.int64) * n_items + merged["i"].to_numpy(), return_index=True)
-        merged = merged.iloc[np.sort(first)]
-        capped = _diversify(merged, category_code, p.max_per_category, p.top_n)
+        merged = pd.concat([existing, fill[~is_owned]], ignore_index=True)
+        merged = _first_of_each(merged, n_items)
+        capped = _diversify(merged, ctx.group, p.max_per_category, p.top_n)
         counts = capped.groupby("u").size().reindex(chunk, fill_value=0)
         still = counts[counts < p.top_n].index
         if len(still):  # a small catalogue: relax the per-category cap rather than send fewer items
-            relaxed = _diversify(merged[merged["u"].isin(still)], category_code, p.top_n, p.top_n)
+            wider = _first_of_each(pd.concat([merged, last_resort], ignore_index=True), n_items)
+            relaxed = _diversify(wider[wider["u"].isin(still)], ctx.group, p.top_n, p.top_n)
             capped = pd.concat([capped[~capped["u"].isin(still)], relaxed], ignore_index=True)
         return capped
 
@@ -444,8 +638,28 @@ def _fill_with_trending(picks, customers, cust_index, catalogue, category_code, 
     return pd.concat([picks[~picks["u"].isin(short)], *filled], ignore_index=True)
 
 
-def _with_reasons(picks, cust_ids, catalogue, names, categories, category_code, top_prof, model, b, keep, item_index,
-                  content, bought, rule_rows) -> pd.DataFrame:  # fmt: skip
+def _first_of_each(frame: pd.DataFrame, n_items: int) -> pd.DataFrame:
+    """The first row of each (customer, product), in the frame's order."""
+    _, first = np.unique(frame["u"].to_numpy(np.int64) * n_items + frame["i"].to_numpy(), return_index=True)
+    return frame.iloc[np.sort(first)]
+
+
+def _every(days: float) -> str:
+    """A purchase cycle in words: "about every 5 days", "about every 3 weeks", "about every 2 months"."""
+    if days < 6.5:
+        n, unit = max(1, round(days)), "day"
+    elif days < 60:
+        n, unit = round(days / 7), "week"
+    else:
+        n, unit = round(days / 30), "month"
+    return f"about every {n} {unit}{'s' if n > 1 else ''}" if n > 1 else f"about every {unit}"
+
+
+def _with_reasons(picks: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
+    cust_ids, catalogue, names, categories, category_code = (
+        ctx.cust_ids, ctx.catalogue, ctx.names, ctx.categories, ctx.category_code
+    )  # fmt: skip
+    top_prof, b, bought, rule_rows = ctx.top_prof, ctx.b, ctx.bought, ctx.rule_rows
     picks = picks.sort_values(["u", "priority", "score", "i"], ascending=[True, True, False, True])
     picks["rank"] = picks.groupby("u").cumcount() + 1
     picks = picks.reset_index(drop=True)
@@ -465,7 +679,8 @@ def _with_reasons(picks, cust_ids, catalogue, names, categories, category_code, 
     anchor_bought[heavy["u"].to_numpy(), slots] = heavy["purchased"].to_numpy()
     a = anchors[u]
     cf_lookup = np.full(len(catalogue), -1)
-    cf_lookup[item_index.get_indexer(model.cf_items[keep])] = np.arange(len(keep))
+    cf_lookup[ctx.cf_pos] = np.arange(len(ctx.cf_pos))
+    content = ctx.content
     for kind in ("collaborative", "content"):
         rows = np.flatnonzero(src == kind)
         if len(rows) == 0:
@@ -514,9 +729,16 @@ def _with_reasons(picks, cust_ids, catalogue, names, categories, category_code, 
         ]
     rows = np.flatnonzero(src == "repeat")
     if len(rows):
-        last = bought.set_index(["u", "i"])["last_purchased_at"]
-        when = last.reindex(pd.MultiIndex.from_arrays([u[rows], i[rows]])).dt.strftime("%d %b %Y").to_numpy()
-        reason[rows] = [f"Buy again: you last bought it on {w}" for w in when]
+        facts = bought.set_index(["u", "i"])[["last_purchased_at", "first_purchased_at", "orders"]]
+        facts = facts.reindex(pd.MultiIndex.from_arrays([u[rows], i[rows]]))
+        when = facts["last_purchased_at"].dt.strftime("%d %b %Y").to_numpy()
+        orders = facts["orders"].fillna(0).to_numpy()
+        span = (facts["last_purchased_at"] - facts["first_purchased_at"]).dt.total_seconds().to_numpy() / 86400
+        gap = span / np.maximum(orders - 1, 1)
+        reason[rows] = [
+            f"Buy again: you buy this {_every(g)}" if n >= 2 and g >= 1 else f"Buy again: you last bought it on {w}"
+            for w, n, g in zip(when, orders, gap, strict=True)
+        ]
     rows = np.flatnonzero(src == "trending")
     if len(rows):
         prio = picks["priority"].to_numpy()[rows]

@@ -8,6 +8,7 @@ import joblib
 import pandas as pd
 
 from python_udfs.ml.training import registry_row
+from python_udfs.recs import ranker
 from python_udfs.recs.engine import Params, evaluate, fit
 
 
@@ -44,6 +45,8 @@ def train_recommender(
     metrics = evaluate(events, products, customers, rules, as_of, holdout_days, params)
     model = fit(events, products, as_of, params)
     metrics["items_in_collaborative_model"] = len(model.cf_items)
+    # the ranker of the deployed fit: what it learned from, whether it beat the plain scores, what it uses
+    metrics["ranker"] = model.ranker_info
     window = (str(as_of - pd.Timedelta(days=holdout_days)), str(as_of))
     version = params.version(window)
     folder = Path(model_dir)
@@ -51,5 +54,6 @@ def train_recommender(
     path = folder / f"{version}.joblib"
     joblib.dump({"model": model}, path)
     features = ["purchase", "cart", "click", "view", "category", "brand", "price_band", "name_tokens"]
+    features += [f"ranker:{name}" for name in ranker.FEATURES]
     return registry_row("recommendations", version, metrics, params.__dict__, features, {}, window, path,
                         trained_at, str(as_of))  # fmt: skip

@@ -197,3 +197,154 @@ def test_empty_inputs_give_empty_or_trending_output():
     empty = recommend(fit(no_events, catalogue.head(0), AS_OF), no_events, catalogue.head(0), customers, rules, AS_OF)
     assert empty.empty
     assert list(empty.columns) == ["customer_id", "rank", "product_id", "score", "source", "reason"]
+
+
+def _customers_of(events: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": events["customer_id"].unique(), "preferred_category": None})
+
+
+@pytest.mark.parametrize(
+    ("case", "n_products", "n_active", "categories"),
+    [
+        ("no categories", 40, 40, False),
+        ("a few products", 12, 12, True),
+        ("exactly top_n active", 10, 10, True),
+        ("most products inactive", 60, 11, True),
+        ("fewer active than top_n", 30, 6, False),
+    ],
+)
+def test_every_customer_gets_top_n_distinct_active_products(case, n_products, n_active, categories):
+    rng = np.random.default_rng(3)
+    catalogue = pd.DataFrame(
+        {
+            "product_id": [f"p{k}" for k in range(n_products)],
+            "product_name": [f"Product {k}" for k in range(n_products)],
+            "category": [f"cat{k % 3}" for k in range(n_products)] if categories else None,
+            "brand": None,
+            "price": 5.0,
+            "is_active": np.arange(n_products) < n_active,
+        }
+    )
+    rows = []
+    for c in range(40):  # buyers of many products, some of them active, some bought twice
+        for k in rng.choice(n_products, size=min(n_products, 15), replace=False):
+            rows.append((f"c{c}", f"p{k}", "purchase", AS_OF - pd.Timedelta(days=int(rng.integers(1, 200)))))
+    events = pd.DataFrame(rows, columns=["customer_id", "product_id", "interaction_type", "occurred_at"])
+    events["order_id"] = [f"o{i}" for i in range(len(events))]
+    customers = pd.concat([_customers_of(events), pd.DataFrame({"customer_id": ["cold"], "preferred_category": None})])
+    params = Params(top_n=10, max_per_category=3)
+    out = recommend(fit(events, catalogue, AS_OF, params), events, catalogue, customers, engine._no_rules(), AS_OF)
+    expected = min(10, n_active)
+    assert out.groupby("customer_id").size().eq(expected).all(), case
+    assert set(out["customer_id"]) == set(customers["customer_id"])
+    assert not out.duplicated(["customer_id", "product_id"]).any()
+    active = set(catalogue.loc[catalogue["is_active"], "product_id"])
+    assert set(out["product_id"]) <= active
+    assert out.groupby("customer_id")["rank"].apply(lambda r: sorted(r) == list(range(1, expected + 1))).all()
+
+
+def test_a_customer_who_bought_the_whole_catalogue_still_gets_top_n():
+    catalogue = pd.DataFrame({"product_id": [f"p{k}" for k in range(12)], "product_name": None, "category": "Books",
+                              "brand": None, "price": 5.0, "is_active": True})  # fmt: skip
+    events = pd.DataFrame({"customer_id": "reader", "product_id": catalogue["product_id"],
+                           "interaction_type": "purchase", "occurred_at": AS_OF - pd.Timedelta(days=9),
+                           "order_id": "o1"})  # fmt: skip
+    out = recommend(fit(events, catalogue, AS_OF), events, catalogue, _customers_of(events), engine._no_rules(), AS_OF)
+    assert len(out) == 10
+    assert out["product_id"].nunique() == 10
+
+
+def grocery(n_customers: int = 300, days: int = 240):
+    """Staples each household re-buys on its own cycle, and one-off treats nobody buys twice."""
+    rng = np.random.default_rng(11)
+    staples = [f"staple{k}" for k in range(30)]
+    treats = [f"treat{k}" for k in range(60)]
+    catalogue = pd.DataFrame(
+        {
+            "product_id": staples + treats,
+            "product_name": [f"Name of {p}" for p in staples + treats],
+            "category": [f"aisle{k % 6}" for k in range(30)] + [f"treats{k % 6}" for k in range(60)],
+            "brand": None,
+            "price": 3.0,
+            "is_active": True,
+        }
+    )
+    rows = []
+    for c in range(n_customers):
+        mine = rng.choice(staples, 6, replace=False)
+        cycle = rng.choice([7, 14, 28], size=6)
+        offset = rng.integers(0, cycle)
+        for item, every, start in zip(mine, cycle, offset, strict=True):
+            for day in range(int(start), days, int(every)):
+                rows.append((f"h{c}", item, AS_OF - pd.Timedelta(days=days - day)))
+        for day in rng.integers(0, days, size=4):
+            rows.append((f"h{c}", rng.choice(treats), AS_OF - pd.Timedelta(days=days - int(day))))
+    events = pd.DataFrame(rows, columns=["customer_id", "product_id", "occurred_at"])
+    events["interaction_type"] = "purchase"
+    events["order_id"] = events["customer_id"] + events["occurred_at"].dt.strftime("%Y%m%d")
+    return events, catalogue
+
+
+def test_the_ranker_learns_what_comes_back_and_when():
+    events, catalogue = grocery()
+    model = fit(events, catalogue, AS_OF)
+    assert model.ranker is not None, model.ranker_info
+    assert model.ranker_info["valid_ndcg@10"] > model.ranker_info["valid_ndcg@10_without_ranker"]
+    out = recommend(model, events, catalogue, _customers_of(events), engine._no_rules(), AS_OF)
+    bought = events[["customer_id", "product_id"]].drop_duplicates()
+    back = out.merge(bought, on=["customer_id", "product_id"])
+    # staples come back first, with the household's own cycle in the reason; a treat only after them
+    staple = back["product_id"].str.startswith("staple")
+    top6 = out[out["rank"] <= 6].merge(back[staple], on=["customer_id", "product_id"], how="left", indicator=True)
+    assert (top6["_merge"] == "both").mean() > 0.9  # six staples each: they fill the top six
+    assert back[~staple]["rank"].min() > back[staple]["rank"].median()
+    assert back[staple]["reason"].str.match(r"Buy again: you buy this about every (week|2 weeks|4 weeks)").all()
+    # a later honest check: fit before the last 14 days, the household's staples due in them come first
+    cut = AS_OF - pd.Timedelta(days=14)
+    past, later = events[events["occurred_at"] < cut], events[events["occurred_at"] >= cut]
+    recs = recommend(fit(past, catalogue, cut), past, catalogue, _customers_of(past), engine._no_rules(), cut)
+    truth = later[["customer_id", "product_id"]].drop_duplicates().rename(columns={"customer_id": "user_id"})
+    learned = ranking_metrics(recs.rename(columns={"customer_id": "user_id"}), truth, len(catalogue), 10)
+    no_ranker = fit(past, catalogue, cut)
+    no_ranker.ranker = None
+    plain = recommend(no_ranker, past, catalogue, _customers_of(past), engine._no_rules(), cut)
+    baseline = ranking_metrics(plain.rename(columns={"customer_id": "user_id"}), truth, len(catalogue), 10)
+    assert learned["ndcg@10"] > baseline["ndcg@10"] + 0.05
+
+
+def test_without_enough_recent_buyers_there_is_no_ranker_and_films_stay_excluded():
+    events, catalogue, customers, rules = shop()
+    model = fit(events, catalogue, AS_OF)
+    assert model.ranker is None
+    assert model.ranker_info["used"] is False
+    out = recommend(model, events, catalogue, customers, rules, AS_OF)
+    bought = events[events["interaction_type"] == "purchase"][["customer_id", "product_id"]].drop_duplicates()
+    assert not out.merge(bought, on=["customer_id", "product_id"])["product_id"].str.startswith("book").any()
+
+
+def test_purchase_cycles_in_words():
+    assert engine._every(1) == "about every day"
+    assert engine._every(5) == "about every 5 days"
+    assert engine._every(21) == "about every 3 weeks"
+    assert engine._every(7.4) == "about every week"
+    assert engine._every(90) == "about every 3 months"
+
+
+def test_content_neighbours_on_a_large_catalogue_stay_within_the_category():
+    from python_udfs.recs.content import content_similarity
+
+    n = 300
+    products = pd.DataFrame({"product_id": [f"p{k}" for k in range(n)],
+                             "product_name": [f"tea {k % 7}" for k in range(n)],
+                             "category": [f"c{k % 4}" for k in range(n)], "brand": None,
+                             "price": [1.0 + k % 5 for k in range(n)]})  # fmt: skip
+    full = content_similarity(products, 5, full_items=10_000)
+    blocked = content_similarity(products, 5, full_items=100)
+    for sim in (full, blocked):
+        assert sim.shape == (n, n)
+        assert (np.diff(sim.indptr) <= 5).all()
+        assert sim.diagonal().sum() == 0
+    rows, cols = blocked.nonzero()
+    category = products["category"].to_numpy()
+    assert (category[rows] == category[cols]).all()
+    assert blocked.nnz == n * 5
