@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> dict:
           f"{catalogue:,} products sold before the cut-off")  # fmt: skip
     cols = [f"precision@{K}", f"recall@{K}", f"ndcg@{K}", f"hit@{K}", "coverage"]
     print(f"{'':20s}" + "".join(f"{c:>14s}" for c in cols))
-    for peer in ["project", *lists]:
+    for peer in dict.fromkeys(["project", *lists]):
         m = report[peer]
         cells = [f"{m[c]:>14.4f}" if c in m else f"{'(not run)':>14s}" for c in cols]
         print(f"{peer:20s}" + "".join(cells))
