@@ -32,6 +32,31 @@ def test_registry_records_every_model_with_out_of_sample_metrics(built):
     assert grades["clusters"] is None
 
 
+def test_registry_records_the_snapshot_plan_the_models_trained_on(built):
+    planned = built.query(
+        "select label_days, step_days, snapshot_count, history_days, customers "
+        "from intermediate.int_training_cutoffs_planned limit 1"
+    )[0]
+    training_rows = built.scalar(
+        "select count(*) from intermediate.int_training_snapshots "
+        "where cutoff_at < (select max(cutoff_at) from intermediate.int_training_snapshots)"
+    )
+    for name in ("propensity", "churn", "clv"):
+        parameters, metrics = built.query(
+            f"select parameters, metrics from main.ml_model_runs where model_name = '{name}'"
+        )[0]
+        plan = json.loads(parameters)["snapshot_plan"]
+        assert tuple(plan[key] for key in ("label_days", "step_days", "snapshot_count", "history_days",
+                                           "customers")) == planned  # fmt: skip
+        assert plan["training_rows"] == training_rows
+        metrics = json.loads(metrics)
+        assert metrics["snapshot_count"] == planned[2]
+        assert metrics["snapshot_step_days"] == planned[1]
+        assert metrics["snapshot_label_days"] == planned[0]
+        assert metrics["snapshot_history_days"] == planned[3]
+        assert metrics["snapshot_training_rows"] == training_rows
+
+
 def test_every_customer_is_scored_and_tiers_follow_the_seed(built):
     assert built.scalar("select count(*) from main.fct_customer_scores") == built.scalar(
         "select count(*) from main.dim_customers"

@@ -11,6 +11,7 @@ from test_ml_propensity import synthetic_snapshots
 from python_udfs.ml.training import _split, _train_orders, drift, score_all, train_all, window_to_window_ratio
 
 HORIZON = 30
+PLAN = {"label_days": 30, "step_days": 30, "snapshot_count": 3, "history_days": 400, "customers": 3000}
 
 
 def shop(n: int, cutoff: str, seed: int) -> pd.DataFrame:
@@ -24,6 +25,7 @@ def shop(n: int, cutoff: str, seed: int) -> pd.DataFrame:
     frame["horizon_orders"] = np.where(frame["purchased_in_horizon"], 1 + rng.poisson(0.5, n), 0)
     frame["horizon_revenue"] = frame["horizon_orders"] * rng.gamma(2.0, 30.0, n)
     frame["churned_in_horizon"] = (frame["order_count"] > 0) & ~frame["purchased_in_horizon"]
+    frame["horizon_days"] = HORIZON
     return frame
 
 
@@ -32,7 +34,7 @@ def trained(tmp_path_factory):
     snapshots = pd.concat([shop(3000, c, s) for c, s in (("2025-11-01", 1), ("2025-12-01", 2), ("2026-01-01", 3))])
     current = shop(3000, "2026-01-31", 4)
     folder = tmp_path_factory.mktemp("models")
-    registry = train_all(snapshots, current, folder, "2026-01-31 06:00:00", "2026-01-31")
+    registry = train_all(snapshots, current, folder, "2026-01-31 06:00:00", "2026-01-31", plan=PLAN)
     return snapshots, current, folder, registry
 
 
@@ -55,10 +57,21 @@ def test_train_all_registers_and_saves_one_model_each(trained):
     assert 0 <= propensity.calibration_error < 0.05
 
 
+def test_the_snapshot_plan_is_recorded_with_every_predictive_model(trained):
+    _, _, _, registry = trained
+    for row in registry[registry["model_name"] != "clusters"].itertuples():
+        plan = json.loads(row.parameters)["snapshot_plan"]
+        assert {key: plan[key] for key in PLAN} == PLAN
+        assert plan["training_rows"] == 6000  # the two older snapshots of 3,000 customers
+        metrics = json.loads(row.metrics)
+        assert (metrics["snapshot_count"], metrics["snapshot_step_days"], metrics["snapshot_label_days"]) == (3, 30, 30)
+        assert (metrics["snapshot_history_days"], metrics["snapshot_training_rows"]) == (400, 6000)
+
+
 def test_training_does_not_depend_on_the_order_rows_arrive_in(trained, tmp_path):
     snapshots, current, _, registry = trained
     again = train_all(snapshots.sample(frac=1, random_state=1), current.sample(frac=1, random_state=2), tmp_path,
-                      "2026-01-31 06:00:00", "2026-01-31")  # fmt: skip
+                      "2026-01-31 06:00:00", "2026-01-31", plan=PLAN)  # fmt: skip
     assert list(again["model_version"]) == list(registry["model_version"])
     first = score_all(current, registry, HORIZON).set_index("customer_id")
     second = score_all(current, again, HORIZON).set_index("customer_id")
@@ -109,16 +122,31 @@ def test_split_needs_two_cutoffs_and_validates_on_the_latest():
         _split(shop(10, "2026-01-01", 1))
 
 
+def test_split_trains_only_on_label_windows_closed_before_the_validation_cutoff():
+    """An overlapping snapshot (its 30-day labels reach past the latest cut-off) would share the validation
+    window's future: it does not train."""
+    frames = [shop(10, cutoff, seed) for seed, cutoff in enumerate(("2026-01-01", "2026-01-15", "2026-02-01"))]
+    train, valid = _split(pd.concat(frames))
+    assert set(train["cutoff_at"]) == {pd.Timestamp("2026-01-01")}
+    assert set(valid["cutoff_at"]) == {pd.Timestamp("2026-02-01")}
+    with pytest.raises(ValueError, match="closes before the latest cut-off"):
+        _split(pd.concat(frames[1:]))
+
+
 def test_window_to_window_ratio_follows_the_same_customers():
     snapshots = pd.DataFrame(
         {
             "cutoff_at": ["2026-01-01"] * 2 + ["2026-04-01"] * 3,
             "customer_id": ["a", "b", "a", "b", "new"],
             "horizon_orders": [4, 6, 2, 3, 50],  # the newcomer's 50 orders do not count
+            "horizon_days": 90,
         }
     )
     assert window_to_window_ratio(snapshots) == pytest.approx(5 / 10)
     assert window_to_window_ratio(snapshots[snapshots["cutoff_at"] == "2026-01-01"]) is None
+    # overlapping cut-offs: only pairs one label window apart count (not 2026-01-01 with 2026-02-15)
+    overlapping = pd.concat([snapshots, snapshots.iloc[:2].assign(cutoff_at="2026-02-15", horizon_orders=[30, 30])])
+    assert window_to_window_ratio(overlapping) == pytest.approx(5 / 10)
 
 
 def test_orders_model_predicts_counts_and_their_total():
@@ -126,8 +154,11 @@ def test_orders_model_predicts_counts_and_their_total():
     train, valid = synthetic_snapshots(4000, "2026-01-01", 1), synthetic_snapshots(2000, "2026-02-01", 2)
     for frame in (train, valid):
         frame["horizon_orders"] = rng.poisson(3 * frame["true_probability"])
-    booster, metrics = _train_orders(train, valid)
+    booster, refits, metrics = _train_orders(train, valid)
     assert abs(metrics["orders_total_rel_error"]) < 0.1
     assert metrics["orders_actual_total"] == valid["horizon_orders"].sum()
     assert metrics["orders_mae"] < np.abs(valid["horizon_orders"] - valid["horizon_orders"].mean()).mean()
     assert booster.best_iteration >= 0
+    # the deployed refits learn from the latest snapshot too; measured out of sample on it
+    assert len(refits) == 2
+    assert abs(metrics["orders_refit_total_rel_error"]) < 0.1

@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
 
+from python_udfs.ml.snapshots import plan_snapshots
+
 pytestmark = pytest.mark.e2e
 
 LABELS = {"purchased_in_horizon", "horizon_orders", "horizon_revenue", "next_order_at", "churned_in_horizon"}
@@ -16,12 +18,31 @@ def snapshot_frame(build, cutoff) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=names).set_index("customer_id").sort_index()
 
 
-def test_cutoffs_are_whole_horizons_before_as_of(built):
-    cutoffs = [
-        r[0] for r in built.query("select distinct cutoff_at from intermediate.int_training_snapshots order by 1")
-    ]
+def test_cutoffs_follow_the_plan_chosen_from_the_history(built):
+    """The plan (python_udfs/ml/snapshots.py) from the days of order history and the customers before as_of;
+    the snapshots hold exactly its cut-offs, each labelled over its label window."""
     as_of = pd.Timestamp(E2E_END_DATE)
-    assert [as_of - c for c in map(pd.Timestamp, cutoffs)] == [pd.Timedelta(days=30 * k) for k in (4, 3, 2, 1)]
+    first_order, customers = built.query("select min(first_order_at), count(*) from main.fct_customer_features")[0]
+    expected = plan_snapshots(int((as_of - pd.Timestamp(first_order)).total_seconds() // 86_400), customers, 30)
+    planned = pd.DataFrame(
+        built.query("select snapshot, cutoff_at, label_days, step_days, snapshot_count, history_days "
+                    "from intermediate.int_training_cutoffs_planned order by snapshot"),
+        columns=["snapshot", "cutoff_at", "label_days", "step_days", "snapshot_count", "history_days"],
+    )  # fmt: skip
+    assert set(planned["label_days"]) == {expected.label_days}
+    assert set(planned["step_days"]) == {expected.step_days}
+    assert set(planned["snapshot_count"]) == {expected.snapshot_count} == {len(planned)}
+    assert set(planned["history_days"]) == {expected.history_days}
+    assert [(as_of - pd.Timestamp(c)).days for c in planned["cutoff_at"]] == expected.cutoff_offsets()
+    cutoffs = built.query(
+        "select cutoff_at, min(horizon_days), max(horizon_days) from intermediate.int_training_snapshots "
+        "group by cutoff_at order by cutoff_at desc"
+    )
+    assert [pd.Timestamp(c) for c, _, _ in cutoffs] == [pd.Timestamp(c) for c in planned["cutoff_at"]]
+    assert {(low, high) for _, low, high in cutoffs} == {(expected.label_days, expected.label_days)}
+    # a year of history and 2,000 customers: 30-day labels, cut-offs closer than 30 days for more rows
+    assert expected.label_days == 30
+    assert expected.snapshot_count > 4
 
 
 def test_moving_and_adding_events_after_a_cutoff_leaves_its_features_unchanged(built, demo_data, tmp_path):
