@@ -95,9 +95,11 @@ bench-ml100k: setup
 bench-completejourney: setup
 	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/bench_completejourney.py
 
-## bench-recs: CONTACTS (default 100000) contacts, 5,000 products: time and memory of recommending for everyone
+## bench-recs: CONTACTS (default 100000) contacts, PRODUCTS products (default 5,000): time and memory of recommending for everyone
+PRODUCTS ?=
 bench-recs: setup
-	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/bench_recs.py --contacts $(or $(filter-out 5000,$(CONTACTS)),100000)
+	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/bench_recs.py --contacts $(or $(filter-out 5000,$(CONTACTS)),100000) \
+		$(if $(PRODUCTS),--products $(PRODUCTS))
 
 ## preview: render a sample personalised email for EMAIL (default: the first member) to data/preview.html
 EMAIL ?=

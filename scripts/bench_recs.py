@@ -1,4 +1,4 @@
-"""Benchmark of recommendations for 100,000 contacts over 5,000 products: top 10 for every customer.
+"""Benchmark of recommendations for 100,000 contacts over 5,000 products (--products: any catalogue size).
 
 Builds the project on generated data once up to the registry (untimed,
 except that it prints the node time of ml_recommender_runs: the holdout
@@ -6,9 +6,10 @@ evaluation and the fit on everything), then times
 `dbt run` of ml_customer_recommendations and fct_customer_recommendations:
 top var recommendations_top_n for every customer in dim_customers with the
 registered recommender. Prints what it measured and writes
-benchmarks/results/recommendations.json.
+benchmarks/results/recommendations.json (recommendations_<products>.json when
+--products is given), with the peak memory of the training node's dbt run too.
 
-    python scripts/bench_recs.py --contacts 100000
+    python scripts/bench_recs.py --contacts 100000 [--products 100000]
 """
 
 from __future__ import annotations
@@ -43,13 +44,18 @@ def main(argv: list[str] | None = None) -> dict:
         )
     report = {"contacts": a.contacts, "customers": customers, "rows": rows, "active_products": products,
               "interaction_events": events, "registry_node_seconds": round(registry_seconds, 1),
-              "holdout_metrics": metrics}  # fmt: skip
+              "training_run_peak_rss_mib": round(trained["peak_rss_mib"]), "holdout_metrics": metrics}  # fmt: skip
     print(f"{customers:,} customers x top 10 = {rows:,} rows over {products:,} active products; "
           f"{events:,} interaction events")  # fmt: skip
-    print(f"ml_recommender_runs (holdout evaluation, then the fit on everything): {registry_seconds:.1f} s")
+    print(f"ml_recommender_runs (holdout evaluation, then the fit on everything): {registry_seconds:.1f} s; "
+          f"peak memory of that dbt run {trained['peak_rss_mib']:,.0f} MiB")  # fmt: skip
+    ranker = metrics.get("ranker", {})
+    print(f"ranker: used {ranker.get('used')}, {ranker.get('rows', 0):,} rows from {ranker.get('customers', 0):,} "
+          f"customers; EASE over {metrics.get('items_in_collaborative_model', 0):,} items")  # fmt: skip
     print(f"in-build holdout: ndcg@10 {metrics['ndcg@10']:.4f} (popularity {metrics['popularity']['ndcg@10']:.4f}), "
           f"coverage {metrics['coverage']:.3f}")  # fmt: skip
-    report_timed_layer("recommendations", "recommend (ml_customer_recommendations, fct_customer_recommendations)",
+    name = "recommendations" if a.products is None else f"recommendations_{a.products}"
+    report_timed_layer(name, "recommend (ml_customer_recommendations, fct_customer_recommendations)",
                        scored, report)  # fmt: skip
     return report
 

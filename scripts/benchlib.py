@@ -93,13 +93,13 @@ def write_empty_optional_tables(raw: Path) -> None:
         pd.DataFrame(columns=columns).to_csv(raw / f"{table}.csv", index=False)
 
 
-def generate_bench_data(work: Path, contacts: int, end_date: str, seed: int = 42) -> Path:
-    """A fresh work folder with generated raw data (365 days, products scaled to contacts); returns the raw folder."""
+def generate_bench_data(work: Path, contacts: int, end_date: str, seed: int = 42, products: int | None = None) -> Path:
+    """A fresh work folder with generated raw data (365 days, products scaled to contacts unless given)."""
     from generate_demo_data import GeneratorConfig, generate
 
     if work.exists():
         shutil.rmtree(work)
-    products = max(200, min(5000, contacts // 20))
+    products = products or max(200, min(5000, contacts // 20))
     generate(GeneratorConfig(contacts=contacts, days=365, products=products, seed=seed, end_date=end_date),
              work / "raw", None)  # fmt: skip
     return work / "raw"
@@ -119,10 +119,11 @@ def generated_bench(doc: str, name: str, argv: list[str] | None) -> tuple[argpar
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--contacts", type=int, default=100_000)
     ap.add_argument("--end-date", default="2026-11-01")
+    ap.add_argument("--products", type=int, default=None, help="catalogue size (default: contacts/20, 200..5,000)")
     ap.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "data" / "bench" / name)
     args = ap.parse_args(argv)
     work = args.work_dir
-    raw = generate_bench_data(work, args.contacts, args.end_date)
+    raw = generate_bench_data(work, args.contacts, args.end_date, products=args.products)
     env = dbt_env(raw, work / "warehouse.duckdb")
     dbt_vars = json.dumps({"as_of_date": args.end_date})
     run_dbt_measured(["seed", "--vars", dbt_vars], env, work / "upstream")

@@ -14,6 +14,8 @@ out.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -22,6 +24,8 @@ from sklearn.preprocessing import normalize
 
 # rows of the similarity computed at once: chunk x catalogue float32 cells stay under ~100 MB
 CHUNK_CELLS = 25_000_000
+# the last similarity computed: a retrain evaluates, trains its ranker and fits on the same catalogue
+_LAST: dict[str, sp.csr_matrix] = {}
 
 
 def product_documents(products: pd.DataFrame) -> pd.Series:
@@ -42,10 +46,21 @@ def product_documents(products: pd.DataFrame) -> pd.Series:
 
 def content_similarity(products: pd.DataFrame, neighbours: int, full_items: int = 5000) -> sp.csr_matrix:
     """Cosine similarity of the TF-IDF documents, zero diagonal, the top `neighbours` per product."""
+    docs = product_documents(products)
+    key = hashlib.sha256(
+        "\x1f".join(
+            [str(neighbours), str(full_items), *docs, *products["category"].fillna("\x00").astype(str)]
+        ).encode()
+    ).hexdigest()
+    if key not in _LAST:
+        _LAST.clear()
+        _LAST[key] = _similarity(products, docs, neighbours, full_items)
+    return _LAST[key]
+
+
+def _similarity(products: pd.DataFrame, docs: pd.Series, neighbours: int, full_items: int) -> sp.csr_matrix:
     n = len(products)
-    tfidf = TfidfVectorizer(token_pattern=r"[a-z_][a-z0-9_]+", sublinear_tf=True).fit_transform(
-        product_documents(products)
-    )
+    tfidf = TfidfVectorizer(token_pattern=r"[a-z_][a-z0-9_]+", sublinear_tf=True).fit_transform(docs)
     if n > full_items:
         df = np.bincount(tfidf.indices, minlength=tfidf.shape[1])
         tfidf = tfidf[:, np.flatnonzero(df <= full_items)]

@@ -60,8 +60,8 @@ SOURCES = np.array(["collaborative", "content", "rule", "repeat", "trending"])
 REPEAT, TRENDING = 3, 4
 # customers per chunk of the trending fill (an execution detail: it changes memory, not recommendations)
 FILL_CHUNK = 20_000
-# dense cells (customers x catalogue) scored at once: a batch of customers shrinks as the catalogue grows
-BATCH_CELLS = 10_000_000
+# products per bought category that rules can boost (the best of the accessory categories by trend)
+RULE_ITEMS = 200
 
 
 @dataclass(frozen=True)
@@ -345,10 +345,14 @@ class _Context:
         )
         owned_category.data[:] = 1
         rule_rows, rule_matrix = _rule_matrix(rules, categories, category_code, trend)
-        facts = bought.groupby("u").agg(
-            customer_orders=("orders", "sum"),
-            customer_last=("last_purchased_at", "max"),
-            customer_repeat_share=("orders", lambda o: float((o >= 2).mean())),
+        facts = (
+            bought.assign(rebought=bought["orders"] >= 2)
+            .groupby("u")
+            .agg(
+                customer_orders=("orders", "sum"),
+                customer_last=("last_purchased_at", "max"),
+                customer_repeat_share=("rebought", "mean"),
+            )
         )
         facts["customer_days_since"] = (as_of - facts["customer_last"]).dt.total_seconds() / 86400
         facts = facts.reindex(np.arange(len(cust_ids)))
@@ -377,6 +381,10 @@ def _rule_matrix(rules, categories, category_code, trend) -> tuple[pd.DataFrame,
         on="then_cat",
     )
     entries = (entries["boost"] * entries["quality"]).groupby([entries["if_cat"], entries["item"]]).max()
+    # per category bought, the RULE_ITEMS best products its rules point at: a rule names a category of
+    # accessories, and in a large catalogue the best of them are all that can reach ten slots
+    entries = entries.sort_values(ascending=False, kind="stable")
+    entries = entries[entries.groupby(level=0).cumcount() < RULE_ITEMS].sort_index()
     matrix = sp.csr_matrix(
         (
             entries.to_numpy(np.float32),
@@ -396,7 +404,6 @@ def _candidates(ctx: _Context) -> pd.DataFrame:
     """
     p = ctx.model.params
     n_items = len(ctx.catalogue)
-    inactive = np.flatnonzero(~ctx.active)
     cf_column = np.full(n_items, -1)
     cf_column[ctx.cf_pos] = np.arange(len(ctx.cf_pos))
     bought = ctx.bought
@@ -412,58 +419,135 @@ def _candidates(ctx: _Context) -> pd.DataFrame:
     rebuy = rebuy[rebuy.groupby("u").cumcount() < p.rebuy_candidates]
 
     warm = np.flatnonzero(np.diff(ctx.profile.indptr) > 0)
-    batch = max(1, min(p.batch_size, BATCH_CELLS // max(n_items, 1)))
-    found = []
-    for start in range(0, len(warm), batch):
-        rows = warm[start : start + batch]
-        prof_b = ctx.profile[rows]
-        score = np.zeros((len(rows), n_items), np.float32)
-        cf = np.zeros((len(rows), len(ctx.cf_pos)), np.float32)
-        if len(ctx.cf_pos):
-            cf = np.asarray(prof_b[:, ctx.cf_pos] @ ctx.b, dtype=np.float32)
-            np.clip(cf, 0, None, out=cf)
-            cf /= np.maximum(cf.max(axis=1, keepdims=True), 1e-12)
-            score[:, ctx.cf_pos] = cf
-        ct = (prof_b @ ctx.content).toarray()
-        ct *= p.content_weight / np.maximum(ct.max(axis=1, keepdims=True), 1e-12)
-        # hybrid = trust x cf + (1 - trust) x content, trust = customer confidence x item confidence
-        score -= ct
-        score *= ctx.c_item[None, :]
-        score *= ctx.c_user[rows, None]
-        score += ct
-        rule_b = (ctx.owned_category[rows] @ ctx.rule_matrix).tocsr()
-        hybrid = score.copy()
-        coo = rule_b.tocoo()
-        score[coo.row, coo.col] += coo.data
-        # bought products are candidates only as buy-again; the rest compete on the hybrid score
-        lo, hi = np.searchsorted(bought_u, [rows[0], rows[-1] + 1])
-        score[np.searchsorted(rows, bought_u[lo:hi]), bought_i[lo:hi]] = 0
-        score[:, inactive] = 0
-        m = min(n_items, p.discover_candidates)
-        part = np.argpartition(-score, m - 1, axis=1)[:, :m]
-        val = np.take_along_axis(score, part, axis=1)
-        r_idx, c_idx = np.nonzero(val > 0)
-        disc = pd.DataFrame({"r": r_idx, "i": part[r_idx, c_idx], "value": val[r_idx, c_idx], "is_rebuy": False})
-        rb_lo, rb_hi = np.searchsorted(rebuy["u"].to_numpy(), [rows[0], rows[-1] + 1])
-        rb = rebuy.iloc[rb_lo:rb_hi]
-        rb = pd.DataFrame({"r": np.searchsorted(rows, rb["u"].to_numpy()), "i": rb["i"].to_numpy(),
-                           "value": rb["value"].to_numpy(), "is_rebuy": True})  # fmt: skip
-        both = pd.concat([disc, rb], ignore_index=True)
-        if both.empty:
-            continue
-        r, i = both["r"].to_numpy(), both["i"].to_numpy()
-        col = cf_column[i]
-        both["collaborative"] = np.where(col >= 0, cf[r, np.maximum(col, 0)], 0) if len(ctx.cf_pos) else 0.0
-        both["content"] = ct[r, i]
-        both["hybrid"] = hybrid[r, i]
-        both["rule"] = np.asarray(rule_b[r, i]).ravel()
-        both["u"] = rows[r]
-        found.append(both.drop(columns="r"))
+    found = [
+        _candidates_of(ctx, warm[start : start + p.batch_size], rebuy, cf_column)
+        for start in range(0, len(warm), p.batch_size)
+    ]
+    found = [f for f in found if len(f)]
     if not found:
         return pd.DataFrame(columns=["u", "i", "value", "is_rebuy", "collaborative", "content", "hybrid", "rule",
                                      *ranker.FEATURES])  # fmt: skip
-    cands = pd.concat(found, ignore_index=True)
-    return _with_features(ctx, cands)
+    return _with_features(ctx, pd.concat(found, ignore_index=True))
+
+
+def _top_per_row(r: np.ndarray, score: np.ndarray, m: int) -> np.ndarray:
+    """Positions of each row's m best entries (score descending, ties by position) among entries listed by row."""
+    order = np.lexsort((-score, r))
+    keep = _rank_within(r[order]) < m
+    return order[keep]
+
+
+def _top_per_row_csr(matrix: sp.csr_matrix, m: int) -> np.ndarray:
+    """Positions in matrix.data of each row's m largest positive entries (rows padded to one width)."""
+    lengths = np.diff(matrix.indptr)
+    if matrix.nnz == 0:
+        return np.zeros(0, np.int64)
+    width = int(lengths.max())
+    r = np.repeat(np.arange(matrix.shape[0]), lengths)
+    slot = np.arange(matrix.nnz) - matrix.indptr[r]
+    padded = np.full((matrix.shape[0], width), -np.inf, np.float32)
+    padded[r, slot] = matrix.data
+    k = min(width, m)
+    top = np.argpartition(-padded, k - 1, axis=1)[:, :k]
+    val = np.take_along_axis(padded, top, axis=1)
+    rr, cc = np.nonzero(val > 0)
+    return matrix.indptr[rr] + top[rr, cc]
+
+
+def _candidates_of(ctx: _Context, rows: np.ndarray, rebuy: pd.DataFrame, cf_column: np.ndarray) -> pd.DataFrame:
+    """The candidates of one batch of warm customers (rows), with their score parts.
+
+    hybrid = trust x collaborative + (1 - trust) x content, trust = customer confidence x item
+    confidence, plus rule boosts. Collaborative scores are dense over the EASE items; content and
+    rules are sparse (each product's nearest products, each rule's products), so the work grows with
+    what the customers' profiles reach, not with the catalogue.
+    """
+    p = ctx.model.params
+    n_items = len(ctx.catalogue)
+    nb = len(rows)
+    prof_b = ctx.profile[rows]
+    c_user = ctx.c_user[rows]
+    ct = (prof_b @ ctx.content).tocsr()
+    ct.sum_duplicates()
+    ct_max = ct.max(axis=1).toarray().ravel() if ct.nnz else np.zeros(nb, np.float32)
+    scale = (p.content_weight / np.maximum(ct_max, 1e-12)).astype(np.float32)
+    ct_r = np.repeat(np.arange(nb), np.diff(ct.indptr))
+    ct.data = (ct.data * scale[ct_r]).astype(np.float32)
+    ru = (ctx.owned_category[rows] @ ctx.rule_matrix).tocsr()
+    ru.sum_duplicates()
+    ru_r = np.repeat(np.arange(nb), np.diff(ru.indptr))
+    # a (row, item) pair as one integer, for lookups in the sparse parts (sorted: rows, then items)
+    ct_key, ru_key = ct_r.astype(np.int64) * n_items + ct.indices, ru_r.astype(np.int64) * n_items + ru.indices
+
+    def lookup(keys: np.ndarray, table_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+        if len(table_keys) == 0:
+            return np.zeros(len(keys), np.float32)
+        at = np.minimum(np.searchsorted(table_keys, keys), len(table_keys) - 1)
+        return np.where(table_keys[at] == keys, values[at], 0).astype(np.float32)
+
+    lo, hi = np.searchsorted(ctx.bought["u"].to_numpy(), [rows[0], rows[-1] + 1])
+    owned_r = np.searchsorted(rows, ctx.bought["u"].to_numpy()[lo:hi])
+    owned_i = ctx.bought["i"].to_numpy()[lo:hi]
+    m = min(n_items, p.discover_candidates)
+    parts = []
+    # dense part: the EASE items
+    ncf = len(ctx.cf_pos)
+    if ncf:
+        cf = np.asarray(prof_b[:, ctx.cf_pos] @ ctx.b, dtype=np.float32)
+        np.clip(cf, 0, None, out=cf)
+        cf /= np.maximum(cf.max(axis=1, keepdims=True), 1e-12)
+        ct_cf = ct[:, ctx.cf_pos].toarray()
+        ru_cf = ru[:, ctx.cf_pos].toarray().astype(np.float32)
+        trust = c_user[:, None] * ctx.c_item[ctx.cf_pos][None, :]
+        hybrid_cf = cf * trust + ct_cf * (1 - trust)
+        score = hybrid_cf + ru_cf
+        score[:, ~ctx.active[ctx.cf_pos]] = 0
+        owned_cf = cf_column[owned_i] >= 0
+        score[owned_r[owned_cf], cf_column[owned_i[owned_cf]]] = 0
+        k = min(ncf, m)
+        top = np.argpartition(-score, k - 1, axis=1)[:, :k]
+        val = np.take_along_axis(score, top, axis=1)
+        r_idx, c_idx = np.nonzero(val > 0)
+        cols = top[r_idx, c_idx]
+        parts.append(pd.DataFrame({"r": r_idx, "i": ctx.cf_pos[cols], "value": val[r_idx, c_idx],
+                                   "collaborative": cf[r_idx, cols], "content": ct_cf[r_idx, cols],
+                                   "hybrid": hybrid_cf[r_idx, cols], "rule": ru_cf[r_idx, cols]}))  # fmt: skip
+    # sparse part: products outside the EASE items that content or a rule reaches
+    hyb = ct.copy()
+    hyb.data = hyb.data * (1 - c_user[ct_r] * ctx.c_item[ct.indices])
+    value = (hyb + ru).tocsr()
+    value.sum_duplicates()
+    v_r = np.repeat(np.arange(nb), np.diff(value.indptr))
+    v_key = v_r.astype(np.int64) * n_items + value.indices
+    out = (cf_column[value.indices] >= 0) | ~ctx.active[value.indices]
+    out[np.isin(v_key, owned_r.astype(np.int64) * n_items + owned_i)] = True
+    value.data[out] = 0
+    pick = _top_per_row_csr(value, m)
+    if len(pick):
+        r_s, i_s, key = v_r[pick], value.indices[pick], v_key[pick]
+        content = lookup(key, ct_key, ct.data)
+        parts.append(pd.DataFrame({"r": r_s, "i": i_s, "value": value.data[pick], "collaborative": 0.0,
+                                   "content": content, "hybrid": content * (1 - c_user[r_s] * ctx.c_item[i_s]),
+                                   "rule": lookup(key, ru_key, ru.data)}))  # fmt: skip
+    disc = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["r", "i", "value"])
+    if len(disc):  # the best m of both parts
+        disc = disc.iloc[_top_per_row(disc["r"].to_numpy(), disc["value"].to_numpy(float), m)]
+    disc = disc.assign(is_rebuy=False)
+    rb_lo, rb_hi = np.searchsorted(rebuy["u"].to_numpy(), [rows[0], rows[-1] + 1])
+    rb = rebuy.iloc[rb_lo:rb_hi]
+    r_b, i_b = np.searchsorted(rows, rb["u"].to_numpy()), rb["i"].to_numpy()
+    k_b = r_b.astype(np.int64) * n_items + i_b
+    col = cf_column[i_b]
+    collab = np.where(col >= 0, cf[r_b, np.maximum(col, 0)], 0).astype(np.float32) if ncf else np.zeros(len(rb))
+    content = lookup(k_b, ct_key, ct.data)
+    trust = c_user[r_b] * ctx.c_item[i_b]
+    rb = pd.DataFrame({"r": r_b, "i": i_b, "value": rb["value"].to_numpy(), "collaborative": collab,
+                       "content": content, "hybrid": collab * trust + content * (1 - trust),
+                       "rule": lookup(k_b, ru_key, ru.data), "is_rebuy": True})  # fmt: skip
+    both = pd.concat([disc, rb], ignore_index=True)
+    both["u"] = rows[both["r"].to_numpy(np.int64)]
+    both["i"] = both["i"].astype(np.int64)
+    return both.drop(columns="r")
 
 
 def _with_features(ctx: _Context, cands: pd.DataFrame) -> pd.DataFrame:
