@@ -19,6 +19,7 @@ def params_from_config(config: dict) -> Params:
         max_per_category=int(config["max_per_category"]),
         half_life_days=float(config["half_life_days"]),
         ease_lambda=float(config["ease_lambda"]),
+        ease_max_items=int(config.get("ease_max_items") or Params.ease_max_items),
     )
 
 

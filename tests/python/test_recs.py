@@ -173,6 +173,15 @@ def test_trending_fill_in_chunks_gives_the_same_lists(monkeypatch):
     assert (viewers["source"] != "trending").sum() >= 5
 
 
+def test_ease_covers_only_the_most_bought_items_when_capped():
+    events, catalogue = grocery(n_customers=60, days=60)
+    model = fit(events, catalogue, AS_OF, Params(ease_max_items=10))
+    assert len(model.cf_items) == 10
+    buyers = events.groupby("product_id")["customer_id"].nunique()
+    assert buyers.reindex(model.cf_items).min() >= buyers.sort_values(ascending=False).iloc[9]
+    assert model.b.shape == (10, 10)
+
+
 def test_evaluate_uses_only_the_past_and_beats_popularity_on_planted_structure():
     events, catalogue, customers, rules = shop()
     metrics = evaluate(events, catalogue, customers, rules, AS_OF, holdout_days=200, params=Params(top_n=3))
@@ -185,6 +194,10 @@ def test_params_from_config_reads_strings():
     p = params_from_config({"top_n": "7", "max_per_category": "2", "half_life_days": "90", "ease_lambda": "100"})
     assert (p.top_n, p.max_per_category, p.half_life_days, p.ease_lambda) == (7, 2, 90.0, 100.0)
     assert p.version(("a", "b")) != Params().version(("a", "b"))
+    assert p.ease_max_items == Params().ease_max_items
+    capped = params_from_config({"top_n": 7, "max_per_category": 2, "half_life_days": 90, "ease_lambda": 100,
+                                 "ease_max_items": "300"})  # fmt: skip
+    assert capped.ease_max_items == 300
 
 
 def test_empty_inputs_give_empty_or_trending_output():

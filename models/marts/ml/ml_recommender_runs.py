@@ -29,6 +29,7 @@ def model(dbt, session):
                 "max_per_category": dbt.config.get("max_per_category"),
                 "half_life_days": dbt.config.get("half_life_days"),
                 "ease_lambda": dbt.config.get("ease_lambda"),
+                "ease_max_items": dbt.config.get("ease_max_items"),
             }
         ),
         holdout_days=int(dbt.config.get("holdout_days")),
