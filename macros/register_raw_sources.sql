@@ -14,22 +14,40 @@
         {% do run_query('create schema if not exists raw_files') %}
         {%- for src in raw_sources -%}
             {%- set table = src.identifier -%}
-            {%- set files = run_query(
-                "select file from glob('" ~ raw_dir ~ "/" ~ table ~ ".*') "
-                ~ "where file like '%.parquet' or file like '%.csv' order by file desc"
-            ) -%}
-            {%- if files.rows | length == 0 -%}
+            {#- Exactly <table>.csv, <table>.parquet or the parts <table>/*.parquet:
+                no other name (crm_contacts.old.csv) is ever read, and two of them
+                for one table is an error rather than a silent choice. -#}
+            {%- set base = raw_dir ~ "/" ~ table -%}
+            {%- set candidates = [
+                {'label': table ~ '.csv', 'pattern': base ~ '.csv', 'format': 'csv'},
+                {'label': table ~ '.parquet', 'pattern': base ~ '.parquet', 'format': 'parquet'},
+                {'label': table ~ '/*.parquet', 'pattern': base ~ '/*.parquet', 'format': 'parquet'},
+            ] -%}
+            {%- set present = [] -%}
+            {%- for candidate in candidates -%}
+                {%- set found = run_query("select count(*) from glob('" ~ candidate.pattern ~ "')") -%}
+                {%- if found.rows[0][0] > 0 -%}
+                    {%- do present.append(candidate) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if present | length == 0 -%}
                 {{ exceptions.raise_compiler_error(
-                    "Raw table '" ~ table ~ "' not found: expected " ~ table ~ ".parquet or "
-                    ~ table ~ ".csv in '" ~ raw_dir ~ "' (set RAW_DATA_DIR, or the var raw_schema "
-                    ~ "to read a warehouse schema). See the raw contract in the README."
+                    "Raw table '" ~ table ~ "' not found: expected " ~ table ~ ".parquet, "
+                    ~ table ~ ".csv or " ~ table ~ "/*.parquet in '" ~ raw_dir ~ "' (set RAW_DATA_DIR, or the var "
+                    ~ "raw_schema to read a warehouse schema). See the raw contract in the README."
+                ) }}
+            {%- elif present | length > 1 -%}
+                {{ exceptions.raise_compiler_error(
+                    "Raw table '" ~ table ~ "' is ambiguous: found both "
+                    ~ present | map(attribute='label') | join(' and ') ~ " in '" ~ raw_dir
+                    ~ "'. Keep exactly one of them and move the other out of the folder."
                 ) }}
             {%- endif -%}
-            {%- set path = files.rows[0][0] -%}
-            {%- if path.endswith('.parquet') -%}
-                {%- set reader = "read_parquet('" ~ path ~ "')" -%}
+            {%- set chosen = present[0] -%}
+            {%- if chosen.format == 'parquet' -%}
+                {%- set reader = "read_parquet('" ~ chosen.pattern ~ "')" -%}
             {%- else -%}
-                {%- set reader = "read_csv('" ~ path ~ "', header = true, all_varchar = true)" -%}
+                {%- set reader = "read_csv('" ~ chosen.pattern ~ "', header = true, all_varchar = true)" -%}
             {%- endif -%}
             {% do run_query('create or replace view raw_files.' ~ table ~ ' as select * from ' ~ reader) %}
         {%- endfor -%}
