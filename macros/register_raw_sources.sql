@@ -68,6 +68,16 @@
                     ) -%}
                 {%- endif -%}
             {%- endfor -%}
+            {#- The contract lets every table be empty except these two: without
+                contacts or orders there is nobody to score or export. -#}
+            {%- if src.identifier in ('crm_contacts', 'orders') -%}
+                {%- set any_row = run_query('select 1 from ' ~ relation ~ ' limit 1') -%}
+                {%- if any_row.rows | length == 0 -%}
+                    {%- do problems.append(
+                        "table '" ~ src.identifier ~ "' has no rows (only crm_contacts and orders must not be empty)"
+                    ) -%}
+                {%- endif -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if problems | length > 0 -%}

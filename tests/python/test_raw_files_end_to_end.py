@@ -49,3 +49,17 @@ def test_a_table_may_be_a_folder_of_parquet_parts(demo_data, tmp_path):
     orders.iloc[half:].to_parquet(parts / "part-1.parquet", index=False)
     build = assert_ok(run_dbt(HOOK_ONLY, raw, tmp_path / "work"))
     assert build.scalar("select count(*) from raw_files.orders") == len(orders)
+
+
+@pytest.mark.parametrize("table", ["crm_contacts", "orders"])
+def test_a_header_only_required_table_fails_early(demo_data, tmp_path, table):
+    raw = copy_raw(demo_data[0], tmp_path / "raw")
+    if table == "crm_contacts":
+        header = pd.read_csv(raw / "crm_contacts.csv", dtype=str).head(0)
+        header.to_csv(raw / "crm_contacts.csv", index=False)
+    else:
+        pd.read_parquet(raw / "orders.parquet").head(0).to_parquet(raw / "orders.parquet", index=False)
+    build = run_dbt(HOOK_ONLY, raw, tmp_path / "work")
+    assert build.result.returncode != 0
+    output = build.result.stdout + build.result.stderr
+    assert f"table '{table}' has no rows (only crm_contacts and orders must not be empty)" in output
