@@ -6,6 +6,6 @@
     {%- if as_of is none or as_of | string | trim == '' -%}
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
     {%- else -%}
-        cast('{{ as_of }}' as timestamp)
+        cast({{ quote_literal(as_of) }} as timestamp)
     {%- endif -%}
 {% endmacro %}

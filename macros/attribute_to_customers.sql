@@ -16,7 +16,7 @@
     from {{ relation }}
     {%- for identifier_type, column in lookups %}
     left join {{ ref('int_identities_stitched') }} as by_{{ identifier_type }}
-        on by_{{ identifier_type }}.identifier_type = '{{ identifier_type }}'
+        on by_{{ identifier_type }}.identifier_type = {{ quote_literal(identifier_type) }}
         and {{ relation }}.{{ column }} = by_{{ identifier_type }}.identifier_value
     {%- endfor %}
 {% endmacro %}

@@ -279,7 +279,7 @@ select
     coalesce(web_features.carts_30d, 0) as carts_30d,
     web_features.last_web_event_at,
     top_categories.top_category,
-    '{{ var("base_currency") }}' as currency
+    {{ quote_literal(var("base_currency")) }} as currency
 from population
 left join order_features
     on population.customer_id = order_features.customer_id

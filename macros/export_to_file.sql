@@ -7,11 +7,11 @@
         {%- set folder = env_var('EXPORT_DIR', 'data/exports') -%}
         {%- set options = '(format csv, header true)' if export_format == 'csv' else '(format parquet)' -%}
         {%- if execute -%}
-            {%- set created = run_query("select ensure_directory('" ~ folder ~ "')") -%}
+            {%- set created = run_query("select ensure_directory(" ~ quote_literal(folder) ~ ")") -%}
             {%- set folder = created.rows[0][0] -%}
         {%- endif %}
         copy (select * from {{ this }})
-        to '{{ folder }}/{{ this.identifier }}.{{ export_format }}' {{ options }}
+        to {{ quote_literal(folder ~ '/' ~ this.identifier ~ '.' ~ export_format) }} {{ options }}
     {%- elif export_format != 'none' -%}
         {{ exceptions.raise_compiler_error("var export_format must be none, csv or parquet, not " ~ export_format) }}
     {%- else -%}

@@ -25,7 +25,7 @@
             ] -%}
             {%- set present = [] -%}
             {%- for candidate in candidates -%}
-                {%- set found = run_query("select count(*) from glob('" ~ candidate.pattern ~ "')") -%}
+                {%- set found = run_query("select count(*) from glob(" ~ quote_literal(candidate.pattern) ~ ")") -%}
                 {%- if found.rows[0][0] > 0 -%}
                     {%- do present.append(candidate) -%}
                 {%- endif -%}
@@ -45,9 +45,9 @@
             {%- endif -%}
             {%- set chosen = present[0] -%}
             {%- if chosen.format == 'parquet' -%}
-                {%- set reader = "read_parquet('" ~ chosen.pattern ~ "')" -%}
+                {%- set reader = "read_parquet(" ~ quote_literal(chosen.pattern) ~ ")" -%}
             {%- else -%}
-                {%- set reader = "read_csv('" ~ chosen.pattern ~ "', header = true, all_varchar = true)" -%}
+                {%- set reader = "read_csv(" ~ quote_literal(chosen.pattern) ~ ", header = true, all_varchar = true)" -%}
             {%- endif -%}
             {% do run_query('create or replace view raw_files.' ~ table ~ ' as select * from ' ~ reader) %}
         {%- endfor -%}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import assert_ok, copy_raw, run_dbt
+from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -63,3 +63,14 @@ def test_a_header_only_required_table_fails_early(demo_data, tmp_path, table):
     assert build.result.returncode != 0
     output = build.result.stdout + build.result.stderr
     assert f"table '{table}' has no rows (only crm_contacts and orders must not be empty)" in output
+
+
+def test_folders_with_an_apostrophe_build_and_export(demo_data, tmp_path, monkeypatch):
+    raw = copy_raw(demo_data[0], tmp_path / "o'brien data")
+    exports = tmp_path / "o'brien exports"
+    monkeypatch.setenv("EXPORT_DIR", str(exports))
+    dbt_vars = {"as_of_date": E2E_END_DATE, "export_format": "csv"}
+    build = assert_ok(run_dbt(["build", "--exclude-resource-type", "unit_test"], raw, tmp_path / "work", dbt_vars))
+    assert build.scalar("select count(*) from raw_files.crm_contacts") > 0
+    assert build.scalar("select count(*) from main.dim_customers") > 0
+    assert any(exports.glob("sync_*.csv"))
