@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
+from python_udfs.ml.artifacts import relative_artifact_path, resolve_artifact_path
 from python_udfs.ml.clustering import CLUSTER_FEATURES, DEFAULT_K_RANGE, fit_clusters
 from python_udfs.ml.metrics import population_stability_index
 from python_udfs.ml.propensity import (
@@ -145,7 +146,10 @@ def window_to_window_ratio(snapshots: pd.DataFrame) -> float | None:
     return float(np.mean(ratios)) if ratios else None
 
 
-def registry_row(name, version, metrics, params, features, importance, window, path, trained_at, as_of) -> dict:
+def registry_row(
+    name, version, metrics, params, features, importance, window, path, trained_at, as_of, model_dir
+) -> dict:
+    """One row of the model registry; artifact_path is stored relative to model_dir (MODEL_DIR)."""
     return {
         "run_id": f"{version}@{trained_at}",
         "model_name": name,
@@ -163,7 +167,7 @@ def registry_row(name, version, metrics, params, features, importance, window, p
         "calibration_error": metrics.get("calibration_error"),
         "recency_baseline_auc": metrics.get("recency_baseline_auc"),
         "feature_importance": json.dumps(importance),
-        "artifact_path": str(path),
+        "artifact_path": relative_artifact_path(path, model_dir),
     }
 
 
@@ -222,7 +226,7 @@ def train_all(
     ref_scores = propensity.predict(valid.loc[reference.index])
     path = save(version, {"model": propensity, "reference": reference, "reference_scores": ref_scores})
     rows.append(registry_row("propensity", version, propensity.metrics, propensity.params, propensity.features,
-                              propensity.importance, window, path, trained_at, as_of))  # fmt: skip
+                              propensity.importance, window, path, trained_at, as_of, folder))  # fmt: skip
 
     buyers_train, buyers_valid = train[train["order_count"] > 0], valid[valid["order_count"] > 0]
     churn = train_classifier(buyers_train, buyers_valid, "churned_in_horizon", recency_sign=1)
@@ -231,7 +235,7 @@ def train_all(
     version = model_version("churn", churn.params, churn.features, window)
     path = save(version, {"model": churn})
     rows.append(registry_row("churn", version, churn.metrics, churn.params, churn.features, churn.importance,
-                              window, path, trained_at, as_of))  # fmt: skip
+                              window, path, trained_at, as_of, folder))  # fmt: skip
 
     clv, clv_refits, clv_metrics = _train_clv(train, valid)
     orders, orders_refits, orders_metrics = _train_orders(train, valid)
@@ -244,7 +248,7 @@ def train_all(
     version = model_version("clv", clv_params, list(feature_matrix(valid.head(1)).columns), window)
     path = save(version, {"model": clv, "orders": orders, "refits": clv_refits, "orders_refits": orders_refits})
     rows.append(registry_row("clv", version, clv_metrics, clv_params, list(importance), importance, window, path,
-                              trained_at, as_of))  # fmt: skip
+                              trained_at, as_of, folder))  # fmt: skip
 
     clusters = fit_clusters(current)
     cluster_window = (str(as_of), str(as_of))
@@ -252,14 +256,16 @@ def train_all(
     path = save(version, {"model": clusters})
     k_range = {"k_range": f"{DEFAULT_K_RANGE.start}-{DEFAULT_K_RANGE.stop - 1}"}
     rows.append(registry_row("clusters", version, clusters.metrics, k_range, CLUSTER_FEATURES, {},
-                              cluster_window, path, trained_at, as_of))  # fmt: skip
+                              cluster_window, path, trained_at, as_of, folder))  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def score_all(current: pd.DataFrame, registry: pd.DataFrame, horizon_days: int) -> pd.DataFrame:
-    """Score every customer with the latest registered version of each model."""
+def score_all(current: pd.DataFrame, registry: pd.DataFrame, horizon_days: int, model_dir: str | Path) -> pd.DataFrame:
+    """Score every customer with the latest registered version of each model, loaded from model_dir."""
     latest = registry.sort_values("trained_at").groupby("model_name").tail(1).set_index("model_name")
-    load = {name: joblib.load(latest.at[name, "artifact_path"]) for name in latest.index}
+    load = {
+        name: joblib.load(resolve_artifact_path(latest.at[name, "artifact_path"], model_dir)) for name in latest.index
+    }
     out = pd.DataFrame({"customer_id": current["customer_id"].to_numpy()}, index=current.index)
     p = load["propensity"]["model"].predict(current)
     out["purchase_propensity"] = p
@@ -287,10 +293,12 @@ def score_all(current: pd.DataFrame, registry: pd.DataFrame, horizon_days: int) 
     return out
 
 
-def drift(current: pd.DataFrame, registry: pd.DataFrame, scores: pd.Series, scored_at: str) -> pd.DataFrame:
+def drift(
+    current: pd.DataFrame, registry: pd.DataFrame, scores: pd.Series, scored_at: str, model_dir: str | Path
+) -> pd.DataFrame:
     """PSI of each feature and of the score against the propensity model's training reference."""
     latest = registry.sort_values("trained_at").groupby("model_name").tail(1).set_index("model_name")
-    artifact = joblib.load(latest.at["propensity", "artifact_path"])
+    artifact = joblib.load(resolve_artifact_path(latest.at["propensity", "artifact_path"], model_dir))
     reference, x = artifact["reference"], feature_matrix(current)
     rows = [
         {"feature": name, "psi": population_stability_index(reference[name].to_numpy(), x[name].to_numpy())}

@@ -57,4 +57,4 @@ def train_recommender(
     features = ["purchase", "cart", "click", "view", "category", "brand", "price_band", "name_tokens"]
     features += [f"ranker:{name}" for name in ranker.FEATURES]
     return registry_row("recommendations", version, metrics, params.__dict__, features, {}, window, path,
-                        trained_at, str(as_of))  # fmt: skip
+                        trained_at, str(as_of), folder)  # fmt: skip

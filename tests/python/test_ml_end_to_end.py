@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import E2E_END_DATE, assert_ok, run_dbt
@@ -99,6 +100,10 @@ def test_score_only_job_reuses_the_registered_models(built, tmp_path):
         run_dbt(["build", "--selector", "score_only"], built.raw_dir, work, {"as_of_date": E2E_END_DATE})
     )
     assert scored.scalar("select count(*) from main.ml_model_runs") == runs_before
+    # the copy loads the copied models: paths are stored relative to MODEL_DIR, so the folder can move
+    for (path,) in scored.query("select artifact_path from main.ml_model_runs"):
+        assert not Path(path).is_absolute(), path
+        assert (work / "models" / path).exists(), path
     latest = scored.scalar(
         "select model_version from main.ml_model_runs where model_name = 'propensity' order by trained_at desc limit 1"
     )

@@ -42,8 +42,8 @@ def test_train_all_registers_and_saves_one_model_each(trained):
     _, _, folder, registry = trained
     assert sorted(registry["model_name"]) == ["churn", "clusters", "clv", "propensity"]
     for row in registry.itertuples():
-        assert Path(row.artifact_path).parent == folder
-        assert Path(row.artifact_path).exists()
+        assert not Path(row.artifact_path).is_absolute(), "stored relative to MODEL_DIR"
+        assert (folder / row.artifact_path).exists()
         assert row.model_version.startswith(row.model_name + "-")
         assert row.run_id == f"{row.model_version}@2026-01-31 06:00:00"
         assert isinstance(json.loads(row.metrics), dict)
@@ -69,19 +69,19 @@ def test_the_snapshot_plan_is_recorded_with_every_predictive_model(trained):
 
 
 def test_training_does_not_depend_on_the_order_rows_arrive_in(trained, tmp_path):
-    snapshots, current, _, registry = trained
+    snapshots, current, folder, registry = trained
     again = train_all(snapshots.sample(frac=1, random_state=1), current.sample(frac=1, random_state=2), tmp_path,
                       "2026-01-31 06:00:00", "2026-01-31", plan=PLAN)  # fmt: skip
     assert list(again["model_version"]) == list(registry["model_version"])
-    first = score_all(current, registry, HORIZON).set_index("customer_id")
-    second = score_all(current, again, HORIZON).set_index("customer_id")
+    first = score_all(current, registry, HORIZON, folder).set_index("customer_id")
+    second = score_all(current, again, HORIZON, tmp_path).set_index("customer_id")
     assert np.array_equal(first["purchase_propensity"], second["purchase_propensity"])
 
 
 def test_score_all_scores_everyone_with_the_latest_models(trained):
-    _, current, _, registry = trained
+    _, current, folder, registry = trained
     older = registry.assign(trained_at="2025-01-01 00:00:00", model_version="old-" + registry["model_version"])
-    scores = score_all(current, pd.concat([older, registry]), HORIZON)
+    scores = score_all(current, pd.concat([older, registry]), HORIZON, folder)
     assert len(scores) == len(current)
     assert scores["customer_id"].is_unique
     assert scores["purchase_propensity"].between(0, 1).all()
@@ -101,12 +101,12 @@ def test_score_all_scores_everyone_with_the_latest_models(trained):
 
 
 def test_drift_is_stable_for_the_same_population_and_major_for_a_shift(trained):
-    _, current, _, registry = trained
-    scores = score_all(current, registry, HORIZON)["purchase_propensity"]
-    same = drift(current, registry, scores, "2026-01-31 07:00:00").set_index("feature")
+    _, current, folder, registry = trained
+    scores = score_all(current, registry, HORIZON, folder)["purchase_propensity"]
+    same = drift(current, registry, scores, "2026-01-31 07:00:00", folder).set_index("feature")
     assert (same["drift_level"] == "stable").all()
     shifted = current.assign(recency_days=current["recency_days"] * 5)
-    moved = drift(shifted, registry, score_all(shifted, registry, HORIZON)["purchase_propensity"], "t")
+    moved = drift(shifted, registry, score_all(shifted, registry, HORIZON, folder)["purchase_propensity"], "t", folder)
     moved = moved.set_index("feature")
     assert moved.at["recency_days", "drift_level"] == "major"
     assert moved.at["purchase_propensity", "psi"] > same.at["purchase_propensity", "psi"]

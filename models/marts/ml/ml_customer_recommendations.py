@@ -7,6 +7,7 @@ does not refit. fct_customer_recommendations adds product fields and a contract.
 
 import joblib
 
+from python_udfs.ml.artifacts import resolve_artifact_path
 from python_udfs.recs.engine import recommend
 from python_udfs.recs.training import customer_frame
 
@@ -17,7 +18,8 @@ def model(dbt, session):
     runs = registry[registry["model_name"] == "recommendations"].sort_values("trained_at")
     if runs.empty:
         raise RuntimeError("no recommendations model in ml_model_runs: run the weekly_retrain selector first")
-    fitted = joblib.load(runs["artifact_path"].iloc[-1])["model"]
+    path = resolve_artifact_path(runs["artifact_path"].iloc[-1], dbt.config.get("model_dir"))
+    fitted = joblib.load(path)["model"]
     features = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
     customers = dbt.ref("dim_customers").to_arrow_table().to_pandas()[["customer_id"]]
     customers = customers.merge(customer_frame(features), on="customer_id", how="left")

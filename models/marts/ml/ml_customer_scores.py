@@ -10,4 +10,6 @@ def model(dbt, session):
     dbt.config(materialized="table")
     current = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
     registry = dbt.ref("ml_model_runs").to_arrow_table().to_pandas()
-    return score_all(current, registry, horizon_days=int(dbt.config.get("horizon_days")))
+    return score_all(
+        current, registry, horizon_days=int(dbt.config.get("horizon_days")), model_dir=dbt.config.get("model_dir")
+    )

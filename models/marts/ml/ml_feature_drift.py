@@ -12,5 +12,9 @@ def model(dbt, session):
     scores = dbt.ref("ml_customer_scores").to_arrow_table().to_pandas()
     current = current.set_index("customer_id").loc[scores["customer_id"]].reset_index()
     return drift(
-        current, registry, scores["purchase_propensity"], scored_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        current,
+        registry,
+        scores["purchase_propensity"],
+        scored_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+        model_dir=dbt.config.get("model_dir"),
     )
