@@ -25,7 +25,9 @@ parsed as (
     select
         {{ clean_text('source.order_id') }} as order_id,
         {{ clean_text('source.product_id') }} as product_id,
-        try_cast(source.quantity as integer) as quantity,
+        -- Quantities are kept as given, fractions included (1.5 kg, 2.5 m): never rounded.
+        try_cast(cast(source.quantity as varchar) as double) as quantity_as_double,
+        try_cast(try_cast(cast(source.quantity as varchar) as double) as decimal(18, 4)) as quantity,
         try_cast(source.unit_price as decimal(18, 4)) as unit_price,
         concat_ws('|', cast(source.order_id as varchar), cast(source.product_id as varchar)) as raw_key,
         hash(source) as raw_hash,
@@ -56,6 +58,8 @@ classified as (
             when not is_known_order then 'unknown_order'
             when order_rejection_reason is not null then 'order_rejected:' || order_rejection_reason
             when product_id is null then 'missing_product_id'
+            -- more than 4 decimal places would be rounded: reject rather than change it
+            when cast(quantity as double) != quantity_as_double then 'quantity_too_precise'
             when quantity is null or quantity = 0 then 'invalid_quantity'
             when unit_price is null or unit_price < 0 then 'invalid_unit_price'
         end as rejection_reason
