@@ -27,6 +27,7 @@ parsed as (
         {{ clean_text('source.country') }} as country_raw,
         {{ clean_text('source.timezone') }} as timezone_raw,
         {{ parse_timestamp('source.created_at') }} as created_at,
+        {{ clean_text('source.created_at') }} is not null as has_created_at,
         {{ parse_timestamp('source.updated_at') }} as updated_at,
         cast(source.contact_id as varchar) as raw_key,
         hash(source) as raw_hash,
@@ -55,6 +56,9 @@ classified as (
         case
             when contact_id is null then 'missing_contact_id'
             when updated_at is null then 'unparseable_updated_at'
+            -- a signup time that is given but cannot be read, like any unreadable timestamp;
+            -- a missing one (null or blank) is accepted as unknown
+            when has_created_at and created_at is null then 'unparseable_created_at'
             when updated_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
             when created_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
         end as rejection_reason
