@@ -59,6 +59,8 @@ classified as (
             -- a signup time that is given but cannot be read, like any unreadable timestamp;
             -- a missing one (null or blank) is accepted as unknown
             when has_created_at and created_at is null then 'unparseable_created_at'
+            when {{ is_implausible_timestamp('updated_at') }} then 'out_of_range_updated_at'
+            when {{ is_implausible_timestamp('created_at') }} then 'out_of_range_created_at'
             when updated_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
             when created_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
         end as rejection_reason

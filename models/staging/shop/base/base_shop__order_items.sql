@@ -41,13 +41,29 @@ joined as (
         orders.currency,
         orders.rejection_reason as order_rejection_reason,
         orders.order_id is not null as is_known_order,
-        cast({{ to_base_currency('parsed.quantity * parsed.unit_price', 'rates') }} as decimal(18, 2))
-            as line_amount
+        -- in double first, so a hostile line (1,000,000 x 1e9) can be rejected
+        -- instead of overflowing the decimal arithmetic and failing the build
+        {{ to_base_currency('cast(parsed.quantity as double) * cast(parsed.unit_price as double)', 'rates') }}
+            as line_amount_as_double,
+        {{ to_base_currency('cast(parsed.quantity as decimal(38, 4)) * parsed.unit_price', 'rates') }}
+            as line_amount_unbounded
     from parsed
     left join orders
         on parsed.order_id = orders.order_id
     left join rates
         on orders.currency = rates.currency_code
+),
+
+bounded as (
+    select
+        * exclude (line_amount_unbounded),
+        abs(line_amount_as_double) >= {{ var('max_line_amount') }} as is_line_amount_out_of_range,
+        -- only lines within the bound are cast to decimal(18, 2) (case casts those rows only)
+        case
+            when abs(line_amount_as_double) < {{ var('max_line_amount') }}
+                then cast(line_amount_unbounded as decimal(18, 2))
+        end as line_amount
+    from joined
 ),
 
 classified as (
@@ -62,8 +78,9 @@ classified as (
             when cast(quantity as double) != quantity_as_double then 'quantity_too_precise'
             when quantity is null or quantity = 0 then 'invalid_quantity'
             when unit_price is null or unit_price < 0 then 'invalid_unit_price'
+            when is_line_amount_out_of_range then 'line_amount_out_of_range'
         end as rejection_reason
-    from joined
+    from bounded
 ),
 
 numbered as (

@@ -30,6 +30,7 @@ classified as (
         case
             when parsed.order_id is null then 'missing_order_id'
             when parsed.ordered_at is null then 'unparseable_ordered_at'
+            when {{ is_implausible_timestamp('parsed.ordered_at') }} then 'out_of_range_ordered_at'
             when parsed.ordered_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
             when parsed.status is null
                 or parsed.status not in ('completed', 'cancelled', 'refunded')

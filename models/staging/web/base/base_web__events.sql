@@ -33,6 +33,7 @@ classified as (
                 )
                 then 'invalid_event_type'
             when occurred_at is null then 'unparseable_occurred_at'
+            when {{ is_implausible_timestamp('occurred_at') }} then 'out_of_range_occurred_at'
             when occurred_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
             when anonymous_id is null and contact_id is null and email is null
                 then 'no_customer_identifier'

@@ -1,0 +1,14 @@
+{% macro is_implausible_timestamp(expression) %}
+    {#- True for a parsed timestamp the project cannot compute with: infinite,
+        before var plausible_timestamp_min, or more than var
+        plausible_timestamp_max_days_ahead days after the later of as_of and the
+        run's start (so backtests with an early as_of are not affected). -#}
+    (
+        not isfinite({{ expression }})
+        or {{ expression }} < cast({{ quote_literal(var('plausible_timestamp_min')) }} as timestamp)
+        or {{ expression }} > greatest(
+            {{ as_of_timestamp() }},
+            cast({{ quote_literal(run_started_at.strftime("%Y-%m-%d %H:%M:%S")) }} as timestamp)
+        ) + to_days({{ var('plausible_timestamp_max_days_ahead') | int }})
+    )
+{% endmacro %}
