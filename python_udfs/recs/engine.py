@@ -291,7 +291,6 @@ class _Context:
     repurchase_days: np.ndarray
     bought: pd.DataFrame
     b: np.ndarray
-    keep: np.ndarray
     cf_pos: np.ndarray
     content: sp.csr_matrix
     rule_rows: pd.DataFrame
@@ -359,7 +358,7 @@ class _Context:
         facts["customer_items"] = n_seen_customer
         return cls(model, as_of, catalogue, catalogue["product_id"].to_numpy(), cust_ids, categories, category_code,
                    group, active, names, prof, top_prof, profile, c_user, c_item, seen, trend, repeat_rate,
-                   repurchase_days, bought, b, keep, cf_pos, content, rule_rows, rule_matrix, owned_category,
+                   repurchase_days, bought, b, cf_pos, content, rule_rows, rule_matrix, owned_category,
                    facts)  # fmt: skip
 
 
