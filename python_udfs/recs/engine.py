@@ -291,7 +291,8 @@ class _Context:
     repurchase_days: np.ndarray
     bought: pd.DataFrame
     b: np.ndarray
-    cf_pos: np.ndarray
+    cf_pos: np.ndarray  # catalogue position of each EASE item
+    cf_column: np.ndarray  # EASE index of each catalogue item, -1 when EASE does not cover it
     content: sp.csr_matrix
     rule_rows: pd.DataFrame
     rule_matrix: sp.csr_matrix
@@ -330,6 +331,8 @@ class _Context:
         keep = np.flatnonzero(item_index.get_indexer(model.cf_items) >= 0)
         cf_pos = item_index.get_indexer(model.cf_items[keep])
         b = model.b[np.ix_(keep, keep)]
+        cf_column = np.full(n_items, -1)
+        cf_column[cf_pos] = np.arange(len(cf_pos))
         seen = model.seen.reindex(catalogue["product_id"]).fillna(0).to_numpy(np.float32)
         c_item = seen / (seen + p.item_confidence_k)
         content = content_similarity(catalogue, p.content_neighbours, p.content_full_items)
@@ -358,7 +361,7 @@ class _Context:
         facts["customer_items"] = n_seen_customer
         return cls(model, as_of, catalogue, catalogue["product_id"].to_numpy(), cust_ids, categories, category_code,
                    group, active, names, prof, top_prof, profile, c_user, c_item, seen, trend, repeat_rate,
-                   repurchase_days, bought, b, cf_pos, content, rule_rows, rule_matrix, owned_category,
+                   repurchase_days, bought, b, cf_pos, cf_column, content, rule_rows, rule_matrix, owned_category,
                    facts)  # fmt: skip
 
 
@@ -402,9 +405,6 @@ def _candidates(ctx: _Context) -> pd.DataFrame:
     rate x how due it is when the rate reaches repeat_min_rate, else 0 (not recommended).
     """
     p = ctx.model.params
-    n_items = len(ctx.catalogue)
-    cf_column = np.full(n_items, -1)
-    cf_column[ctx.cf_pos] = np.arange(len(ctx.cf_pos))
     bought = ctx.bought
     bought_u, bought_i = bought["u"].to_numpy(), bought["i"].to_numpy()
     # buy-again candidates: the customer's bought products (the strongest first) that may come back
@@ -419,8 +419,7 @@ def _candidates(ctx: _Context) -> pd.DataFrame:
 
     warm = np.flatnonzero(np.diff(ctx.profile.indptr) > 0)
     found = [
-        _candidates_of(ctx, warm[start : start + p.batch_size], rebuy, cf_column)
-        for start in range(0, len(warm), p.batch_size)
+        _candidates_of(ctx, warm[start : start + p.batch_size], rebuy) for start in range(0, len(warm), p.batch_size)
     ]
     found = [f for f in found if len(f)]
     if not found:
@@ -453,7 +452,7 @@ def _top_per_row_csr(matrix: sp.csr_matrix, m: int) -> np.ndarray:
     return matrix.indptr[rr] + top[rr, cc]
 
 
-def _candidates_of(ctx: _Context, rows: np.ndarray, rebuy: pd.DataFrame, cf_column: np.ndarray) -> pd.DataFrame:
+def _candidates_of(ctx: _Context, rows: np.ndarray, rebuy: pd.DataFrame) -> pd.DataFrame:
     """The candidates of one batch of warm customers (rows), with their score parts.
 
     hybrid = trust x collaborative + (1 - trust) x content, trust = customer confidence x item
@@ -463,6 +462,7 @@ def _candidates_of(ctx: _Context, rows: np.ndarray, rebuy: pd.DataFrame, cf_colu
     """
     p = ctx.model.params
     n_items = len(ctx.catalogue)
+    cf_column = ctx.cf_column
     nb = len(rows)
     prof_b = ctx.profile[rows]
     c_user = ctx.c_user[rows]
@@ -761,8 +761,7 @@ def _with_reasons(picks: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     anchor_w[heavy["u"].to_numpy(), slots] = heavy["weight"].to_numpy()
     anchor_bought[heavy["u"].to_numpy(), slots] = heavy["purchased"].to_numpy()
     a = anchors[u]
-    cf_lookup = np.full(len(catalogue), -1)
-    cf_lookup[ctx.cf_pos] = np.arange(len(ctx.cf_pos))
+    cf_lookup = ctx.cf_column
     content = ctx.content
     for kind in ("collaborative", "content"):
         rows = np.flatnonzero(src == kind)
