@@ -25,6 +25,7 @@ classified as (
             when campaign_id is null then 'missing_campaign_id'
             when campaign_type is null or campaign_type not in ('broadcast', 'triggered')
                 then 'invalid_campaign_type'
+            when {{ is_implausible_timestamp('sent_at') }} then 'out_of_range_sent_at'
             when sent_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
         end as rejection_reason
     from parsed

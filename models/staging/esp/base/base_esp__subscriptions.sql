@@ -26,6 +26,7 @@ classified as (
                 or status not in ('subscribed', 'unsubscribed', 'cleaned', 'pending')
                 then 'invalid_status'
             when updated_at is null then 'unparseable_updated_at'
+            when {{ is_implausible_timestamp('updated_at') }} then 'out_of_range_updated_at'
             when updated_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
         end as rejection_reason
     from parsed

@@ -31,6 +31,7 @@ classified as (
             when experiment_id is null then 'missing_experiment_id'
             when variant is null then 'missing_variant'
             when assigned_at is null then 'unparseable_assigned_at'
+            when {{ is_implausible_timestamp('assigned_at') }} then 'out_of_range_assigned_at'
             when assigned_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
             when contact_id is null and email is null then 'no_customer_identifier'
         end as rejection_reason
