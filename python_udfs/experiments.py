@@ -17,7 +17,8 @@ The methods are the ones GrowthBook and Eppo users expect:
   is positive under a flat prior and a normal likelihood (GrowthBook's Bayesian
   engine with no informative prior);
 * a chi-square test of units per variant against the configured weights
-  (sample ratio mismatch).
+  (sample ratio mismatch); missing when any variant's weight is unknown (a
+  variant in the data that the configuration does not declare).
 """
 
 from __future__ import annotations
@@ -238,16 +239,22 @@ def compute_results(
         | (df["control_n_units"].fillna(0).to_numpy(float) < min_units)
         | (df["is_binary"].astype(bool).to_numpy() & (events < min_events))
     )
-    # sample ratio mismatch: units per variant against the configured shares (chi-square)
+    # sample ratio mismatch: units per variant against the configured shares (chi-square);
+    # not computed (missing) when a variant's share is unknown, e.g. a variant the data
+    # has but the configuration does not declare: testing the others alone would hide it
     variants = df.drop_duplicates([*experiment_key, "variant"])[[*experiment_key, "n_units", "expected_share"]]
+    variants = variants.assign(expected_share=pd.to_numeric(variants["expected_share"], errors="coerce"))
     share_total = variants.groupby(experiment_key, dropna=False)["expected_share"].transform("sum")
     unit_total = variants.groupby(experiment_key, dropna=False)["n_units"].transform("sum")
     expected = variants["expected_share"] / share_total * unit_total
-    variants = variants.assign(chi=(variants["n_units"] - expected) ** 2 / expected, k=1)
-    srm = variants.groupby(experiment_key, dropna=False).agg(
-        chi=("chi", "sum"), k=("k", "sum"), units=("n_units", "sum")
+    variants = variants.assign(
+        chi=(variants["n_units"] - expected) ** 2 / expected, k=1, unknown=variants["expected_share"].isna().astype(int)
     )
-    srm["srm_p_value"] = np.where((srm["k"] >= 2) & (srm["units"] > 0), stats.chi2.sf(srm["chi"], srm["k"] - 1), np.nan)
+    srm = variants.groupby(experiment_key, dropna=False).agg(
+        chi=("chi", "sum"), k=("k", "sum"), units=("n_units", "sum"), unknown=("unknown", "sum")
+    )
+    computable = (srm["k"] >= 2) & (srm["units"] > 0) & (srm["unknown"] == 0)
+    srm["srm_p_value"] = np.where(computable, stats.chi2.sf(srm["chi"], srm["k"] - 1), np.nan)
     df = df.merge(srm[["srm_p_value"]].reset_index(), on=experiment_key, how="left")
     df["is_srm"] = df["srm_p_value"] < srm_threshold
     # Holm across every compared variant and metric of one experiment

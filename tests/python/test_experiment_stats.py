@@ -169,3 +169,25 @@ def test_zero_variance_and_tiny_arms_give_missing_statistics_not_errors():
     assert out.loc["t", "absolute_lift"] == 0
     assert pd.isna(out.loc["t", "p_value"])
     assert bool(out.loc["t", "is_low_data"])
+
+
+def test_srm_is_missing_when_a_variant_share_is_unknown():
+    """A variant the data has but the configuration does not declare has no expected share:
+    the sample ratio test is not computed (rather than tested on the declared arms alone),
+    while the variant still gets its lift against control."""
+    base = {"experiment_id": "e", "control_variant": "c", "excluded_units": 0, "metric": "revenue", "is_binary": False}
+    arms = pd.DataFrame(
+        [
+            {**base, "variant": "c", "expected_share": 0.5, **sums(Y_C, PRE_C)},
+            {**base, "variant": "t", "expected_share": 0.5, **sums(Y_T, PRE_T)},
+            {**base, "variant": "undeclared", "expected_share": None, **sums(Y_T[:300], PRE_T[:300])},
+            {**base, "experiment_id": "known", "variant": "c", "expected_share": 0.5, **sums(Y_C, PRE_C)},
+            {**base, "experiment_id": "known", "variant": "t", "expected_share": 0.5, **sums(Y_T, PRE_T)},
+        ]
+    )
+    out = compute_results(arms).set_index(["experiment_id", "variant"])
+    assert out.loc[("e", "c"), "srm_p_value"] != out.loc[("e", "c"), "srm_p_value"]  # NaN
+    assert not out.loc[("e", "undeclared"), "is_srm"]
+    ref = stats.ttest_ind(Y_T[:300], Y_C, equal_var=False)
+    assert out.loc[("e", "undeclared"), "p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
+    assert out.loc[("known", "t"), "srm_p_value"] == pytest.approx(stats.chisquare([1100, 900]).pvalue)
