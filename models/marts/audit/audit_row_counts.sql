@@ -1,3 +1,6 @@
+{#- tables whose base model records person identifiers ignored as placeholders -#}
+{%- set with_placeholders = ['crm_contacts', 'orders', 'web_events', 'experiment_assignments'] -%}
+
 with
 
 {% for table in raw_tables() %}
@@ -5,7 +8,12 @@ raw_{{ table.source_table }} as (
     select
         '{{ table.source_table }}' as source_table,
         count(*) as raw_rows,
-        count(*) filter (where rejection_reason is null and is_duplicate) as duplicate_rows
+        count(*) filter (where rejection_reason is null and is_duplicate) as duplicate_rows,
+        {%- if table.source_table in with_placeholders %}
+        count(*) filter (where has_placeholder_identifier) as placeholder_identifier_rows
+        {%- else %}
+        cast(0 as bigint) as placeholder_identifier_rows
+        {%- endif %}
     from {{ ref(table.base) }}
 ),
 
@@ -28,7 +36,8 @@ counts as (
         raw_{{ table.source_table }}.source_table,
         raw_{{ table.source_table }}.raw_rows,
         accepted_{{ table.source_table }}.accepted_rows,
-        raw_{{ table.source_table }}.duplicate_rows
+        raw_{{ table.source_table }}.duplicate_rows,
+        raw_{{ table.source_table }}.placeholder_identifier_rows
     from raw_{{ table.source_table }}
     cross join accepted_{{ table.source_table }}
     {%- if not loop.last %}
@@ -47,6 +56,7 @@ select
     - counts.accepted_rows
     - coalesce(rejected.rejected_rows, 0)
     - counts.duplicate_rows as unaccounted_rows,
+    counts.placeholder_identifier_rows,
     {{ as_of_timestamp() }} as as_of_at
 from counts
 left join rejected

@@ -19,7 +19,8 @@ time_zones as (
 
 parsed as (
     select
-        {{ clean_text('source.contact_id') }} as contact_id,
+        {{ clean_identifier('source.contact_id') }} as contact_id,
+        {{ is_placeholder_identifier('source.contact_id') }} as has_placeholder_identifier,
         {{ clean_email('source.email') }} as email,
         {{ clean_text('source.email') }} is not null as has_email,
         {{ clean_text('source.first_name') }} as first_name,
@@ -54,6 +55,7 @@ classified as (
     select
         *,
         case
+            when has_placeholder_identifier then 'placeholder_contact_id'
             when contact_id is null then 'missing_contact_id'
             when updated_at is null then 'unparseable_updated_at'
             -- a signup time that is given but cannot be read, like any unreadable timestamp;

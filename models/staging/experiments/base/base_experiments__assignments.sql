@@ -9,7 +9,8 @@ source as (
 parsed as (
     select
         {{ clean_text('source.experiment_id') }} as experiment_id,
-        {{ clean_text('source.contact_id') }} as contact_id,
+        {{ clean_identifier('source.contact_id') }} as contact_id,
+        {{ is_placeholder_identifier('source.contact_id') }} as has_placeholder_identifier,
         {{ clean_email('source.email') }} as email,
         {{ clean_text('source.variant') }} as variant,
         {{ parse_timestamp('source.assigned_at') }} as assigned_at,

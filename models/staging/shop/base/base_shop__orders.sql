@@ -13,7 +13,9 @@ rates as (
 parsed as (
     select
         {{ clean_text('source.order_id') }} as order_id,
-        {{ clean_text('source.contact_id') }} as contact_id,
+        {{ clean_identifier('source.contact_id') }} as contact_id,
+        -- a placeholder contact_id ('null', '0', ...) is ignored: the order is matched by email
+        {{ is_placeholder_identifier('source.contact_id') }} as has_placeholder_identifier,
         {{ clean_email('source.email') }} as email,
         {{ parse_timestamp('source.ordered_at') }} as ordered_at,
         {{ normalize_code('source.status') }} as status,

@@ -9,8 +9,13 @@ source as (
 parsed as (
     select
         {{ clean_text('source.event_id') }} as event_id,
-        {{ clean_text('source.anonymous_id') }} as anonymous_id,
-        {{ clean_text('source.contact_id') }} as contact_id,
+        {{ clean_identifier('source.anonymous_id') }} as anonymous_id,
+        {{ clean_identifier('source.contact_id') }} as contact_id,
+        -- placeholder ids ('undefined', 'null', ...) are ignored, not merged into one person
+        (
+            {{ is_placeholder_identifier('source.anonymous_id') }}
+            or {{ is_placeholder_identifier('source.contact_id') }}
+        ) as has_placeholder_identifier,
         {{ clean_email('source.email') }} as email,
         {{ normalize_code('source.event_type') }} as event_type,
         {{ clean_text('source.product_id') }} as product_id,
