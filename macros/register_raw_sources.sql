@@ -1,17 +1,27 @@
 {% macro register_raw_sources() %}
     {#- Runs before every dbt command (on-run-start). In file mode it exposes each
         raw file as a view in the schema raw_files; in schema mode (var
-        raw_schema) it reads the user's tables. Either way it then checks every
+        raw_schema) it reads the user's tables. A CSV line that cannot be a row is
+        skipped and listed (with its line number) in raw_files.malformed_lines; a
+        CSV file that cannot be read at all stops the run. Either way it then checks every
         source against the raw contract and stops the run early, naming each
         missing table and column. -#}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
     {%- set raw_schema = var('raw_schema', none) -%}
+    {#- Lines of raw CSV files that cannot be rows (wrong number of fields, not
+        UTF-8): skipped by the views, listed here with their line number and read
+        by audit_malformed_raw_lines. Never the line itself: it holds personal data. -#}
+    {% do run_query('create schema if not exists raw_files') %}
+    {% do run_query(
+        'create or replace table raw_files.malformed_lines (source_table varchar, file_name varchar, '
+        ~ 'line_number bigint, problem varchar, expected_fields integer, found_fields integer)'
+    ) %}
     {%- set raw_sources = graph.sources.values() | selectattr('package_name', 'equalto', project_name) | list -%}
     {%- if raw_schema is none or raw_schema == '' -%}
         {%- set raw_dir = env_var('RAW_DATA_DIR', 'data/raw') -%}
-        {% do run_query('create schema if not exists raw_files') %}
+        {%- set unreadable = [] -%}
         {%- for src in raw_sources -%}
             {%- set table = src.identifier -%}
             {#- Exactly <table>.csv, <table>.parquet or the parts <table>/*.parquet:
@@ -47,10 +57,59 @@
             {%- if chosen.format == 'parquet' -%}
                 {%- set reader = "read_parquet(" ~ quote_literal(chosen.pattern) ~ ")" -%}
             {%- else -%}
-                {%- set reader = "read_csv(" ~ quote_literal(chosen.pattern) ~ ", header = true, all_varchar = true)" -%}
+                {#- raw_csv_inspect (python_udfs/raw_csv.py) reads the header and finds
+                    the malformed lines in Python, so no DuckDB error quoting a raw line
+                    reaches the log; the view then reads with the same fixed options
+                    and skips exactly those lines. -#}
+                {%- set inspected = fromjson(
+                    run_query("select raw_csv_inspect(" ~ quote_literal(chosen.pattern) ~ ")").rows[0][0]
+                ) -%}
+                {%- if inspected.error -%}
+                    {%- do unreadable.append(
+                        "raw file '" ~ chosen.label ~ "' (table '" ~ table ~ "') " ~ inspected.error
+                    ) -%}
+                {%- else -%}
+                    {%- set reader = "read_csv(" ~ quote_literal(chosen.pattern) ~ ", "
+                        ~ inspected.read_options ~ ", ignore_errors = true)" -%}
+                {%- endif -%}
+                {%- if inspected.malformed | length > 0 and not inspected.error -%}
+                    {%- set rows = [] -%}
+                    {%- for bad in inspected.malformed -%}
+                        {%- do rows.append(
+                            "(" ~ quote_literal(table) ~ ", " ~ quote_literal(chosen.label) ~ ", "
+                            ~ (bad.line | int) ~ ", " ~ quote_literal(bad.problem) ~ ", "
+                            ~ (bad.expected_fields | int) ~ ", "
+                            ~ (bad.found_fields | int if bad.found_fields is not none else 'null') ~ ")"
+                        ) -%}
+                    {%- endfor -%}
+                    {% do run_query('insert into raw_files.malformed_lines values ' ~ rows | join(', ')) %}
+                    {%- set examples = [] -%}
+                    {%- for bad in inspected.malformed[:5] -%}
+                        {%- do examples.append(
+                            "line " ~ bad.line ~ " (" ~ bad.problem
+                            ~ (", " ~ bad.found_fields ~ " fields, expected " ~ bad.expected_fields
+                               if bad.found_fields is not none else "") ~ ")"
+                        ) -%}
+                    {%- endfor -%}
+                    {% do exceptions.warn(
+                        "Raw file '" ~ chosen.label ~ "' (table '" ~ table ~ "'): "
+                        ~ inspected.malformed | length ~ " malformed line(s) skipped: " ~ examples | join(', ')
+                        ~ (' and more' if inspected.malformed | length > 5 else '')
+                        ~ ". Each is listed in audit_malformed_raw_lines; fix the file or its loader "
+                        ~ "(every line needs one field per header column, comma-separated, UTF-8) to keep those rows."
+                    ) %}
+                {%- endif -%}
             {%- endif -%}
-            {% do run_query('create or replace view raw_files.' ~ table ~ ' as select * from ' ~ reader) %}
+            {%- if not (chosen.format == 'csv' and inspected.error) -%}
+                {% do run_query('create or replace view raw_files.' ~ table ~ ' as select * from ' ~ reader) %}
+            {%- endif -%}
         {%- endfor -%}
+        {%- if unreadable | length > 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "Cannot read the raw data: " ~ unreadable | join('; ')
+                ~ ". Fix the file (or export it again from its loader) and run again."
+            ) }}
+        {%- endif -%}
     {%- endif -%}
     {%- set problems = [] -%}
     {%- for src in raw_sources -%}

@@ -2,17 +2,26 @@
 
 Enabled in profiles.yml (``plugins: - module: python_udfs.dbt_plugin``). UDFs
 exist only on dbt's own connection, so models calling them are tables.
+
+Before dbt opens the warehouse, the plugin checks that no other process holds
+it: DuckDB allows one writer and, while it writes, no reader, so a BI tool or
+notebook left open on the file stops the build. The error then says which
+process holds it and what to do, instead of DuckDB's bare "Could not set lock".
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt_common.exceptions import DbtRuntimeError
 from duckdb import DuckDBPyConnection
 
 from python_udfs.countries import normalize_countries
+from python_udfs.raw_csv import inspect_csv_json
+from python_udfs.warehouse_lock import check_not_locked
 
 
 def _normalize_country_arrow(values: pa.Array) -> pa.Array:
@@ -27,7 +36,13 @@ def ensure_directory(path: str) -> str:
 
 
 class Plugin(BasePlugin):
-    """Registers ``normalize_country(varchar) -> varchar`` and ``ensure_directory(varchar) -> varchar``."""
+    """Registers ``normalize_country``, ``ensure_directory`` and ``raw_csv_inspect`` (all varchar -> varchar)."""
+
+    def update_connection_config(self, creds: Any, config: dict[str, Any]) -> None:
+        # called just before dbt-duckdb connects: the one place to explain a lock
+        message = check_not_locked(str(getattr(creds, "path", "") or ""))
+        if message:
+            raise DbtRuntimeError(message)
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         conn.create_function(
@@ -40,3 +55,4 @@ class Plugin(BasePlugin):
             side_effects=False,
         )
         conn.create_function("ensure_directory", ensure_directory, ["VARCHAR"], "VARCHAR", side_effects=True)
+        conn.create_function("raw_csv_inspect", inspect_csv_json, ["VARCHAR"], "VARCHAR", side_effects=True)

@@ -74,3 +74,59 @@ def test_folders_with_an_apostrophe_build_and_export(demo_data, tmp_path, monkey
     assert build.scalar("select count(*) from raw_files.crm_contacts") > 0
     assert build.scalar("select count(*) from main.dim_customers") > 0
     assert any(exports.glob("sync_*.csv"))
+
+
+def _lines_of(path):
+    return path.read_text(encoding="utf-8").split("\n")
+
+
+def _output_and_log(build) -> str:
+    log = build.work_dir / "logs" / "dbt.log"
+    return build.result.stdout + build.result.stderr + (log.read_text(encoding="utf-8") if log.exists() else "")
+
+
+def test_a_csv_line_with_an_extra_field_is_skipped_listed_and_kept_out_of_the_logs(demo_data, tmp_path):
+    raw = copy_raw(demo_data[0], tmp_path / "raw")
+    lines = _lines_of(raw / "crm_contacts.csv")
+    email = lines[2].split(",")[1]
+    lines[2] += ",an extra field"  # line 3 of the file
+    (raw / "crm_contacts.csv").write_text("\n".join(lines), encoding="utf-8")
+    data_lines = len([line for line in lines[1:] if line])
+
+    build = assert_ok(run_dbt(HOOK_ONLY, raw, tmp_path / "work"))
+    assert build.query("select * from raw_files.malformed_lines") == [
+        ("crm_contacts", "crm_contacts.csv", 3, "too_many_fields", 8, 9)
+    ]
+    # every other line is read, with the header's columns (not one sniffed column)
+    assert build.scalar("select count(*) from raw_files.crm_contacts") == data_lines - 1
+    columns = "select count(*) from information_schema.columns where table_schema = 'raw_files' and table_name = '{}'"
+    assert build.scalar(columns.format("crm_contacts")) == 8
+    assert "line 3 (too_many_fields, 9 fields, expected 8)" in build.result.stdout
+    assert email not in _output_and_log(build)
+
+
+def test_an_unclosed_quote_stops_the_run_naming_the_line_without_its_content(demo_data, tmp_path):
+    raw = copy_raw(demo_data[0], tmp_path / "raw")
+    lines = _lines_of(raw / "crm_contacts.csv")
+    fields = lines[2].split(",")
+    email = fields[1]
+    fields[1] = '"' + email  # opens a quote that never closes: the rest of the file would be one field
+    lines[2] = ",".join(fields)
+    (raw / "crm_contacts.csv").write_text("\n".join(lines), encoding="utf-8")
+
+    build = run_dbt(HOOK_ONLY, raw, tmp_path / "work")
+    assert build.result.returncode != 0
+    assert (
+        "raw file 'crm_contacts.csv' (table 'crm_contacts') has a quote that is not closed properly on line 3"
+        in build.result.stdout
+    )
+    assert "Fix the file (or export it again from its loader) and run again." in build.result.stdout
+    assert email not in _output_and_log(build)
+
+
+def test_an_empty_csv_file_says_the_header_is_missing(demo_data, tmp_path):
+    raw = copy_raw(demo_data[0], tmp_path / "raw")
+    (raw / "campaigns.csv").write_text("", encoding="utf-8")
+    build = run_dbt(HOOK_ONLY, raw, tmp_path / "work")
+    assert build.result.returncode != 0
+    assert "raw file 'campaigns.csv' (table 'campaigns') is empty or its first line is blank" in build.result.stdout
