@@ -21,13 +21,16 @@ DBT_VARS ?= {}
 
 export RAW_DATA_DIR := $(abspath $(RAW_DATA_DIR))
 export DUCKDB_PATH := $(abspath $(DUCKDB_PATH))
+# The copy readers (BI tools, notebooks, the preview) open: a build never locks it.
+DUCKDB_PUBLISHED_PATH ?= data/warehouse.published.duckdb
+export DUCKDB_PUBLISHED_PATH := $(abspath $(DUCKDB_PUBLISHED_PATH))
 MODEL_DIR ?= data/models
 export MODEL_DIR := $(abspath $(MODEL_DIR))
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: setup demo data build test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs preview docs clean
+.PHONY: setup demo data build test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs preview publish docs clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,9 +50,15 @@ data: setup
 
 ## build: dbt build (seeds, models, data tests) against whatever raw data is configured.
 ## Unit tests check the project's logic on its own fixtures: `make test` runs them, not builds.
+## After a successful build the warehouse is published to DUCKDB_PUBLISHED_PATH for readers.
 build: setup
 	@mkdir -p $(dir $(DUCKDB_PATH))
 	$(DBT) build --exclude-resource-type unit_test --vars '$(DBT_VARS)'
+	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/publish_warehouse.py
+
+## publish: copy the warehouse to DUCKDB_PUBLISHED_PATH, where readers connect while builds run
+publish: setup
+	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/publish_warehouse.py
 
 ## test: set up, then lint (ruff, sqlfluff) and every test (pytest: unit + end-to-end dbt builds)
 test: setup lint pytest
@@ -102,12 +111,16 @@ bench-recs: setup
 		$(if $(PRODUCTS),--products $(PRODUCTS))
 
 ## preview: render a sample personalised email for EMAIL (default: the first member) to data/preview.html
+## EMAIL reaches the script through the environment, never through the shell: an address such as
+## o'brien@example.com works, and `EMAIL='x; rm -rf ~'` is only an address that matches nobody.
 EMAIL ?=
+PREVIEW_OUT ?= data/preview.html
+preview: export PREVIEW_EMAIL := $(value EMAIL)
 preview: setup
-	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/preview_email.py $(if $(EMAIL),--email $(EMAIL)) --out data/preview.html
+	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/preview_email.py --out $(PREVIEW_OUT)
 
 docs: setup
 	$(DBT) docs generate --vars '$(DBT_VARS)'
 
 clean:
-	rm -rf target dbt_packages logs data/warehouse.duckdb data/raw data/truth
+	rm -rf target dbt_packages logs data/warehouse.duckdb data/warehouse.published.duckdb data/raw data/truth
