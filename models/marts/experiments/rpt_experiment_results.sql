@@ -5,11 +5,7 @@ results as (
 ),
 
 config as (
-    select distinct
-        experiment_id,
-        primary_metric,
-        conversion_window_days
-    from {{ ref('int_experiment_config') }}
+    select * from {{ ref('int_experiment_config') }}
 )
 
 select
@@ -24,6 +20,14 @@ select
     cast(results.n_units as bigint) as n_units,
     cast(results.excluded_units as bigint) as excluded_units,
     cast(results.expected_share as double) as expected_share,
+    config.expected_share_source,
+    config.is_declared_experiment,
+    config.variants_source,
+    config.is_declared_variant,
+    -- external experiments: the variant is in raw experiment_assignments; project ones: it has units
+    coalesce(config.is_in_raw_assignments, results.n_units > 0) as is_in_data,
+    config.has_variant_mismatch,
+    config.variant_mismatch_reason,
     cast(results.value as double) as value,  -- noqa: RF04
     cast(results.control_value as double) as control_value,
     cast(results.absolute_lift as double) as absolute_lift,
@@ -40,9 +44,20 @@ select
     cast(results.chance_to_beat_control as double) as chance_to_beat_control,
     cast(results.srm_p_value as double) as srm_p_value,
     coalesce(cast(results.is_srm as boolean), false) as is_srm,
+    case config.expected_share_source
+        when 'unknown'
+            then
+                'Not computed: the data has variants seeds/experiments.csv does not declare, so their expected share'
+                || ' is unknown (see variant_mismatch_reason). Declare every variant with its weight.'
+        when 'assumed_equal'
+            then
+                'Expected shares assumed equal: the variants come from the data, not from declared weights.'
+                || ' Declare the variants with their weights in seeds/experiments.csv if the split was not equal.'
+    end as srm_note,
     cast(results.is_low_data as boolean) as is_low_data,
     cast(config.conversion_window_days as integer) as conversion_window_days,
     {{ as_of_timestamp() }} as as_of_at
 from results
 inner join config
     on results.experiment_id = config.experiment_id
+    and results.variant = config.variant
