@@ -8,6 +8,13 @@
 -#}
 
 {%- set email_metrics = ['open', 'click', 'unsubscribe'] -%}
+{%- set known_metrics = ['visit', 'conversion', 'revenue'] + email_metrics -%}
+{#- each metric names columns below: anything else stops compilation instead of reaching SQL -#}
+{%- for metric in var('experiment_metrics') if metric not in known_metrics -%}
+{{ exceptions.raise_compiler_error(
+    "var experiment_metrics: unknown metric " ~ (metric | string)[:80] ~ "; use any of " ~ known_metrics | join(', ')
+) }}
+{%- endfor -%}
 
 with
 
@@ -151,7 +158,7 @@ unit_metrics as (
         customer_id,
         variant,
         exposed_at,
-        '{{ metric }}' as metric,
+        {{ quote_literal(metric) }} as metric,
         {{ 'false' if metric == 'revenue' else 'true' }} as is_binary,
         cast({{ metric }}_post as double) as metric_value,
         cast({{ metric }}_pre as double) as pre_exposure_value
