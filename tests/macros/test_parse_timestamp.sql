@@ -1,4 +1,6 @@
--- parse_timestamp: ISO-8601 with Z, an offset or none (UTC), to UTC; junk to null.
+-- parse_timestamp: ISO-8601 with Z, an offset or none (UTC), to UTC; a compact
+-- date yyyymmdd; epoch seconds, milliseconds and microseconds by magnitude
+-- (|v| in [1e8, 1e11), [1e11, 1e14), [1e14, 1e17)); anything else to null.
 with cases (input, expected) as (
     values
     ('2026-03-01T10:00:00Z', timestamp '2026-03-01 10:00:00'),
@@ -7,10 +9,73 @@ with cases (input, expected) as (
     ('2026-03-01T10:00:00', timestamp '2026-03-01 10:00:00'),
     ('2026-03-01 10:00:00', timestamp '2026-03-01 10:00:00'),
     ('2026-03-01', timestamp '2026-03-01 00:00:00'),
+    (' 2026-03-01 ', timestamp '2026-03-01 00:00:00'),
+    -- 8 digits: a compact date, not an epoch; an impossible one is unparseable
+    ('20260301', timestamp '2026-03-01 00:00:00'),
+    ('20261399', null),
+    -- epoch seconds (as text, as a typed integer or double cast to text, with decimals)
+    ('1772359200', timestamp '2026-03-01 10:00:00'),
+    ('1772359200.0', timestamp '2026-03-01 10:00:00'),
+    ('1772359200.25', timestamp '2026-03-01 10:00:00.25'),
+    ('100000000', timestamp '1973-03-03 09:46:40'),
+    ('99999999999', timestamp '5138-11-16 09:46:39'),
+    ('-2000000000', timestamp '1906-08-16 20:26:40'),
+    -- epoch milliseconds
+    ('1772359200123', timestamp '2026-03-01 10:00:00.123'),
+    ('100000000000', timestamp '1973-03-03 09:46:40'),
+    ('99999999999999', timestamp '5138-11-16 09:46:39.999'),
+    -- epoch microseconds
+    ('1772359200123456', timestamp '2026-03-01 10:00:00.123456'),
+    ('100000000000000', timestamp '1973-03-03 09:46:40'),
+    -- numbers outside every epoch range, or not plain numbers, are unparseable
+    ('0', null),
+    ('-1', null),
+    ('99999999', null),
+    ('2026', null),
+    ('100000000000000000', null),
+    ('99999999999999999999', null),
+    ('1e+17', null),
+    ('1e308', null),
+    ('NaN', null),
+    -- infinities are read, and rejected as out of range by is_implausible_timestamp
+    ('inf', timestamp 'infinity'),
+    ('-infinity', timestamp '-infinity'),
+    ('', null),
     ('not a date', null),
     (null, null)
 )
 
 select *
 from cases
+where {{ parse_timestamp('input') }} is distinct from expected
+
+union all
+
+-- typed numbers (each cast to text as the macro does): epochs, or an 8-digit date
+select
+    input,
+    expected
+from (
+    values
+    (cast(cast(1772359200 as bigint) as varchar), timestamp '2026-03-01 10:00:00'),
+    (cast(cast(1772359200123 as bigint) as varchar), timestamp '2026-03-01 10:00:00.123'),
+    (cast(cast(1772359200.5 as double) as varchar), timestamp '2026-03-01 10:00:00.5'),
+    (cast(cast(1772359200123 as double) as varchar), timestamp '2026-03-01 10:00:00.123'),
+    (cast(cast(1772359200.5 as decimal(18, 3)) as varchar), timestamp '2026-03-01 10:00:00.5'),
+    (cast(cast(20260301 as integer) as varchar), timestamp '2026-03-01 00:00:00'),
+    (cast(cast('nan' as double) as varchar), null),
+    (cast(cast(1e300 as double) as varchar), null)
+) as typed_numbers (input, expected)
+where {{ parse_timestamp('input') }} is distinct from expected
+
+union all
+
+select
+    cast(input as varchar) as input,
+    expected
+from (
+    values
+    (timestamptz '2026-03-01 12:00:00+02', timestamp '2026-03-01 10:00:00'),
+    (timestamptz 'infinity', timestamp 'infinity')
+) as typed_timestamps (input, expected)
 where {{ parse_timestamp('input') }} is distinct from expected
