@@ -301,3 +301,23 @@ def test_experiment_missing_from_the_seed_comes_out_with_its_variants_from_the_d
     )
     assert exp["n_units"].sum() > 80
     assert (exp["conversion_window_days"] == 14).all()
+
+
+@pytest.mark.parametrize(
+    ("model", "dbt_vars", "message"),
+    [
+        ("int_experiment_config", {"global_holdout_share": "0.05|evil:1"}, "var global_holdout_share must be a number"),
+        ("int_experiment_config", {"global_holdout_window_days": "30 or 1=1"}, "var global_holdout_window_days must"),
+        (
+            "fct_experiment_unit_metrics",
+            {"experiment_metrics": ["conversion", "x' as metric; --"]},
+            "var experiment_metrics: unknown metric x' as metric; --; use any of visit",
+        ),
+    ],
+)
+def test_experiment_vars_are_checked_before_they_reach_sql(demo_data, tmp_path, model, dbt_vars, message):
+    from conftest import run_dbt
+
+    build = run_dbt(["compile", "--select", model], demo_data[0], tmp_path / "work", dbt_vars)
+    assert build.result.returncode != 0
+    assert message in build.result.stdout
