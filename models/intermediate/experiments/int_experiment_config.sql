@@ -83,6 +83,8 @@ undeclared_experiments as (
     from observed
     anti join declared_experiments
         on observed.experiment_id = declared_experiments.experiment_id
+    -- raw rows under the holdout's id are not a second holdout: the project assigns it
+    where observed.experiment_id != {{ quote_literal(var('global_holdout_experiment_id')) }}
     group by observed.experiment_id
 ),
 
