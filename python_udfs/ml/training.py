@@ -19,8 +19,21 @@ import xgboost as xgb
 
 from python_udfs.ml.artifacts import relative_artifact_path, resolve_artifact_path
 from python_udfs.ml.clustering import CLUSTER_FEATURES, DEFAULT_K_RANGE, fit_clusters
+from python_udfs.ml.gate import (
+    PREDICTIVE_MODELS,
+    GateThresholds,
+    classifier_gate,
+    clusters_gate,
+    current_runs,
+    describe_history,
+    history_summary,
+    regression_gate,
+    require_current,
+    versions_json,
+)
 from python_udfs.ml.metrics import population_stability_index
 from python_udfs.ml.propensity import (
+    FEATURES,
     PARAMS,
     _holdout_half,
     deciles,
@@ -44,11 +57,17 @@ def _split(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     cutoff = pd.to_datetime(snapshots["cutoff_at"])
     cutoffs = sorted(cutoff.unique())
     if len(cutoffs) < 2:
-        raise ValueError("training needs at least two snapshots (see int_training_cutoffs_planned)")
+        raise ValueError(
+            f"training needs at least two cut-offs with customers (the older ones train, the latest validates); "
+            f"found {len(cutoffs)}"
+        )
     latest = cutoff == cutoffs[-1]
     closed = cutoff + pd.to_timedelta(snapshots["horizon_days"].astype(int), unit="D") <= cutoffs[-1]
     if not closed.any():
-        raise ValueError("no training snapshot's label window closes before the latest cut-off")
+        raise ValueError(
+            "no training cut-off's label window closes before the latest cut-off (cut-offs must be at least one "
+            "label window apart)"
+        )
     return snapshots[closed], snapshots[latest]
 
 
@@ -147,9 +166,14 @@ def window_to_window_ratio(snapshots: pd.DataFrame) -> float | None:
 
 
 def registry_row(
-    name, version, metrics, params, features, importance, window, path, trained_at, as_of, model_dir
-) -> dict:
-    """One row of the model registry; artifact_path is stored relative to model_dir (MODEL_DIR)."""
+    name, version, metrics, params, features, importance, window, path, trained_at, as_of, model_dir,
+    gate_failure_reason: str | None = None,
+) -> dict:  # fmt: skip
+    """One row of the model registry; artifact_path is stored relative to model_dir (MODEL_DIR).
+
+    gate_failure_reason: why the run failed its quality gate (python_udfs/ml/gate.py); such a run is recorded
+    with is_promoted false and never scores. path is None for a run rejected before training.
+    """
     return {
         "run_id": f"{version}@{trained_at}",
         "model_name": name,
@@ -167,8 +191,25 @@ def registry_row(
         "calibration_error": metrics.get("calibration_error"),
         "recency_baseline_auc": metrics.get("recency_baseline_auc"),
         "feature_importance": json.dumps(importance),
-        "artifact_path": relative_artifact_path(path, model_dir),
+        "artifact_path": None if path is None else relative_artifact_path(path, model_dir),
+        "is_promoted": gate_failure_reason is None,
+        "gate_failure_reason": gate_failure_reason,
     }
+
+
+REGISTRY_TEXT_COLUMNS = ("artifact_path", "gate_failure_reason")
+
+
+def registry_frame(rows: list[dict]) -> pd.DataFrame:
+    """Registry rows as a frame whose optional text columns stay text when every value is missing.
+
+    A column of Nones would reach the warehouse typed by a guess; the next append of a reason would not fit.
+    """
+    out = pd.DataFrame(rows)
+    for name in REGISTRY_TEXT_COLUMNS:
+        out[name] = out[name].astype("string")
+    out["is_promoted"] = out["is_promoted"].astype(bool)
+    return out
 
 
 def plan_record(snapshots: pd.DataFrame, train: pd.DataFrame, plan: dict | None) -> dict:
@@ -177,7 +218,7 @@ def plan_record(snapshots: pd.DataFrame, train: pd.DataFrame, plan: dict | None)
     return {
         **(plan or {}),
         "snapshot_count": len(cutoffs),
-        "label_days": int(snapshots["horizon_days"].iloc[0]),
+        "label_days": int(snapshots["horizon_days"].iloc[0]) if len(snapshots) else (plan or {}).get("label_days"),
         "training_rows": len(train),
         "validation_rows": len(snapshots) - len(train),
     }
@@ -190,27 +231,25 @@ def train_all(
     trained_at: str,
     as_of: str,
     plan: dict | None = None,
+    gate: GateThresholds | None = None,
 ) -> pd.DataFrame:
     """Train propensity, churn, CLV and clusters; save each; return one registry row per model.
 
     plan: the snapshot plan (int_training_cutoffs_planned), recorded in every predictive model's parameters
     (snapshot_plan) and metrics (snapshot_* figures).
+    gate: the quality gate's thresholds (python_udfs/ml/gate.py). A model whose data cannot meet them is not
+    trained; a trained model that fails them is saved but not promoted. Both are recorded with
+    is_promoted false and a gate_failure_reason that gives the history found and what the model needs.
     """
+    gate = gate or GateThresholds()
     folder = Path(model_dir)
     folder.mkdir(parents=True, exist_ok=True)
     # the warehouse returns rows in any order; sort so that sampling, and so the models, are reproducible
     snapshots = snapshots.sort_values(["cutoff_at", "customer_id"]).reset_index(drop=True)
     current = current.sort_values("customer_id").reset_index(drop=True)
-    train, valid = _split(snapshots)
-    window = _window(snapshots)
-    snapshot_plan = plan_record(snapshots, train, plan)
-    plan_metrics = {
-        "snapshot_count": snapshot_plan["snapshot_count"],
-        "snapshot_step_days": snapshot_plan.get("step_days"),
-        "snapshot_label_days": snapshot_plan["label_days"],
-        "snapshot_history_days": snapshot_plan.get("history_days"),
-        "snapshot_training_rows": snapshot_plan["training_rows"],
-    }
+    history = history_summary(current, snapshots, plan)
+    found = describe_history(history)
+    window = _window(snapshots) if len(snapshots) else (str(as_of), str(as_of))
     rows = []
 
     def save(version: str, payload: dict) -> Path:
@@ -218,53 +257,121 @@ def train_all(
         joblib.dump(payload, path)
         return path
 
-    reference = feature_matrix(valid.sample(n=min(REFERENCE_ROWS, len(valid)), random_state=7))
-    propensity = train_classifier(train, valid, "purchased_in_horizon")
-    propensity.params["snapshot_plan"] = snapshot_plan
-    propensity.metrics.update(plan_metrics)
-    version = model_version("propensity", propensity.params, propensity.features, window)
-    ref_scores = propensity.predict(valid.loc[reference.index])
-    path = save(version, {"model": propensity, "reference": reference, "reference_scores": ref_scores})
-    rows.append(registry_row("propensity", version, propensity.metrics, propensity.params, propensity.features,
-                              propensity.importance, window, path, trained_at, as_of, folder))  # fmt: skip
+    def rejected(name: str, reason: str, metrics: dict) -> dict:
+        """The registry row of a model not trained because its data cannot pass the gate."""
+        params = {"snapshot_plan": plan or {}, "trained": False}
+        version = model_version(name, params, list(FEATURES), window)
+        return registry_row(name, version, {**metrics, "history": history}, params, [], {}, window, None,
+                            trained_at, as_of, folder, f"{reason}; {found}")  # fmt: skip
 
-    buyers_train, buyers_valid = train[train["order_count"] > 0], valid[valid["order_count"] > 0]
-    churn = train_classifier(buyers_train, buyers_valid, "churned_in_horizon", recency_sign=1)
-    churn.params["snapshot_plan"] = snapshot_plan
-    churn.metrics.update(plan_metrics)
-    version = model_version("churn", churn.params, churn.features, window)
-    path = save(version, {"model": churn})
-    rows.append(registry_row("churn", version, churn.metrics, churn.params, churn.features, churn.importance,
-                              window, path, trained_at, as_of, folder))  # fmt: skip
+    try:
+        train, valid = _split(snapshots)
+    except ValueError as error:
+        rows += [rejected(name, f"not trained: {error}", {}) for name in ("propensity", "churn", "clv")]
+        train = valid = None
 
-    clv, clv_refits, clv_metrics = _train_clv(train, valid)
-    orders, orders_refits, orders_metrics = _train_orders(train, valid)
-    clv_metrics.update(orders_metrics)
-    clv_metrics["orders_window_ratio"] = window_to_window_ratio(snapshots)
-    clv_metrics.update(plan_metrics)
-    importance = gain_importance([clv])
-    clv_params = {**CLV_PARAMS, "orders_model": ORDERS_PARAMS, "refit": "cross-fitted on the latest snapshot",
-                  "snapshot_plan": snapshot_plan}  # fmt: skip
-    version = model_version("clv", clv_params, list(feature_matrix(valid.head(1)).columns), window)
-    path = save(version, {"model": clv, "orders": orders, "refits": clv_refits, "orders_refits": orders_refits})
-    rows.append(registry_row("clv", version, clv_metrics, clv_params, list(importance), importance, window, path,
-                              trained_at, as_of, folder))  # fmt: skip
+    if train is not None:
+        snapshot_plan = plan_record(snapshots, train, plan)
+        plan_metrics = {
+            "snapshot_count": snapshot_plan["snapshot_count"],
+            "snapshot_step_days": snapshot_plan.get("step_days"),
+            "snapshot_label_days": snapshot_plan["label_days"],
+            "snapshot_history_days": snapshot_plan.get("history_days"),
+            "snapshot_training_rows": snapshot_plan["training_rows"],
+        }
 
-    clusters = fit_clusters(current)
+        def labels(frame: pd.DataFrame, label: str) -> np.ndarray:
+            return frame[label].astype(int).to_numpy()
+
+        unfit = classifier_gate(labels(train, "purchased_in_horizon"), labels(valid, "purchased_in_horizon"), gate)
+        if unfit:
+            rows.append(rejected("propensity", f"not trained: {unfit}", plan_metrics))
+        else:
+            reference = feature_matrix(valid.sample(n=min(REFERENCE_ROWS, len(valid)), random_state=7))
+            propensity = train_classifier(train, valid, "purchased_in_horizon")
+            propensity.params["snapshot_plan"] = snapshot_plan
+            propensity.metrics.update(plan_metrics)
+            version = model_version("propensity", propensity.params, propensity.features, window)
+            ref_scores = propensity.predict(valid.loc[reference.index])
+            path = save(version, {"model": propensity, "reference": reference, "reference_scores": ref_scores})
+            failed = classifier_gate(labels(train, "purchased_in_horizon"), labels(valid, "purchased_in_horizon"),
+                                     gate, propensity.metrics.get("auc"), ref_scores)  # fmt: skip
+            rows.append(registry_row("propensity", version, propensity.metrics, propensity.params,
+                                     propensity.features, propensity.importance, window, path, trained_at, as_of,
+                                     folder, failed and f"{failed}; {found}"))  # fmt: skip
+
+        buyers_train, buyers_valid = train[train["order_count"] > 0], valid[valid["order_count"] > 0]
+        unfit = classifier_gate(labels(buyers_train, "churned_in_horizon"),
+                                labels(buyers_valid, "churned_in_horizon"), gate)  # fmt: skip
+        if unfit:
+            rows.append(rejected("churn", f"not trained: among past buyers, {unfit}", plan_metrics))
+        else:
+            churn = train_classifier(buyers_train, buyers_valid, "churned_in_horizon", recency_sign=1)
+            churn.params["snapshot_plan"] = snapshot_plan
+            churn.metrics.update(plan_metrics)
+            version = model_version("churn", churn.params, churn.features, window)
+            path = save(version, {"model": churn})
+            failed = classifier_gate(labels(buyers_train, "churned_in_horizon"),
+                                     labels(buyers_valid, "churned_in_horizon"), gate, churn.metrics.get("auc"),
+                                     churn.predict(buyers_valid))  # fmt: skip
+            rows.append(registry_row("churn", version, churn.metrics, churn.params, churn.features,
+                                     churn.importance, window, path, trained_at, as_of, folder,
+                                     failed and f"among past buyers, {failed}; {found}"))  # fmt: skip
+
+        orders_train, orders_valid = train["horizon_orders"].to_numpy(), valid["horizon_orders"].to_numpy()
+        unfit = regression_gate(orders_train, orders_valid, gate)
+        if unfit:
+            rows.append(rejected("clv", f"not trained: {unfit}", plan_metrics))
+        else:
+            clv, clv_refits, clv_metrics = _train_clv(train, valid)
+            orders, orders_refits, orders_metrics = _train_orders(train, valid)
+            clv_metrics.update(orders_metrics)
+            clv_metrics["orders_window_ratio"] = window_to_window_ratio(snapshots)
+            clv_metrics.update(plan_metrics)
+            importance = gain_importance([clv])
+            clv_params = {**CLV_PARAMS, "orders_model": ORDERS_PARAMS, "refit": "cross-fitted on the latest snapshot",
+                          "snapshot_plan": snapshot_plan}  # fmt: skip
+            version = model_version("clv", clv_params, list(feature_matrix(valid.head(1)).columns), window)
+            path = save(version, {"model": clv, "orders": orders, "refits": clv_refits,
+                                  "orders_refits": orders_refits})  # fmt: skip
+            predicted = regress(orders, orders_refits, xgb.DMatrix(feature_matrix(valid)))
+            failed = regression_gate(orders_train, orders_valid, gate, predicted)
+            rows.append(registry_row("clv", version, clv_metrics, clv_params, list(importance), importance, window,
+                                     path, trained_at, as_of, folder, failed and f"{failed}; {found}"))  # fmt: skip
+
     cluster_window = (str(as_of), str(as_of))
+    if len(current) <= DEFAULT_K_RANGE.start:
+        version = model_version("clusters", {"trained": False}, CLUSTER_FEATURES, cluster_window)
+        reason = f"not trained: {len(current)} customers (needs more than {DEFAULT_K_RANGE.start}); {found}"
+        rows.append(registry_row("clusters", version, {"history": history}, {"trained": False}, CLUSTER_FEATURES,
+                                 {}, cluster_window, None, trained_at, as_of, folder, reason))  # fmt: skip
+        return registry_frame(rows)
+    clusters = fit_clusters(current)
     version = model_version("clusters", {"k": clusters.metrics["k"]}, CLUSTER_FEATURES, cluster_window)
     path = save(version, {"model": clusters})
     k_range = {"k_range": f"{DEFAULT_K_RANGE.start}-{DEFAULT_K_RANGE.stop - 1}"}
+    failed = clusters_gate(clusters.assign(current)["cluster_segment"])
     rows.append(registry_row("clusters", version, clusters.metrics, k_range, CLUSTER_FEATURES, {},
-                              cluster_window, path, trained_at, as_of, folder))  # fmt: skip
-    return pd.DataFrame(rows)
+                              cluster_window, path, trained_at, as_of, folder, failed))  # fmt: skip
+    return registry_frame(rows)
 
 
-def score_all(current: pd.DataFrame, registry: pd.DataFrame, horizon_days: int, model_dir: str | Path) -> pd.DataFrame:
-    """Score every customer with the latest registered version of each model, loaded from model_dir."""
-    latest = registry.sort_values("trained_at").groupby("model_name").tail(1).set_index("model_name")
+def score_all(
+    current: pd.DataFrame, registry: pd.DataFrame, horizon_days: int, model_dir: str | Path,
+    gate: GateThresholds | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Score every customer with the current version of each model (its last promoted run), loaded from model_dir.
+
+    A newer run that failed its quality gate is skipped: is_fallback says the customer was scored with an older
+    version, scoring_note which run was rejected and why, scored_with_versions which version of each model
+    scored. With no promoted version of a model at all, raises NoPromotedModelError (what history there is,
+    what each model needs, what to do) rather than score everyone with a degenerate model.
+    """
+    runs = current_runs(registry)
+    require_current(runs, PREDICTIVE_MODELS, (gate or GateThresholds()).needs())
     load = {
-        name: joblib.load(resolve_artifact_path(latest.at[name, "artifact_path"], model_dir)) for name in latest.index
+        name: joblib.load(resolve_artifact_path(runs[name]["current"]["artifact_path"], model_dir))
+        for name in PREDICTIVE_MODELS
     }
     out = pd.DataFrame({"customer_id": current["customer_id"].to_numpy()}, index=current.index)
     p = load["propensity"]["model"].predict(current)
@@ -289,16 +396,22 @@ def score_all(current: pd.DataFrame, registry: pd.DataFrame, horizon_days: int, 
     clusters = load["clusters"]["model"].assign(current)
     out["cluster_segment"] = clusters["cluster_segment"].to_numpy()
     out["is_cluster_outlier"] = clusters["is_cluster_outlier"].to_numpy()
-    out["model_version"] = latest.at["propensity", "model_version"]
+    out["model_version"] = runs["propensity"]["current"]["model_version"]
+    out["scored_with_versions"] = versions_json(runs, PREDICTIVE_MODELS)
+    out["is_fallback"] = any(runs[name]["is_fallback"] for name in PREDICTIVE_MODELS)
+    notes = [runs[name]["note"] for name in PREDICTIVE_MODELS if runs[name]["note"]]
+    out["scoring_note"] = pd.Series(" | ".join(notes) if notes else None, index=out.index, dtype="string")
     return out
 
 
 def drift(
     current: pd.DataFrame, registry: pd.DataFrame, scores: pd.Series, scored_at: str, model_dir: str | Path
 ) -> pd.DataFrame:
-    """PSI of each feature and of the score against the propensity model's training reference."""
-    latest = registry.sort_values("trained_at").groupby("model_name").tail(1).set_index("model_name")
-    artifact = joblib.load(resolve_artifact_path(latest.at["propensity", "artifact_path"], model_dir))
+    """PSI of each feature and of the score against the current propensity model's training reference."""
+    runs = current_runs(registry)
+    require_current(runs, ("propensity",))
+    propensity = runs["propensity"]["current"]
+    artifact = joblib.load(resolve_artifact_path(propensity["artifact_path"], model_dir))
     reference, x = artifact["reference"], feature_matrix(current)
     rows = [
         {"feature": name, "psi": population_stability_index(reference[name].to_numpy(), x[name].to_numpy())}
@@ -307,7 +420,7 @@ def drift(
     rows.append({"feature": "purchase_propensity",
                  "psi": population_stability_index(artifact["reference_scores"], scores.to_numpy())})  # fmt: skip
     out = pd.DataFrame(rows)
-    out["model_version"] = latest.at["propensity", "model_version"]
+    out["model_version"] = propensity["model_version"]
     out["scored_at"] = scored_at
     out["drift_level"] = np.select([out["psi"] >= 0.25, out["psi"] >= 0.1], ["major", "moderate"], "stable")
     return out

@@ -7,6 +7,7 @@ from pathlib import Path
 import joblib
 import pandas as pd
 
+from python_udfs.ml.gate import recommender_gate
 from python_udfs.ml.training import registry_row
 from python_udfs.recs import ranker
 from python_udfs.recs.engine import Params, evaluate, fit
@@ -41,7 +42,12 @@ def train_recommender(
     model_dir: str | Path,
     trained_at: str,
 ) -> dict:
-    """One registry row: metrics from a fit before as_of - holdout_days, then a fit on everything, saved."""
+    """One registry row: metrics from a fit before as_of - holdout_days, then a fit on everything, saved.
+
+    The row carries the quality gate (python_udfs/ml/gate.py recommender_gate): a recommender worse than the
+    popularity baseline on the holdout purchases is recorded with is_promoted false and the reason, and scoring
+    keeps the last promoted one.
+    """
     as_of = pd.Timestamp(as_of)
     metrics = evaluate(events, products, customers, rules, as_of, holdout_days, params)
     model = fit(events, products, as_of, params)
@@ -56,5 +62,6 @@ def train_recommender(
     joblib.dump({"model": model}, path)
     features = ["purchase", "cart", "click", "view", "category", "brand", "price_band", "name_tokens"]
     features += [f"ranker:{name}" for name in ranker.FEATURES]
+    failed = recommender_gate(metrics, len(events))
     return registry_row("recommendations", version, metrics, params.__dict__, features, {}, window, path,
-                        trained_at, str(as_of), folder)  # fmt: skip
+                        trained_at, str(as_of), folder, failed)  # fmt: skip

@@ -118,7 +118,7 @@ def test_split_needs_two_cutoffs_and_validates_on_the_latest():
     train, valid = _split(two)
     assert set(valid["cutoff_at"]) == {pd.Timestamp("2026-02-01")}
     assert set(train["cutoff_at"]) == {pd.Timestamp("2026-01-01")}
-    with pytest.raises(ValueError, match="at least two snapshots"):
+    with pytest.raises(ValueError, match="at least two cut-offs with customers"):
         _split(shop(10, "2026-01-01", 1))
 
 
