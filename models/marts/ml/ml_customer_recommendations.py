@@ -1,4 +1,8 @@
-"""Top N products for every customer with the last registered recommender (python_udfs/recs/engine.py).
+"""Top N products for every customer with the current recommender (python_udfs/recs/engine.py).
+
+The current recommender is the last run that passed its quality gate
+(python_udfs/ml/gate.py); is_fallback and scoring_note say when a newer run
+was rejected.
 
 Today's interactions feed the profiles and the trending fill; the EASE weights
 and repeat-purchase rates come from the registered model, so a score-only job
@@ -6,19 +10,25 @@ does not refit. fct_customer_recommendations adds product fields and a contract.
 """
 
 import joblib
+import pandas as pd
 
 from python_udfs.ml.artifacts import resolve_artifact_path
+from python_udfs.ml.gate import current_runs, raise_if_no_registry, require_current
 from python_udfs.recs.engine import recommend
 from python_udfs.recs.training import customer_frame
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    registry = dbt.ref("ml_model_runs").to_arrow_table().to_pandas()
-    runs = registry[registry["model_name"] == "recommendations"].sort_values("trained_at")
-    if runs.empty:
-        raise RuntimeError("no recommendations model in ml_model_runs: run the weekly_retrain selector first")
-    path = resolve_artifact_path(runs["artifact_path"].iloc[-1], dbt.config.get("model_dir"))
+    try:
+        registry = dbt.ref("ml_model_runs").to_arrow_table().to_pandas()
+    except Exception as error:
+        raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
+        raise
+    runs = current_runs(registry)
+    require_current(runs, ("recommendations",))
+    run = runs["recommendations"]
+    path = resolve_artifact_path(run["current"]["artifact_path"], dbt.config.get("model_dir"))
     fitted = joblib.load(path)["model"]
     features = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
     customers = dbt.ref("dim_customers").to_arrow_table().to_pandas()[["customer_id"]]
@@ -31,5 +41,7 @@ def model(dbt, session):
         dbt.ref("recommendation_rules").to_arrow_table().to_pandas(),
         as_of=features["cutoff_at"].max(),
     )
-    out["model_version"] = runs["model_version"].iloc[-1]
+    out["model_version"] = run["current"]["model_version"]
+    out["is_fallback"] = run["is_fallback"]
+    out["scoring_note"] = pd.Series(run["note"], index=out.index, dtype="string")
     return out

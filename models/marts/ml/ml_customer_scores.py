@@ -1,15 +1,37 @@
-"""Scores every customer with the latest registered models (see python_udfs/ml/training.py).
+"""Scores every customer with the current registered models (see python_udfs/ml/training.py).
 
-fct_customer_scores puts a contract and the action tier on top.
+The current version of a model is its last run that passed the quality gate
+(python_udfs/ml/gate.py); is_fallback, scoring_note and scored_with_versions
+say when a newer run was rejected and which versions scored. With no passing
+version, or no registry yet (score_only on a fresh warehouse), the model stops
+with a message that says what to do. fct_customer_scores puts a contract and
+the action tier on top.
 """
 
+from python_udfs.ml.gate import GateThresholds, raise_if_no_registry
 from python_udfs.ml.training import score_all
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    try:
+        registry = dbt.ref("ml_model_runs").to_arrow_table().to_pandas()
+    except Exception as error:
+        raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
+        raise
     current = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
-    registry = dbt.ref("ml_model_runs").to_arrow_table().to_pandas()
+    gate = GateThresholds.from_config(
+        {
+            # dbt only passes config keys that the model names literally
+            "min_training_rows": dbt.config.get("min_training_rows"),
+            "min_positives": dbt.config.get("min_positives"),
+            "min_auc": dbt.config.get("min_auc"),
+        }
+    )
     return score_all(
-        current, registry, horizon_days=int(dbt.config.get("horizon_days")), model_dir=dbt.config.get("model_dir")
+        current,
+        registry,
+        horizon_days=int(dbt.config.get("horizon_days")),
+        model_dir=dbt.config.get("model_dir"),
+        gate=gate,
     )

@@ -2,13 +2,18 @@
 
 from datetime import UTC, datetime
 
+from python_udfs.ml.gate import raise_if_no_registry
 from python_udfs.ml.training import drift
 
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append")
     current = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
-    registry = dbt.ref("ml_model_runs").to_arrow_table().to_pandas()
+    try:
+        registry = dbt.ref("ml_model_runs").to_arrow_table().to_pandas()
+    except Exception as error:
+        raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
+        raise
     scores = dbt.ref("ml_customer_scores").to_arrow_table().to_pandas()
     current = current.set_index("customer_id").loc[scores["customer_id"]].reset_index()
     return drift(

@@ -3,12 +3,16 @@
 Trains propensity, churn, CLV and clusters (python_udfs/ml/training.py) on
 int_training_snapshots; saves each under MODEL_DIR and records its version,
 parameters, features, metrics and feature importance, and the snapshot plan
-the training set followed (int_training_cutoffs_planned). Leave this model out of
-a run (selector score_only) to score with the last registered models.
+the training set followed (int_training_cutoffs_planned). Each run passes or
+fails its quality gate (python_udfs/ml/gate.py, vars ml_gate_*): a failed run
+is recorded with is_promoted false and gate_failure_reason, and scoring keeps
+the last promoted version. Leave this model out of a run (selector score_only)
+to score with the last registered models.
 """
 
 from datetime import UTC, datetime
 
+from python_udfs.ml.gate import GateThresholds
 from python_udfs.ml.training import train_all
 
 PLAN_COLUMNS = ("label_days", "step_days", "snapshot_count", "history_days", "customers", "horizon_days",
@@ -16,11 +20,20 @@ PLAN_COLUMNS = ("label_days", "step_days", "snapshot_count", "history_days", "cu
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="append")
+    # append_new_columns: registries written before the gate existed gain is_promoted and gate_failure_reason
+    dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
     snapshots = dbt.ref("int_training_snapshots").to_arrow_table().to_pandas()
     current = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
     planned = dbt.ref("int_training_cutoffs_planned").to_arrow_table().to_pandas()
     plan = {name: int(planned[name].iloc[0]) for name in PLAN_COLUMNS} if len(planned) else {}
+    gate = GateThresholds.from_config(
+        {
+            # dbt only passes config keys that the model names literally
+            "min_training_rows": dbt.config.get("min_training_rows"),
+            "min_positives": dbt.config.get("min_positives"),
+            "min_auc": dbt.config.get("min_auc"),
+        }
+    )
     return train_all(
         snapshots,
         current,
@@ -28,4 +41,5 @@ def model(dbt, session):
         trained_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
         as_of=str(current["cutoff_at"].max()),
         plan=plan,
+        gate=gate,
     )

@@ -8,13 +8,13 @@ it alongside the predictive models.
 
 from datetime import UTC, datetime
 
-import pandas as pd
-
+from python_udfs.ml.training import registry_frame
 from python_udfs.recs.training import customer_frame, params_from_config, train_recommender
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="append")
+    # append_new_columns: registries written before the gate existed gain is_promoted and gate_failure_reason
+    dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
     features = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
     row = train_recommender(
         dbt.ref("int_recommendation_events").to_arrow_table().to_pandas(),
@@ -36,4 +36,4 @@ def model(dbt, session):
         model_dir=dbt.config.get("model_dir"),
         trained_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
     )
-    return pd.DataFrame([row])
+    return registry_frame([row])
