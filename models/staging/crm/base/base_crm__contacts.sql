@@ -69,4 +69,9 @@ classified as (
     from normalized
 )
 
-{{ select_classified_rows('classified', 'contact_id', 'updated_at desc') }}
+-- a later updated_at is an update (latest wins); two latest versions that differ are a conflict
+{{ select_classified_rows(
+    'classified', 'contact_id', 'updated_at desc',
+    compare='email, first_name, last_name, country_code, time_zone, created_at',
+    version='updated_at',
+) }}

@@ -12,6 +12,7 @@ parsed as (
         {{ clean_text('source.name') }} as campaign_name,
         {{ normalize_code('source.campaign_type') }} as campaign_type,
         {{ parse_timestamp('source.sent_at') }} as sent_at,
+        {{ clean_text('source.sent_at') }} is not null as has_sent_at,
         cast(source.campaign_id as varchar) as raw_key,
         hash(source) as raw_hash,
         source as raw_row
@@ -25,10 +26,15 @@ classified as (
             when campaign_id is null then 'missing_campaign_id'
             when campaign_type is null or campaign_type not in ('broadcast', 'triggered')
                 then 'invalid_campaign_type'
+            -- a send time that is given but cannot be read; a missing one stays accepted as unknown
+            when has_sent_at and sent_at is null then 'unparseable_sent_at'
             when {{ is_implausible_timestamp('sent_at') }} then 'out_of_range_sent_at'
             when sent_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
         end as rejection_reason
     from parsed
 )
 
-{{ select_classified_rows('classified', 'campaign_id', 'sent_at') }}
+{{ select_classified_rows(
+    'classified', 'campaign_id', 'sent_at',
+    compare='campaign_name, campaign_type, sent_at',
+) }}

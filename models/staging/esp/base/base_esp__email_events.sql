@@ -48,4 +48,7 @@ classified as (
     from parsed
 )
 
-{{ select_classified_rows('classified', 'event_id', 'occurred_at') }}
+{{ select_classified_rows(
+    'classified', 'event_id', 'occurred_at',
+    compare='email, campaign_id, event_type, occurred_at, url',
+) }}

@@ -32,5 +32,10 @@ classified as (
     from parsed
 )
 
--- the latest row per email wins; earlier rows are collapsed as superseded
-{{ select_classified_rows('classified', 'email', 'updated_at desc') }}
+-- the latest row per email wins; earlier rows are collapsed as superseded.
+-- Rows tying on updated_at are never rejected as conflicting (a rejected
+-- unsubscribe would leave the person subscribed): the most restrictive wins.
+{{ select_classified_rows(
+    'classified', 'email',
+    "updated_at desc, case status when 'unsubscribed' then 0 when 'cleaned' then 1 when 'pending' then 2 else 3 end",
+) }}

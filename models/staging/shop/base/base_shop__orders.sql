@@ -45,4 +45,8 @@ classified as (
         on parsed.currency = rates.currency_code
 )
 
-{{ select_classified_rows('classified', 'order_id', 'ordered_at') }}
+-- the same order id twice with different content is a conflict: no row is picked
+{{ select_classified_rows(
+    'classified', 'order_id', 'ordered_at',
+    compare='contact_id, email, ordered_at, status, currency',
+) }}

@@ -17,6 +17,9 @@ parsed as (
         {{ clean_text('source.category') }} as category,
         {{ clean_text('source.brand') }} as brand,
         try_cast(source.price as decimal(18, 4)) as list_price,
+        -- a price that is given but cannot be a list price is rejected, never read as unknown
+        {{ clean_text('source.price') }} is not null as has_price,
+        try_cast(cast(source.price as varchar) as double) as price_as_double,
         {{ normalize_currency('source.currency') }} as currency,
         {{ clean_text('source.url') }} as product_url,
         {{ clean_text('source.image_url') }} as image_url,
@@ -43,9 +46,15 @@ classified as (
         case
             when product_id is null then 'missing_product_id'
             when not is_known_currency then 'unknown_currency'
+            -- a number that does not fit decimal(18, 4): infinite, NaN, 1e14 or more
+            when has_price and list_price is null and price_as_double is not null then 'price_out_of_range'
+            when has_price and list_price is null then 'unparseable_price'
             when list_price < 0 then 'negative_price'
         end as rejection_reason
     from converted
 )
 
-{{ select_classified_rows('classified', 'product_id', 'is_active desc') }}
+{{ select_classified_rows(
+    'classified', 'product_id', 'is_active desc',
+    compare='product_name, category, brand, list_price, currency, product_url, image_url, is_active',
+) }}

@@ -46,4 +46,7 @@ classified as (
     from parsed
 )
 
-{{ select_classified_rows('classified', 'event_id', 'occurred_at') }}
+{{ select_classified_rows(
+    'classified', 'event_id', 'occurred_at',
+    compare='anonymous_id, contact_id, email, event_type, product_id, occurred_at',
+) }}
