@@ -33,7 +33,11 @@ observed as (
 ),
 
 external_experiments as (
-    select distinct experiment_id from observed
+    select
+        experiment_id,
+        string_agg(variant, ', ' order by variant) as raw_variants
+    from observed
+    group by experiment_id
 ),
 
 declared_experiments as (
@@ -248,10 +252,22 @@ mismatch_parts as (
                     'In raw experiment_assignments but not declared in the variants of seeds/experiments.csv: '
                     || mismatches.in_data_not_declared || ' (kept as arms; their expected share is unknown).'
         end as in_data_not_declared_text,
-        mismatches.in_data_not_declared
+        mismatches.in_data_not_declared,
+        -- raw rows for an experiment the project assigns itself are not read: say so
+        case
+            when experiments.assigned_by = 'project'
+                then
+                    'Raw experiment_assignments has rows for this experiment (variants '
+                    || external_experiments.raw_variants
+                    || ') but the project assigns it (assigned_by project, or the global holdout), so they are'
+                    || ' ignored. If they are assignments made elsewhere, set assigned_by to external or give'
+                    || ' them their own experiment_id.'
+        end as raw_rows_ignored_text
     from experiments
     left join mismatches
         on experiments.experiment_id = mismatches.experiment_id
+    left join external_experiments
+        on experiments.experiment_id = external_experiments.experiment_id
 ),
 
 experiments_checked as (
@@ -264,6 +280,7 @@ experiments_checked as (
                     || ' taken from raw experiment_assignments, control guessed as ''' || control_variant
                     || ''', equal shares assumed, conversion window ' || conversion_window_days
                     || ' days (var experiment_default_conversion_window_days). Add a row to seeds/experiments.csv.'
+            when raw_rows_ignored_text is not null then raw_rows_ignored_text
             when declared_not_in_data_text is not null or in_data_not_declared_text is not null
                 then
                     concat_ws(
