@@ -4,6 +4,6 @@
     ({{ amount }}) / {{ rate_alias }}.units_per_usd * (
         select base_rate.units_per_usd
         from {{ ref('exchange_rates') }} as base_rate
-        where base_rate.currency_code = {{ quote_literal(var("base_currency")) }}
+        where base_rate.currency_code = {{ base_currency_literal() }}
     )
 {% endmacro %}

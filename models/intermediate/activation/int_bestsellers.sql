@@ -19,7 +19,7 @@ sales as (
     from {{ ref('int_order_lines_enriched') }}
     where is_completed
         and not is_return
-        and ordered_at >= {{ as_of_timestamp() }} - to_days({{ var('bestseller_days') }})
+        and ordered_at >= {{ as_of_timestamp() }} - to_days({{ number_var('bestseller_days') }})
     group by product_id
 )
 

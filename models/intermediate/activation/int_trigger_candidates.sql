@@ -88,7 +88,7 @@ events as (
         'win_back' as trigger_type,
         orders.customer_id,
         arg_max(order_products.product_id, orders.ordered_at) as product_id,
-        max(orders.ordered_at) + to_days({{ var('lifecycle_at_risk_days') }}) as event_at
+        max(orders.ordered_at) + to_days({{ number_var('lifecycle_at_risk_days') }}) as event_at
     from orders
     left join order_products
         on orders.order_id = order_products.order_id

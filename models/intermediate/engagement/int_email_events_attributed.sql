@@ -38,7 +38,7 @@ select
     coalesce(
         attributed.event_type = 'open'
         and date_diff('second', deliveries.delivered_at, attributed.occurred_at)
-        <= {{ var('machine_open_max_seconds') }},
+        <= {{ number_var('machine_open_max_seconds') }},
         false
     ) as is_machine_open
 from attributed

@@ -36,7 +36,7 @@ starts as (
     select
         *,
         case
-            when previous_event_at > occurred_at - interval '{{ var("session_timeout_minutes") }} minutes' then 0
+            when previous_event_at > occurred_at - interval '{{ number_var('session_timeout_minutes') }} minutes' then 0
             else 1
         end as is_session_start
     from gaps

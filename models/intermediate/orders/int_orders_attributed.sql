@@ -42,7 +42,7 @@ select
             then coalesce(order_totals.gross_amount, 0) - coalesce(order_totals.returned_amount, 0)
         else 0
     end as net_revenue,
-    '{{ var("base_currency") }}' as currency
+    {{ base_currency_literal() }} as currency
 from attributed
 left join order_totals
     on attributed.order_id = order_totals.order_id

@@ -11,7 +11,7 @@
     then overall bestsellers. The *_source columns say which filled each field.
 -#}
 
-{%- set n_recs = var('export_recommendations') %}
+{%- set n_recs = number_var('export_recommendations') | int %}
 
 with
 
@@ -210,7 +210,7 @@ select
     recommendation_fields.rec_{{ slot }}_price,
     {%- endfor %}
     recommendation_fields.recommendation_source,
-    '{{ var("base_currency") }}' as currency
+    {{ base_currency_literal() }} as currency
 from base
 cross join global_send_hour
 left join recommendation_fields

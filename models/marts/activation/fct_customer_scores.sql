@@ -36,7 +36,7 @@ select
     cast(scores.churn_risk_reason as varchar) as churn_risk_reason,
     cast(scores.predicted_clv as decimal(18, 2)) as predicted_clv,
     cast(scores.predicted_orders as double) as predicted_orders,
-    '{{ var("base_currency") }}' as currency,
+    {{ base_currency_literal() }} as currency,
     cast(scores.expected_next_order_date as date) as expected_next_order_date,
     cast(scores.cluster_segment as varchar) as cluster_segment,
     cast(scores.is_cluster_outlier as boolean) as is_cluster_outlier,

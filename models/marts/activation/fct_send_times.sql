@@ -79,10 +79,10 @@ scores as (
         coalesce(own_totals.own_events, 0) as own_events,
         coalesce(segment_shares.segment_events, 0) as segment_events,
         coalesce(own_counts.events, 0)
-        + {{ var('send_time_segment_prior') }} * coalesce(segment_shares.hour_share, global_shares.hour_share, 0)
-        + {{ var('send_time_global_prior') }} * coalesce(global_shares.hour_share, 0)
+        + {{ number_var('send_time_segment_prior') }} * coalesce(segment_shares.hour_share, global_shares.hour_share, 0)
+        + {{ number_var('send_time_global_prior') }} * coalesce(global_shares.hour_share, 0)
         -- with no history anywhere, a gentle preference for the default hour
-        + case when hours.local_hour = {{ var('send_time_default_hour') }} then 1e-6 else 0 end as score
+        + case when hours.local_hour = {{ number_var('send_time_default_hour') }} then 1e-6 else 0 end as score
     from customers
     cross join hours
     left join own_counts
@@ -139,7 +139,9 @@ select
     time_zone,
     cast(own_events as integer) as own_events,
     case
-        when own_events >= {{ var('send_time_segment_prior') + var('send_time_global_prior') }} then 'own'
+        when
+            own_events >= {{ number_var('send_time_segment_prior') }} + {{ number_var('send_time_global_prior') }}
+            then 'own'
         when segment_events > 0 then 'segment'
         else 'global'
     end as source,  -- noqa: RF04

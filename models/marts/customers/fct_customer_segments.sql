@@ -56,16 +56,16 @@ staged as (
         end as rfm_cell,
         case
             when features.order_count = 0 then 'prospect'
-            when features.first_order_at >= features.cutoff_at - interval '{{ var("lifecycle_new_days") }} days'
+            when features.first_order_at >= features.cutoff_at - interval '{{ number_var('lifecycle_new_days') }} days'
                 then 'new'
-            when features.recency_days <= {{ var('lifecycle_active_days') }} then 'active'
-            when features.recency_days <= {{ var('lifecycle_at_risk_days') }} then 'at_risk'
-            when features.recency_days <= {{ var('lifecycle_lapsed_days') }} then 'lapsed'
+            when features.recency_days <= {{ number_var('lifecycle_active_days') }} then 'active'
+            when features.recency_days <= {{ number_var('lifecycle_at_risk_days') }} then 'at_risk'
+            when features.recency_days <= {{ number_var('lifecycle_lapsed_days') }} then 'lapsed'
             else 'churned'
         end as lifecycle_stage,
         case
-            when features.emails_clicked_30d >= {{ var('engagement_highly_engaged_min_clicks_30d') }}
-                or features.emails_opened_30d >= {{ var('engagement_highly_engaged_min_opens_30d') }}
+            when features.emails_clicked_30d >= {{ number_var('engagement_highly_engaged_min_clicks_30d') }}
+                or features.emails_opened_30d >= {{ number_var('engagement_highly_engaged_min_opens_30d') }}
                 then 'highly_engaged'
             when features.emails_opened_90d > 0 or features.web_sessions_30d > 0 then 'engaged'
             when features.emails_delivered_90d > 0 then 'unengaged'

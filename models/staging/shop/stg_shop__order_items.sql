@@ -13,6 +13,6 @@ select
     unit_price,
     currency as unit_price_currency,
     line_amount,
-    '{{ var("base_currency") }}' as currency
+    {{ base_currency_literal() }} as currency
 from order_items
 where rejection_reason is null and not is_duplicate

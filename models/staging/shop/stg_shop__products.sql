@@ -10,7 +10,7 @@ select
     category,
     brand,
     price,
-    '{{ var("base_currency") }}' as currency,
+    {{ base_currency_literal() }} as currency,
     list_price,
     currency as list_price_currency,
     product_url,

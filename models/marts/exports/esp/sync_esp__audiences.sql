@@ -48,7 +48,7 @@ content as (
         left(coalesce(latest.product_name, top_bestseller.product_name), 255) as product_name,
         left(coalesce(latest.product_url, top_bestseller.product_url), 255) as product_url,
         left(coalesce(latest.image_url, top_bestseller.image_url), 255) as product_image_url,
-        {{ format_price('coalesce(latest.price, top_bestseller.price)', "'" ~ var('base_currency') ~ "'") }}
+        {{ format_price('coalesce(latest.price, top_bestseller.price)', base_currency_literal()) }}
             as product_price
     from latest
     left join top_bestseller
