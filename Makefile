@@ -115,6 +115,8 @@ bench-recs: setup
 ## o'brien@example.com works, and `EMAIL='x; rm -rf ~'` is only an address that matches nobody.
 EMAIL ?=
 PREVIEW_OUT ?= data/preview.html
+# make would expand EMAIL when exporting it to recipes; only its literal text travels, as PREVIEW_EMAIL
+unexport EMAIL
 preview: export PREVIEW_EMAIL := $(value EMAIL)
 preview: setup
 	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/preview_email.py --out $(PREVIEW_OUT)

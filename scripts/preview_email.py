@@ -2,6 +2,9 @@
 
     python scripts/preview_email.py --email ava.1@example.com --out preview.html
     python scripts/preview_email.py            # the first member, to stdout
+    PREVIEW_EMAIL="o'brien@example.com" python scripts/preview_email.py   # what `make preview` does
+
+The address is only ever a bound query parameter, never pasted into SQL or a shell.
 
 Reads the warehouse at DUCKDB_PATH (default data/warehouse.duckdb) read-only.
 """
@@ -16,10 +19,19 @@ from pathlib import Path
 import duckdb
 
 from python_udfs.email_preview import load_template, render
+from python_udfs.warehouse_lock import is_lock_error, lock_message
 
 
 def member_fields(db_path: str, email: str | None) -> dict:
-    with duckdb.connect(db_path, read_only=True) as con:
+    if not Path(db_path).exists():
+        raise SystemExit(f"no warehouse at {db_path}: run `make build` first (or set DUCKDB_PATH)")
+    try:
+        con = duckdb.connect(db_path, read_only=True)
+    except duckdb.Error as exc:
+        if is_lock_error(exc):
+            raise SystemExit(lock_message(db_path, str(exc), writing=False)) from None
+        raise
+    with con:
         sql = "select * from exports.sync_mailchimp__members"
         rel = (
             con.execute(sql + " where email_address = ?", [email.strip().lower()])
@@ -35,7 +47,11 @@ def member_fields(db_path: str, email: str | None) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--email", default=None, help="member's email (default: the first member)")
+    ap.add_argument(
+        "--email",
+        default=os.environ.get("PREVIEW_EMAIL") or None,
+        help="member's email (default: env PREVIEW_EMAIL, which `make preview EMAIL=...` sets, else the first member)",
+    )
     ap.add_argument("--template", default="newsletter.html", help="a file in python_udfs/templates/")
     ap.add_argument("--db", default=os.environ.get("DUCKDB_PATH", "data/warehouse.duckdb"))
     ap.add_argument("--out", type=Path, default=None, help="write the HTML here (default: stdout)")

@@ -2,14 +2,18 @@
 
 The on-run-start hook (macros/register_raw_sources.sql) decides which file is a
 raw table, so each test runs one cheap dbt command (a seed) that fires it, then
-reads the view it made or the error it raised.
+reads the view it made or the error it raised. One whole build (module
+fixture) checks that hostile names and a malformed line do not stop it, and
+serves the preview tests.
 """
 
 from __future__ import annotations
 
+import subprocess
+
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
+from conftest import E2E_END_DATE, PROJECT_DIR, assert_ok, copy_raw, run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -63,17 +67,6 @@ def test_a_header_only_required_table_fails_early(demo_data, tmp_path, table):
     assert build.result.returncode != 0
     output = build.result.stdout + build.result.stderr
     assert f"table '{table}' has no rows (only crm_contacts and orders must not be empty)" in output
-
-
-def test_folders_with_an_apostrophe_build_and_export(demo_data, tmp_path, monkeypatch):
-    raw = copy_raw(demo_data[0], tmp_path / "o'brien data")
-    exports = tmp_path / "o'brien exports"
-    monkeypatch.setenv("EXPORT_DIR", str(exports))
-    dbt_vars = {"as_of_date": E2E_END_DATE, "export_format": "csv"}
-    build = assert_ok(run_dbt(["build", "--exclude-resource-type", "unit_test"], raw, tmp_path / "work", dbt_vars))
-    assert build.scalar("select count(*) from raw_files.crm_contacts") > 0
-    assert build.scalar("select count(*) from main.dim_customers") > 0
-    assert any(exports.glob("sync_*.csv"))
 
 
 def _lines_of(path):
@@ -130,3 +123,76 @@ def test_an_empty_csv_file_says_the_header_is_missing(demo_data, tmp_path):
     build = run_dbt(HOOK_ONLY, raw, tmp_path / "work")
     assert build.result.returncode != 0
     assert "raw file 'campaigns.csv' (table 'campaigns') is empty or its first line is blank" in build.result.stdout
+
+
+# A real person's address with an apostrophe, added to the raw data of the whole build below.
+OBRIEN = "o'brien.test@example.com"
+OBRIEN_CONTACT = (
+    "C9999999,O'Brien.Test@Example.com,Siobhan,O'Brien,IE,Europe/Dublin,2025-01-01T10:00:00,2025-01-01T10:00:00"
+)
+
+
+@pytest.fixture(scope="module")
+def hostile_build(demo_data, tmp_path_factory):
+    """One build with apostrophes in both folders, a malformed CSV line and an o'brien subscriber."""
+    root = tmp_path_factory.mktemp("hostile")
+    raw = copy_raw(demo_data[0], root / "o'brien data")
+    lines = _lines_of(raw / "crm_contacts.csv")
+    malformed_email = lines[2].split(",")[1]
+    lines[2] += ",an extra field"
+    lines = [line for line in lines if line] + [OBRIEN_CONTACT, ""]
+    (raw / "crm_contacts.csv").write_text("\n".join(lines), encoding="utf-8")
+    with (raw / "email_subscriptions.csv").open("a", encoding="utf-8") as f:
+        f.write(f"{OBRIEN},subscribed,2025-01-01T10:00:00\n")
+    exports = root / "o'brien exports"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EXPORT_DIR", str(exports))
+        dbt_vars = {"as_of_date": E2E_END_DATE, "export_format": "csv"}
+        build = assert_ok(run_dbt(["build", "--exclude-resource-type", "unit_test"], raw, root / "work", dbt_vars))
+    return build, exports, malformed_email
+
+
+def test_folders_with_an_apostrophe_build_and_export(hostile_build):
+    build, exports, _ = hostile_build
+    assert build.scalar("select count(*) from raw_files.crm_contacts") > 0
+    assert build.scalar("select count(*) from main.dim_customers") > 0
+    assert any(exports.glob("sync_*.csv"))
+
+
+def test_the_build_goes_on_past_a_malformed_line_and_accounts_for_it(hostile_build):
+    build, _, malformed_email = hostile_build
+    assert build.query(
+        "select source_table, file_name, line_number, problem, expected_fields, found_fields"
+        " from audit.audit_malformed_raw_lines"
+    ) == [("crm_contacts", "crm_contacts.csv", 3, "too_many_fields", 8, 9)]
+    assert build.scalar("select sum(unaccounted_rows) from audit.audit_row_counts") == 0
+    assert malformed_email not in _output_and_log(build)
+
+
+def make_preview(build, email: str, out):
+    """`make preview EMAIL=...` as a user types it (no shell between make and the value)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(out.parent), "DUCKDB_PATH": str(build.db_path)}
+    return subprocess.run(
+        ["make", "-o", ".venv/.installed", "preview", f"EMAIL={email}", f"PREVIEW_OUT={out}"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_make_preview_renders_an_address_with_an_apostrophe(hostile_build, tmp_path):
+    out = tmp_path / "preview.html"
+    result = make_preview(hostile_build[0], "O'Brien.Test@example.com", out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Hi Siobhan," in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("payload", ["x@y.com; touch {marker}", "x@y.com$(touch {marker})", "$(shell touch {marker})"])
+def test_make_preview_never_runs_an_address_as_a_command(hostile_build, tmp_path, payload):
+    marker = tmp_path / "INJECTED"
+    result = make_preview(hostile_build[0], payload.format(marker=marker), tmp_path / "preview.html")
+    assert not marker.exists()
+    assert result.returncode != 0
+    assert "no contactable member" in result.stderr
