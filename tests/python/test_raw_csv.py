@@ -89,3 +89,16 @@ def test_no_result_repeats_a_raw_value(tmp_path):
 
 def test_a_missing_file_is_an_error_not_an_exception(tmp_path):
     assert "cannot be opened" in json.loads(inspect_csv_json(str(tmp_path / "nope.csv")))["error"]
+
+
+def test_crlf_a_byte_order_mark_and_a_quoted_newline_are_ordinary_csv(tmp_path):
+    body = "\ufeff" + "\r\n".join([HEADER, 'C1,a@example.com,"two\r\nlines"', *ROWS]) + "\r\n"
+    path = tmp_path / "t.csv"
+    path.write_bytes(body.encode("utf-8"))
+    result = inspect_csv(str(path))
+    assert (result["columns"][0], result["malformed"], result["error"]) == ("contact_id", [], None)
+    sql = f"select first_name from read_csv(?, {result['read_options']}, ignore_errors = true)"
+    names = [row[0] for row in duckdb.connect().execute(sql, [str(path)]).fetchall()]
+    assert len(names) == len(ROWS) + 1
+    assert names[0] == "two\r\nlines"
+    assert not any(name.endswith("\r") for name in names)
