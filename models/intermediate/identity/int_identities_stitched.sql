@@ -11,6 +11,13 @@
     4. An anonymous id belongs to the person of the earliest event that
        identified it (logged in or a form submit); it never bridges two people.
        An anonymous id never identified is its own, anonymous person.
+    5. An identifier seen with more people than the var
+       identity_max_people_per_identifier (int_identifiers_quarantined: a
+       shop's guest contact id, a kiosk's device id) links nobody. A contact id
+       the CRM lacks and an anonymous id are then left out of this map, so rows
+       carrying them fall back on their other identifiers (rows with none are
+       not attributed); a CRM contact id still belongs to its CRM person but is
+       flagged is_quarantined, and attribute_to_customers ignores it.
     customer_id is a hash of the anchor identifier, so it is stable across
     rebuilds of the same data.
 -#}
@@ -63,6 +70,26 @@ assignments as (
         email,
         assigned_at
     from {{ ref('stg_experiments__assignments') }}
+),
+
+quarantined as (
+    select
+        identifier_type,
+        identifier_value
+    from {{ ref('int_identifiers_quarantined') }}
+    where is_quarantined
+),
+
+quarantined_contacts as (
+    select identifier_value as contact_id
+    from quarantined
+    where identifier_type = 'contact_id'
+),
+
+quarantined_devices as (
+    select identifier_value as anonymous_id
+    from quarantined
+    where identifier_type = 'anonymous_id'
 ),
 
 crm_anchored as (
@@ -121,7 +148,21 @@ unknown_contacts as (
     from contact_sightings
     anti join contacts
         on contact_sightings.contact_id = contacts.contact_id
+    anti join quarantined_contacts
+        on contact_sightings.contact_id = quarantined_contacts.contact_id
     group by contact_sightings.contact_id
+),
+
+-- rows whose contact id is quarantined fall back on their email
+fallback_emails as (
+    select
+        contact_sightings.email,
+        min(contact_sightings.seen_at) as first_seen_at
+    from contact_sightings
+    semi join quarantined_contacts
+        on contact_sightings.contact_id = quarantined_contacts.contact_id
+    where contact_sightings.email is not null
+    group by contact_sightings.email
 ),
 
 -- every email that identifies activity on its own
@@ -159,6 +200,11 @@ email_sightings as (
         first_seen_at as seen_at
     from unknown_contacts
     where email is not null
+    union all
+    select
+        email,
+        first_seen_at as seen_at
+    from fallback_emails
 ),
 
 email_identities as (
@@ -177,10 +223,13 @@ email_identities as (
 
 crm_contact_identities as (
     select
-        contact_id,
-        created_at as first_seen_at,
-        'contact:' || anchor_contact_id as person_key
+        crm_anchored.contact_id,
+        crm_anchored.created_at as first_seen_at,
+        'contact:' || crm_anchored.anchor_contact_id as person_key,
+        quarantined_contacts.contact_id is not null as is_quarantined
     from crm_anchored
+    left join quarantined_contacts
+        on crm_anchored.contact_id = quarantined_contacts.contact_id
 ),
 
 unknown_contact_identities as (
@@ -190,7 +239,8 @@ unknown_contact_identities as (
         coalesce(
             email_identities.person_key,
             'contact:' || unknown_contacts.contact_id
-        ) as person_key
+        ) as person_key,
+        false as is_quarantined
     from unknown_contacts
     left join email_identities
         on unknown_contacts.email = email_identities.email
@@ -202,22 +252,29 @@ contact_identities as (
     select * from unknown_contact_identities
 ),
 
--- the first event that identified each device
-anonymous_first_links as (
+-- who each event on a device names (a quarantined contact id names nobody)
+device_links as (
     select
         web_events.anonymous_id,
-        arg_min(
-            coalesce(contact_identities.person_key, email_identities.person_key),
-            (web_events.occurred_at, coalesce(contact_identities.person_key, email_identities.person_key))
-        ) as person_key
+        web_events.occurred_at,
+        coalesce(contact_identities.person_key, email_identities.person_key) as person_key
     from web_events
     left join contact_identities
         on web_events.contact_id = contact_identities.contact_id
+        and not contact_identities.is_quarantined
     left join email_identities
         on web_events.email = email_identities.email
     where web_events.anonymous_id is not null
-        and (web_events.contact_id is not null or web_events.email is not null)
-    group by web_events.anonymous_id
+),
+
+-- the first event that identified each device
+anonymous_first_links as (
+    select
+        anonymous_id,
+        arg_min(person_key, (occurred_at, person_key)) as person_key
+    from device_links
+    where person_key is not null
+    group by anonymous_id
 ),
 
 anonymous_identities as (
@@ -231,6 +288,8 @@ anonymous_identities as (
     from web_events
     left join anonymous_first_links
         on web_events.anonymous_id = anonymous_first_links.anonymous_id
+    anti join quarantined_devices
+        on web_events.anonymous_id = quarantined_devices.anonymous_id
     where web_events.anonymous_id is not null
     group by web_events.anonymous_id
 ),
@@ -240,21 +299,24 @@ identities as (
         'contact_id' as identifier_type,
         contact_id as identifier_value,
         first_seen_at,
-        person_key
+        person_key,
+        is_quarantined
     from contact_identities
     union all
     select
         'email' as identifier_type,
         email as identifier_value,
         first_seen_at,
-        person_key
+        person_key,
+        false as is_quarantined
     from email_identities
     union all
     select
         'anonymous_id' as identifier_type,
         anonymous_id as identifier_value,
         first_seen_at,
-        person_key
+        person_key,
+        false as is_quarantined
     from anonymous_identities
 )
 
@@ -264,5 +326,6 @@ select
     md5(person_key) as customer_id,
     person_key,
     split_part(person_key, ':', 1) as anchor_type,
-    first_seen_at
+    first_seen_at,
+    is_quarantined
 from identities
