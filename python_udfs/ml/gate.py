@@ -169,7 +169,7 @@ def describe_history(history: dict) -> str:
     elif history["completed_orders"]:
         days = f"as_of {history.get('as_of')}"
     else:
-        days = f"no completed order before as_of {history.get('as_of')}"
+        days = f"no completed order before as_of {history.get('as_of')} (only orders with status completed count)"
     label = f", label window {history['label_days']} days" if history.get("label_days") else ""
     return (
         f"history found: {days}, {history['completed_orders']:,} completed orders from {history['buyers']:,} of "

@@ -15,6 +15,8 @@ from python_udfs.ml.gate import (
     NoPromotedModelError,
     classifier_gate,
     current_runs,
+    describe_history,
+    history_summary,
     raise_if_no_registry,
     recommender_gate,
     regression_gate,
@@ -200,3 +202,21 @@ def test_a_missing_registry_says_to_run_the_full_build_first():
     assert str(error.value) == NO_REGISTRY
     assert error.value.__cause__ is missing
     assert raise_if_no_registry(ValueError("something else")) is None, "other errors are the caller's to raise"
+
+
+def test_the_history_found_is_described_in_days_orders_customers_and_cutoffs():
+    current = pd.DataFrame({
+        "customer_id": ["a", "b", "c"], "order_count": [3, 1, 0], "cutoff_at": pd.Timestamp("2026-06-01"),
+        "first_order_at": [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-03-01"), pd.NaT],
+        "last_order_at": [pd.Timestamp("2026-05-01"), pd.Timestamp("2026-03-01"), pd.NaT],
+    })  # fmt: skip
+    snapshots = pd.DataFrame({"cutoff_at": [pd.Timestamp("2026-04-01"), pd.Timestamp("2026-05-01")]})
+    assert describe_history(history_summary(current, snapshots, {"label_days": 30, "snapshot_count": 2})) == (
+        "history found: 151 days of completed orders (2026-01-01 to as_of 2026-06-01), the last on 2026-05-01, "
+        "4 completed orders from 2 of 3 customers, 2 training cut-off(s) with customers, label window 30 days"
+    )
+    nobody = current.assign(order_count=0, first_order_at=pd.NaT, last_order_at=pd.NaT)
+    assert describe_history(history_summary(nobody, snapshots.head(0), None)) == (
+        "history found: no completed order before as_of 2026-06-01 (only orders with status completed count), "
+        "0 completed orders from 0 of 3 customers, 0 training cut-off(s) with customers"
+    )
