@@ -29,6 +29,7 @@ parsed as (
         try_cast(cast(source.quantity as varchar) as double) as quantity_as_double,
         try_cast(try_cast(cast(source.quantity as varchar) as double) as decimal(18, 4)) as quantity,
         try_cast(source.unit_price as decimal(18, 4)) as unit_price,
+        try_cast(cast(source.unit_price as varchar) as double) as unit_price_as_double,
         concat_ws('|', cast(source.order_id as varchar), cast(source.product_id as varchar)) as raw_key,
         hash(source) as raw_hash,
         source as raw_row
@@ -74,9 +75,13 @@ classified as (
             when not is_known_order then 'unknown_order'
             when order_rejection_reason is not null then 'order_rejected:' || order_rejection_reason
             when product_id is null then 'missing_product_id'
+            -- a number that does not fit decimal(18, 4) (infinite, NaN, 1e14 or more):
+            -- rejected as such, not as a missing quantity or price
+            when quantity is null and quantity_as_double is not null then 'quantity_out_of_range'
             -- more than 4 decimal places would be rounded: reject rather than change it
             when cast(quantity as double) != quantity_as_double then 'quantity_too_precise'
             when quantity is null or quantity = 0 then 'invalid_quantity'
+            when unit_price is null and unit_price_as_double is not null then 'unit_price_out_of_range'
             when unit_price is null or unit_price < 0 then 'invalid_unit_price'
             when is_line_amount_out_of_range then 'line_amount_out_of_range'
         end as rejection_reason
