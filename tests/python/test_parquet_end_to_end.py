@@ -1,7 +1,8 @@
 """A user's own Parquet files: native types instead of the demo's strings, built by `make build`.
 
 The demo raw tables are rewritten as a warehouse export would land them: native
-TIMESTAMP and TIMESTAMPTZ columns, BIGINT ids, a native boolean, DECIMAL money,
+TIMESTAMP and TIMESTAMPTZ columns, Unix epoch BIGINT times (email events in
+seconds, web events in milliseconds), BIGINT ids, a native boolean, DECIMAL money,
 optional columns that are entirely null (Parquet type NULL) and optional tables
 with no rows. The same people, orders and events are in them, so the build must
 account for the same raw rows as the CSV demo.
@@ -32,6 +33,11 @@ ID_SPACES = {
 }
 TS_UTC = "timezone('UTC', try_cast({0} as timestamptz))"  # native TIMESTAMP (UTC, no zone)
 TS_TZ = "try_cast({0} as timestamptz)"  # native TIMESTAMP WITH TIME ZONE
+# Unix epoch integers (BIGINT), as many warehouse exports write times; the
+# original text is kept in an extra column (the contract ignores extra columns)
+# so the test can check each parsed time.
+EPOCH_S = "try_cast(epoch(try_cast({0} as timestamptz)) as bigint)"
+EPOCH_MS = "try_cast(epoch_ms(try_cast({0} as timestamptz)) as bigint)"
 # The select list of each table, over the CSV/Parquet as generated (strings,
 # `<space>_id(x)` maps an id). Empty tables keep their declared columns.
 TYPED = {
@@ -51,10 +57,11 @@ TYPED = {
         cast(quantity as integer) as quantity, cast(unit_price as decimal(18, 2)) as unit_price""",
     "web_events": f"""
         web_event_id(event_id) as event_id, anonymous_id, contact_id(contact_id) as contact_id, email,
-        event_type, product_id(product_id) as product_id, {TS_UTC.format("occurred_at")} as occurred_at""",
+        event_type, product_id(product_id) as product_id, {EPOCH_MS.format("occurred_at")} as occurred_at,
+        occurred_at as occurred_at_text""",
     "email_events": f"""
         email_event_id(event_id) as event_id, email, campaign_id, event_type,
-        {TS_TZ.format("occurred_at")} as occurred_at,
+        {EPOCH_S.format("occurred_at")} as occurred_at, occurred_at as occurred_at_text,
         regexp_replace(url, '/p/[^?]+', '/p/' || cast(product_id(regexp_extract(url, '/p/([^?]+)', 1)) as varchar))
             as url""",
     "email_subscriptions": f"email, status, {TS_UTC.format('updated_at')} as updated_at",
@@ -146,6 +153,7 @@ def test_the_raw_files_have_the_native_types_under_test(parquet_build):
         assert {products[c] for c in ("brand", "url", "image_url")} == {null}
         assert types("web_events")["event_id"] == types("email_events")["event_id"] == "BIGINT"
         assert types("orders")["ordered_at"] == "TIMESTAMP WITH TIME ZONE"
+        assert types("email_events")["occurred_at"] == types("web_events")["occurred_at"] == "BIGINT"
         assert set(types("experiment_assignments").values()) == {null}
         for table in EMPTY:
             assert con.execute(f"select count(*) from read_parquet('{root / 'raw' / table}.parquet')").fetchall() == [
@@ -167,7 +175,9 @@ def test_make_build_runs_every_data_test_and_no_unit_test(parquet_build):
     }
     assert len(data_tests) > 100
     assert len(models) > 50
+    # every data test passes, the rejected-share warning included: healthy data raises no warning
     assert {status.get(uid) for uid in data_tests} == {"pass"}
+    assert status["test.email_personalization.assert_rejected_share_is_usual"] == "pass"
     assert {status.get(uid) for uid in models} == {"success"}
 
 
@@ -198,3 +208,44 @@ def test_marts_are_built_and_every_raw_row_is_accounted_for(parquet_build):
         assert scalar("select count(*) from staging.stg_crm__contacts where first_name is not null") == 0
         assert scalar("select count(*) from staging.stg_shop__products where brand is not null") == 0
         assert scalar("select count(*) from staging.stg_shop__products where not is_active") > 0
+
+
+@pytest.mark.parametrize(
+    ("table", "model", "magnitude"),
+    [("email_events", "stg_esp__email_events", 1e9), ("web_events", "stg_web__events", 1e12)],
+)
+def test_epoch_integer_times_are_read_with_their_unit(parquet_build, table, model, magnitude):
+    """Epoch seconds (email events) and milliseconds (web events) parse to the time the text said."""
+    root, db, _ = parquet_build
+    raw = root / "raw" / f"{table}.parquet"
+    with duckdb.connect(str(db), read_only=True) as con:
+
+        def scalar(sql: str):
+            return con.execute(sql).fetchall()[0][0]
+
+        con.execute("set TimeZone = 'UTC'")
+        con.execute(
+            f"""create temp view raw_times as select cast(event_id as varchar) as event_id, occurred_at,
+            timezone('UTC', try_cast(cast(occurred_at_text as varchar) as timestamptz)) as expected
+            from read_parquet('{raw}')"""
+        )
+        # the integers are in the unit under test
+        assert magnitude <= scalar("select median(occurred_at) from raw_times") < magnitude * 10
+        accepted = scalar(f"select count(*) from staging.{model}")
+        assert accepted > 1000
+        # every accepted event has exactly the time its ISO text said (to the millisecond)
+        wrong = scalar(
+            f"""select count(*) from staging.{model} as staged
+            inner join raw_times on staged.event_id = raw_times.event_id
+            where date_trunc('millisecond', staged.occurred_at) != date_trunc('millisecond', raw_times.expected)"""
+        )
+        assert wrong == 0
+        # none whose text was readable is rejected as unparseable
+        unparseable = scalar(
+            f"""select count(*) from audit.audit_rejected_rows as rejected
+            inner join raw_times on json_extract_string(rejected.raw_record, '$.event_id') = raw_times.event_id
+            where rejected.source_table = '{table}' and rejected.rejection_reason = 'unparseable_occurred_at'
+                and raw_times.expected is not null and isfinite(raw_times.expected)
+                and raw_times.expected >= timestamp '1973-03-04'"""
+        )
+        assert unparseable == 0
