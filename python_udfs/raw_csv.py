@@ -52,9 +52,14 @@ def read_options(columns: list[str]) -> str:
     return f"header = true, auto_detect = false, {dialect}, columns = {{{declared}}}"
 
 
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
 def _header(path: Path) -> tuple[list[str] | None, str | None]:
     with path.open("rb") as f:
-        first = f.readline()
+        head = f.read(1 << 20)
+    end = _LINE_END.search(head)
+    first = head[: end.start()] if end else head
     if not first.strip():
         return None, (
             "is empty or its first line is blank: line 1 must be the header "
@@ -64,7 +69,13 @@ def _header(path: Path) -> tuple[list[str] | None, str | None]:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None, "has a header line (line 1) that is not UTF-8 text: save the file as UTF-8 CSV"
-    names = next(csv.reader([text.rstrip("\r\n")]), [])
+    try:
+        names = next(csv.reader([text]), [])
+    except csv.Error:
+        return (
+            None,
+            "has a header line (line 1) that cannot be read as CSV: one unique name per column, comma-separated",
+        )
     names = [name.strip() for name in names]
     if len(names) == 1 and any(sep in names[0] for sep in (";", "\t", "|")):
         return None, "has a single column in its header: the project reads comma-separated files (not ; tab or |)"
@@ -85,6 +96,20 @@ def _field_count(csv_line: str | None) -> int | None:
         return len(next(csv.reader([csv_line])))
     except (csv.Error, StopIteration):
         return None
+
+
+def _first_stray_carriage_return(path: Path) -> int | None:
+    """Line number (1-based, lines ending in \\n) of the first \\r not ending a line, outside quotes."""
+    in_quotes = False
+    with path.open("rb") as f:
+        for number, line in enumerate(f, start=1):
+            body = line[:-2] if line.endswith(b"\r\n") else line.rstrip(b"\n")
+            for byte in body:
+                if byte == 0x22:  # "
+                    in_quotes = not in_quotes
+                elif byte == 0x0D and not in_quotes:
+                    return number
+    return None
 
 
 def inspect_csv(path: str) -> dict:
@@ -112,6 +137,13 @@ def inspect_csv(path: str) -> dict:
             "select line, error_type::varchar, error_message, csv_line from reject_errors order by line"
         ).fetchall()
     except duckdb.Error as exc:
+        stray = _first_stray_carriage_return(file)
+        if stray is not None:
+            result["error"] = (
+                f"has a carriage return (\\r) inside an unquoted field on line {stray}, which makes the file "
+                "unreadable: quote that field, or remove the character in the export"
+            )
+            return result
         # DuckDB's CSV errors quote the offending line: keep only its first line, minus anything quoted
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         result["error"] = "cannot be read as CSV: " + re.sub(r"(['\"]).*?\1", "<value>", first)[:200]

@@ -67,6 +67,10 @@ def test_a_line_that_is_not_utf8_is_malformed_not_fatal(tmp_path):
         (b"contact_id,email,EMAIL\n", "two columns with the same name in its header (column 3"),
         (b"contact_id,\xffemail\n", "not UTF-8"),
         (
+            f"{HEADER}\nC1,person.1@example.com,A\rB\nC2,person.2@example.com,B\n".encode(),
+            "carriage return (\\r) inside an unquoted field on line 2",
+        ),
+        (
             f'{HEADER}\nC1,"person.1@example.com,A\nC2,person.2@example.com,B\n'.encode(),
             "quote that is not closed properly on line 2",
         ),
@@ -102,3 +106,15 @@ def test_crlf_a_byte_order_mark_and_a_quoted_newline_are_ordinary_csv(tmp_path):
     assert len(names) == len(ROWS) + 1
     assert names[0] == "two\r\nlines"
     assert not any(name.endswith("\r") for name in names)
+
+
+def test_a_file_with_old_mac_line_ends_reads_its_header_and_rows(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(("\r".join([HEADER, *ROWS]) + "\r").encode())
+    result = inspect_csv(str(path))
+    assert (result["columns"], result["malformed"], result["error"]) == (
+        ["contact_id", "email", "first_name"],
+        [],
+        None,
+    )
+    assert rows_read(str(path), result) == len(ROWS)
