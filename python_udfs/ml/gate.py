@@ -3,9 +3,10 @@
 A retrain records every model it trains in the registry (ml_model_runs). A run
 that fails its gate is recorded with is_promoted = false and the reason
 (gate_failure_reason); scoring keeps using the last promoted version of that
-model and says so. When no version of a model ever passed, nothing is scored
-with a degenerate model: scoring stops with a message that says what history
-was found, what each model needs, and what to do.
+model and says so. Nothing is ever scored with a model that never passed:
+with no passing propensity model scoring stops with a message that says what
+history was found, what each model needs, and what to do; without a passing
+churn, clv or clusters model those scores are null, with the reason.
 
 The gate, per model (thresholds from the vars ml_gate_*):
 - propensity, churn (classifiers): at least min_training_rows training rows;
@@ -245,8 +246,9 @@ def require_current(runs: dict[str, dict], names: tuple[str, ...], thresholds_ne
 
 
 def versions_json(runs: dict[str, dict], names: tuple[str, ...]) -> str:
-    """{model_name: model_version} of the versions that scored, JSON."""
-    return json.dumps({name: runs[name]["current"]["model_version"] for name in names}, sort_keys=True)
+    """{model_name: model_version} of the versions that scored, JSON (null for a model with no promoted version)."""
+    versions = {name: (runs[name]["current"] or {}).get("model_version") if name in runs else None for name in names}
+    return json.dumps(versions, sort_keys=True)
 
 
 NO_REGISTRY = (

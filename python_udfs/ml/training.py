@@ -356,6 +356,9 @@ def train_all(
     return registry_frame(rows)
 
 
+NO_MODEL_REASON = "no_promoted_model"
+
+
 def score_all(
     current: pd.DataFrame, registry: pd.DataFrame, horizon_days: int, model_dir: str | Path,
     gate: GateThresholds | None = None,
@@ -364,42 +367,65 @@ def score_all(
 
     A newer run that failed its quality gate is skipped: is_fallback says the customer was scored with an older
     version, scoring_note which run was rejected and why, scored_with_versions which version of each model
-    scored. With no promoted version of a model at all, raises NoPromotedModelError (what history there is,
-    what each model needs, what to do) rather than score everyone with a degenerate model.
+    scored. Nobody is scored with a model that never passed its gate:
+    - propensity (the score every tier and audience reads): raises NoPromotedModelError with the history found,
+      what each model needs and what to do;
+    - churn, clv, clusters: their columns are null (churn_risk_reason no_promoted_model for past buyers) and
+      scoring_note says why, so the rest still scores.
     """
     runs = current_runs(registry)
-    require_current(runs, PREDICTIVE_MODELS, (gate or GateThresholds()).needs())
-    load = {
-        name: joblib.load(resolve_artifact_path(runs[name]["current"]["artifact_path"], model_dir))
-        for name in PREDICTIVE_MODELS
-    }
+    needs = (gate or GateThresholds()).needs()
+    if "propensity" not in runs or runs["propensity"]["current"] is None:
+        require_current(runs, PREDICTIVE_MODELS, needs)
+    scoring = [name for name in PREDICTIVE_MODELS if name in runs and runs[name]["current"] is not None]
+    load = {name: joblib.load(resolve_artifact_path(runs[name]["current"]["artifact_path"], model_dir))
+            for name in scoring}  # fmt: skip
+    notes = [runs[name]["note"] for name in scoring if runs[name]["note"]]
+    for name in PREDICTIVE_MODELS:
+        if name not in scoring:
+            latest = runs.get(name, {}).get("latest")
+            why = (
+                f"latest run {latest['model_version']}: {latest.get('gate_failure_reason')}"
+                if latest
+                else "never trained"
+            )
+            notes.append(f"{name}: no version has passed its quality gate ({why}); its scores are null")
     out = pd.DataFrame({"customer_id": current["customer_id"].to_numpy()}, index=current.index)
     p = load["propensity"]["model"].predict(current)
     out["purchase_propensity"] = p
     out["propensity_decile"] = deciles(p)
     buyers = current["order_count"].fillna(0).to_numpy() > 0
-    churn = load["churn"]["model"].predict(current)
-    out["churn_risk"] = np.where(buyers, churn, np.nan)
-    out["churn_risk_reason"] = np.where(buyers, None, "never_bought")
-    clv = load["clv"]
-    matrix = xgb.DMatrix(feature_matrix(current))
-    out["predicted_clv"] = regress(clv["model"], clv.get("refits", ()), matrix)
-    out["predicted_orders"] = regress(clv["orders"], clv.get("orders_refits", ()), matrix)
+    if "churn" in load:
+        out["churn_risk"] = np.where(buyers, load["churn"]["model"].predict(current), np.nan)
+        out["churn_risk_reason"] = np.where(buyers, None, "never_bought")
+    else:
+        out["churn_risk"] = np.nan
+        out["churn_risk_reason"] = np.where(buyers, NO_MODEL_REASON, "never_bought")
+    if "clv" in load:
+        clv = load["clv"]
+        matrix = xgb.DMatrix(feature_matrix(current))
+        out["predicted_clv"] = regress(clv["model"], clv.get("refits", ()), matrix)
+        out["predicted_orders"] = regress(clv["orders"], clv.get("orders_refits", ()), matrix)
+    else:
+        out["predicted_clv"] = out["predicted_orders"] = np.nan
     # orders arrive at the predicted rate: expected wait = horizon / expected orders in the horizon
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         wait = np.where(out["predicted_orders"] > 0, horizon_days / out["predicted_orders"], np.inf)
     as_of = pd.to_datetime(current["cutoff_at"]).dt.normalize()
     reachable = wait <= 730
     out["expected_next_order_date"] = (
         (as_of + pd.to_timedelta(np.where(reachable, wait, 0), unit="D")).where(reachable).dt.date
     )
-    clusters = load["clusters"]["model"].assign(current)
-    out["cluster_segment"] = clusters["cluster_segment"].to_numpy()
-    out["is_cluster_outlier"] = clusters["is_cluster_outlier"].to_numpy()
+    if "clusters" in load:
+        clusters = load["clusters"]["model"].assign(current)
+        out["cluster_segment"] = clusters["cluster_segment"].to_numpy()
+        out["is_cluster_outlier"] = clusters["is_cluster_outlier"].to_numpy()
+    else:
+        out["cluster_segment"] = pd.Series(None, index=out.index, dtype="string")
+        out["is_cluster_outlier"] = pd.Series(None, index=out.index, dtype="boolean")
     out["model_version"] = runs["propensity"]["current"]["model_version"]
     out["scored_with_versions"] = versions_json(runs, PREDICTIVE_MODELS)
-    out["is_fallback"] = any(runs[name]["is_fallback"] for name in PREDICTIVE_MODELS)
-    notes = [runs[name]["note"] for name in PREDICTIVE_MODELS if runs[name]["note"]]
+    out["is_fallback"] = any(runs[name]["is_fallback"] for name in scoring)
     out["scoring_note"] = pd.Series(" | ".join(notes) if notes else None, index=out.index, dtype="string")
     return out
 

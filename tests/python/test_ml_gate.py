@@ -167,6 +167,27 @@ def test_with_no_good_version_scoring_refuses_and_says_what_history_is_needed(go
     assert "What to do: set var as_of_date later" in message
 
 
+def test_without_a_passing_churn_model_churn_is_null_with_a_reason_and_the_rest_scores(good):
+    _, current, folder, registry = good
+    rejected_churn = registry[registry["model_name"] == "churn"].assign(
+        is_promoted=False, gate_failure_reason="among past buyers, 5 negatives in training (needs 10)"
+    )
+    registry = pd.concat([registry[registry["model_name"] != "churn"], rejected_churn], ignore_index=True)
+    scores = score_all(current, registry, HORIZON, folder)
+    buyers = current["order_count"].to_numpy() > 0
+    assert scores["purchase_propensity"].notna().all()
+    assert scores["predicted_clv"].notna().all()
+    assert scores["churn_risk"].isna().all()
+    assert set(scores.loc[buyers, "churn_risk_reason"]) == {"no_promoted_model"}
+    assert set(scores.loc[~buyers, "churn_risk_reason"]) == {"never_bought"}
+    assert json.loads(scores["scored_with_versions"].iloc[0])["churn"] is None
+    assert not scores["is_fallback"].any()
+    assert scores["scoring_note"].iloc[0] == (
+        f"churn: no version has passed its quality gate (latest run {rejected_churn['model_version'].iloc[0]}: "
+        "among past buyers, 5 negatives in training (needs 10)); its scores are null"
+    )
+
+
 def test_one_cutoff_with_customers_is_not_trained_and_says_how_much_history_there_is(good, tmp_path):
     """One customer, or an as_of_date near the start of the data: the older cut-offs hold nobody."""
     _, current, _, _ = good

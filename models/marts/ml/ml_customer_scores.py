@@ -3,8 +3,9 @@
 The current version of a model is its last run that passed the quality gate
 (python_udfs/ml/gate.py); is_fallback, scoring_note and scored_with_versions
 say when a newer run was rejected and which versions scored. With no passing
-version, or no registry yet (score_only on a fresh warehouse), the model stops
-with a message that says what to do. fct_customer_scores puts a contract and
+propensity version, or no registry yet (score_only on a fresh warehouse), the
+model stops with a message that says what to do; with no passing churn, clv or
+clusters version, those columns are null and scoring_note says why. fct_customer_scores puts a contract and
 the action tier on top.
 """
 
