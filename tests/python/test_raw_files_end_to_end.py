@@ -9,6 +9,7 @@ serves the preview tests.
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pandas as pd
@@ -167,6 +168,10 @@ def test_the_build_goes_on_past_a_malformed_line_and_accounts_for_it(hostile_bui
     ) == [("crm_contacts", "crm_contacts.csv", 3, "too_many_fields", 8, 9)]
     assert build.scalar("select sum(unaccounted_rows) from audit.audit_row_counts") == 0
     assert malformed_email not in _output_and_log(build)
+    # the run's summary says so too: a data test warns once per malformed line
+    results = json.loads((build.work_dir / "target" / "run_results.json").read_text())["results"]
+    warned = {r["unique_id"].split(".")[2]: (r["status"], r["failures"]) for r in results if r["status"] == "warn"}
+    assert warned.get("no_malformed_raw_lines") == ("warn", 1)
 
 
 def make_preview(build, email: str, out):
