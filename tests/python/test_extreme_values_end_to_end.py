@@ -413,6 +413,40 @@ def fates(build: Build, cases: list[Case]) -> dict[str, list[str]]:
     return found
 
 
+# Timestamp and number columns may keep an extreme row only for these values;
+# any other accepted value there was silently read as null or as something else.
+TIMESTAMP_COLUMNS = {"created_at", "updated_at", "ordered_at", "occurred_at", "sent_at", "assigned_at"}
+NUMBER_COLUMNS = {"price", "quantity", "unit_price"}
+ACCEPTED_TEXT = {
+    ("products", "price"): {"zero", "empty", "blank"},  # a missing list price is unknown
+    ("order_items", "quantity"): {"minus_one"},  # a return
+    ("order_items", "unit_price"): {"zero"},
+    ("campaigns", "sent_at"): {"empty", "blank"},  # a missing send time is unknown
+}
+ACCEPTED_TYPED = {
+    **{(table, column): {"1970-01-01"} for table, columns in TYPED.items() for column in columns},
+    ("products", "price"): {"0", "4.9e-324", "-0.0"},
+    ("order_items", "unit_price"): {"0", "4.9e-324", "-0.0"},
+    ("order_items", "quantity"): {"-1"},
+    ("email_events", "occurred_at"): {"20260101"},  # 8 digits: a compact date
+    ("products", "is_active"): {"true", "false"},
+}
+# Reasons the typed pass must give (the value names are the values)
+EXPECTED_TYPED = {
+    ("products", "price", "inf"): "rejected:price_out_of_range",
+    ("products", "price", "nan"): "rejected:price_out_of_range",
+    ("products", "price", "1e20"): "rejected:price_out_of_range",
+    ("order_items", "quantity", "9223372036854775807"): "rejected:quantity_out_of_range",
+    ("order_items", "unit_price", "-inf"): "rejected:unit_price_out_of_range",
+    ("order_items", "unit_price", "1e308"): "rejected:unit_price_out_of_range",
+    ("orders", "ordered_at", "-infinity"): "rejected:out_of_range_ordered_at",
+    ("crm_contacts", "created_at", "0001-01-01"): "rejected:out_of_range_created_at",
+    ("web_events", "occurred_at", "9999-12-31 23:59:59.999999"): "rejected:out_of_range_occurred_at",
+    ("email_events", "occurred_at", "9223372036854775807"): "rejected:unparseable_occurred_at",
+    ("email_events", "occurred_at", "0"): "rejected:unparseable_occurred_at",
+}
+
+
 def check_build(build: Build, cases: list[Case], name: str) -> None:
     result = build.result
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-3000:]
@@ -434,6 +468,19 @@ def check_build(build: Build, cases: list[Case], name: str) -> None:
     )
     lost = [(c.table, c.column, c.value_name) for c in cases if len(found[c.case_id]) != 1]
     assert not lost, f"rows neither rejected nor accepted exactly once: {lost[:40]}; malformed lines: {malformed[:20]}"
+    accepted_ok = ACCEPTED_TEXT if name == "csv" else ACCEPTED_TYPED
+    silently_read = [
+        (c.table, c.column, c.value_name)
+        for c in cases
+        if c.column in TIMESTAMP_COLUMNS | NUMBER_COLUMNS
+        and found[c.case_id] == ["accepted"]
+        and c.value_name not in accepted_ok.get((c.table, c.column), set())
+    ]
+    assert not silently_read, f"extreme times or numbers accepted instead of rejected: {silently_read}"
+    if name == "parquet":
+        reasons = {(c.table, c.column, c.value_name): found[c.case_id] for c in cases}
+        wrong = {key: reasons.get(key) for key, want in EXPECTED_TYPED.items() if reasons.get(key) != [want]}
+        assert not wrong, wrong
     templates = [(c.table, found[c.case_id]) for c in cases if c.column == ""]
     assert all(fate == ["accepted"] for _, fate in templates), templates
     for mart in (
