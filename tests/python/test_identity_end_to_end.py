@@ -11,6 +11,8 @@ against one build of the demo data alone: nobody else's orders or segment move.
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import pytest
 from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
@@ -27,7 +29,10 @@ SELECT = [
     "+int_web_events_sessionized",
     "+audit_row_counts",
     "+audit_quarantined_identifiers",
+    "+audit_rejected_rows",
 ]
+# a guest and a kiosk user who asked to be erased
+ERASED = ["guest005@example.com", "kiosk005@example.com"]
 
 
 def _read(raw, table):
@@ -50,13 +55,13 @@ def _write(frame, path):
         frame.to_csv(path, index=False)
 
 
-def _build(raw, work):
+def _build(raw, work, dbt_vars=None):
     return assert_ok(
         run_dbt(
             ["build", "--select", *SELECT, "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"],
             raw,
             work,
-            {"as_of_date": E2E_END_DATE},
+            {"as_of_date": E2E_END_DATE, **(dbt_vars or {})},
         )
     )
 
@@ -162,7 +167,8 @@ def builds(demo_data, tmp_path_factory):
         new_events += [login, visit]
     _write(pd.concat([events, pd.DataFrame(new_events)], ignore_index=True), events_path)
 
-    hostile = _build(raw, root / "hostile")
+    erasures = [hashlib.sha256(email.encode()).hexdigest() for email in ERASED]
+    hostile = _build(raw, root / "hostile", {"erasure_email_sha256s": erasures})
     people["conflicting_order_id"] = conflicting.iloc[0]["order_id"]
     people["exact_order_id"] = exact.iloc[0]["order_id"]
     people["conflicting_order_items"] = int((items["order_id"] == conflicting.iloc[0]["order_id"]).sum())
@@ -347,3 +353,30 @@ def test_nobody_else_moves(builds):
     assert len(before) > 1000
     changed = [contact for contact, row in before.items() if after.get(contact) != row]
     assert changed == []
+
+
+def test_erased_people_who_shared_a_quarantined_identifier_are_fully_erased(builds):
+    _, hostile, _ = builds
+    erased = hostile.query(
+        """
+        select identities.identifier_value
+        from intermediate.int_identities_stitched as identities
+        join intermediate.int_erased_customers as erased using (customer_id)
+        """
+    )
+    assert sorted(value for (value,) in erased) == ERASED
+    found = []
+    columns = hostile.query(
+        """
+        select table_schema, table_name, column_name
+        from information_schema.columns
+        where table_schema in ('main', 'audit') and data_type = 'VARCHAR'
+        """
+    )
+    for schema, table, column in columns:
+        for email in ERASED:
+            if hostile.scalar(f"""select count(*) from {schema}.{table} where "{column}" like '%{email}%'"""):
+                found.append(f"{schema}.{table}.{column}: {email}")
+    assert found == []
+    # the quarantine itself is unchanged by the erasure
+    assert hostile.scalar("select count(*) from audit.audit_quarantined_identifiers") == 2
