@@ -19,6 +19,9 @@
         ~ 'line_number bigint, problem varchar, expected_fields integer, found_fields integer)'
     ) %}
     {%- set raw_sources = graph.sources.values() | selectattr('package_name', 'equalto', project_name) | list -%}
+    {%- set problems = [] -%}
+    {%- set header_checked = [] -%}
+    {%- set header_failed = [] -%}
     {%- if raw_schema is none or raw_schema == '' -%}
         {%- set raw_dir = env_var('RAW_DATA_DIR', 'data/raw') -%}
         {%- set unreadable = [] -%}
@@ -54,6 +57,8 @@
                 ) }}
             {%- endif -%}
             {%- set chosen = present[0] -%}
+            {%- set inspected = {'error': none, 'malformed': []} -%}
+            {%- set missing = [] -%}
             {%- if chosen.format == 'parquet' -%}
                 {%- set reader = "read_parquet(" ~ quote_literal(chosen.pattern) ~ ")" -%}
             {%- else -%}
@@ -69,10 +74,35 @@
                         "raw file '" ~ chosen.label ~ "' (table '" ~ table ~ "') " ~ inspected.error
                     ) -%}
                 {%- else -%}
+                    {#- The contract's columns are checked against the header here, before
+                        any SQL names them: a file without a header would otherwise put its
+                        first row (an email) into the view's DDL, and so into dbt.log. -#}
+                    {%- set header = inspected.columns | map('lower') | list -%}
+                    {%- for column in src.columns.keys() -%}
+                        {%- if column | lower not in header -%}
+                            {%- do missing.append(column) -%}
+                        {%- endif -%}
+                    {%- endfor -%}
+                    {%- do header_checked.append(table) -%}
+                    {%- if missing | length > 0 -%}
+                        {%- do header_failed.append(table) -%}
+                    {%- endif -%}
+                    {%- if missing | length > 0 and missing | length == src.columns | length -%}
+                        {%- do problems.append(
+                            "table '" ~ table ~ "': line 1 of " ~ chosen.label ~ " holds none of the required columns ("
+                            ~ missing | join(', ') ~ "): is its header line missing?"
+                        ) -%}
+                    {%- else -%}
+                        {%- for column in missing -%}
+                            {%- do problems.append(
+                                "table '" ~ table ~ "' is missing required column '" ~ column ~ "'"
+                            ) -%}
+                        {%- endfor -%}
+                    {%- endif -%}
                     {%- set reader = "read_csv(" ~ quote_literal(chosen.pattern) ~ ", "
                         ~ inspected.read_options ~ ", ignore_errors = true)" -%}
                 {%- endif -%}
-                {%- if inspected.malformed | length > 0 and not inspected.error -%}
+                {%- if inspected.malformed | length > 0 and not inspected.error and missing | length == 0 -%}
                     {%- set rows = [] -%}
                     {%- for bad in inspected.malformed -%}
                         {%- do rows.append(
@@ -100,7 +130,7 @@
                     ) %}
                 {%- endif -%}
             {%- endif -%}
-            {%- if not (chosen.format == 'csv' and inspected.error) -%}
+            {%- if not (inspected.error or missing | length > 0) -%}
                 {% do run_query('create or replace view raw_files.' ~ table ~ ' as select * from ' ~ reader) %}
             {%- endif -%}
         {%- endfor -%}
@@ -111,12 +141,17 @@
             ) }}
         {%- endif -%}
     {%- endif -%}
-    {%- set problems = [] -%}
-    {%- for src in raw_sources -%}
+    {#- CSV tables whose header was checked above need only the row check; one
+        whose header failed has no view to check. -#}
+    {%- for src in raw_sources if src.identifier not in header_failed -%}
         {%- set relation = api.Relation.create(
             database=src.database, schema=src.schema, identifier=src.identifier
         ) -%}
-        {%- set actual = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {%- if src.identifier in header_checked -%}
+            {%- set actual = src.columns.keys() | map('lower') | list -%}
+        {%- else -%}
+            {%- set actual = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {%- endif -%}
         {%- if actual | length == 0 -%}
             {%- do problems.append("table '" ~ src.identifier ~ "' does not exist in " ~ src.schema) -%}
         {%- else -%}

@@ -201,3 +201,19 @@ def test_make_preview_never_runs_an_address_as_a_command(hostile_build, tmp_path
     assert not marker.exists()
     assert result.returncode != 0
     assert "no contactable member" in result.stderr
+
+
+def test_a_csv_without_its_header_or_a_column_fails_naming_them_without_the_first_row(demo_data, tmp_path):
+    raw = copy_raw(demo_data[0], tmp_path / "raw")
+    lines = _lines_of(raw / "crm_contacts.csv")
+    first_email = lines[1].split(",")[1]
+    (raw / "crm_contacts.csv").write_text("\n".join(lines[1:]), encoding="utf-8")  # the header line is gone
+    pd.read_csv(raw / "campaigns.csv", dtype=str).drop(columns=["name"]).to_csv(raw / "campaigns.csv", index=False)
+
+    build = run_dbt(HOOK_ONLY, raw, tmp_path / "work")
+    assert build.result.returncode != 0
+    assert "line 1 of crm_contacts.csv holds none of the required columns" in build.result.stdout
+    assert "is its header line missing?" in build.result.stdout
+    assert "table 'campaigns' is missing required column 'name'" in build.result.stdout
+    # the first row became the "header": it must not reach the log through the view's DDL
+    assert first_email not in _output_and_log(build)
