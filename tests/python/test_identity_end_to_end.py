@@ -273,6 +273,12 @@ def test_a_kiosk_device_is_quarantined_and_its_anonymous_visits_belong_to_nobody
     ]
 
 
+def test_the_build_warns_for_each_quarantined_identifier(builds):
+    baseline, hostile, _ = builds
+    assert "WARN 2 no_identifier_shared_by_too_many_people" in hostile.result.stdout
+    assert "PASS no_identifier_shared_by_too_many_people" in baseline.result.stdout
+
+
 def test_conflicting_duplicates_are_rejected_and_exact_ones_collapsed(builds):
     baseline, hostile, people = builds
     order_id = people["conflicting_order_id"]
