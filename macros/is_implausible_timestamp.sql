@@ -9,6 +9,6 @@
         or {{ expression }} > greatest(
             {{ as_of_timestamp() }},
             cast({{ quote_literal(run_started_at.strftime("%Y-%m-%d %H:%M:%S")) }} as timestamp)
-        ) + to_days({{ var('plausible_timestamp_max_days_ahead') | int }})
+        ) + to_days(cast({{ number_var('plausible_timestamp_max_days_ahead') }} as integer))
     )
 {% endmacro %}

@@ -22,6 +22,14 @@ accepted_{{ table.source_table }} as (
 ),
 {% endfor %}
 
+malformed as (
+    select
+        source_table,
+        count(*) as malformed_lines
+    from {{ ref('audit_malformed_raw_lines') }}
+    group by source_table
+),
+
 rejected as (
     select
         source_table,
@@ -57,7 +65,10 @@ select
     - coalesce(rejected.rejected_rows, 0)
     - counts.duplicate_rows as unaccounted_rows,
     counts.placeholder_identifier_rows,
+    coalesce(malformed.malformed_lines, 0) as malformed_lines,
     {{ as_of_timestamp() }} as as_of_at
 from counts
 left join rejected
     on counts.source_table = rejected.source_table
+left join malformed
+    on counts.source_table = malformed.source_table

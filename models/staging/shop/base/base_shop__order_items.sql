@@ -58,10 +58,10 @@ joined as (
 bounded as (
     select
         * exclude (line_amount_unbounded),
-        abs(line_amount_as_double) >= {{ var('max_line_amount') }} as is_line_amount_out_of_range,
+        abs(line_amount_as_double) >= {{ number_var('max_line_amount') }} as is_line_amount_out_of_range,
         -- only lines within the bound are cast to decimal(18, 2) (case casts those rows only)
         case
-            when abs(line_amount_as_double) < {{ var('max_line_amount') }}
+            when abs(line_amount_as_double) < {{ number_var('max_line_amount') }}
                 then cast(line_amount_unbounded as decimal(18, 2))
         end as line_amount
     from joined
