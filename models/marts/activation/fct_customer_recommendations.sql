@@ -37,7 +37,9 @@ select
     products.image_url,
     products.price,
     products.currency,
-    recommendations.model_version
+    recommendations.model_version,
+    cast(recommendations.is_fallback as boolean) as is_fallback,
+    cast(recommendations.scoring_note as varchar) as scoring_note
 from recommendations
 inner join customers
     on recommendations.customer_id = customers.customer_id

@@ -3,7 +3,9 @@
     propensity over var propensity_horizon_days, its decile and action tier
     (seeds/propensity_action_tiers.csv), churn risk for past buyers (null with
     a reason otherwise), predicted spend over the horizon, expected next order
-    date and behavioural cluster, from the latest registered models.
+    date and behavioural cluster, from each model's last promoted version (a
+    retrain that fails its quality gate is not used: is_fallback and
+    scoring_note say so).
 #}
 
 with
@@ -40,7 +42,10 @@ select
     cast(scores.expected_next_order_date as date) as expected_next_order_date,
     cast(scores.cluster_segment as varchar) as cluster_segment,
     cast(scores.is_cluster_outlier as boolean) as is_cluster_outlier,
-    cast(scores.model_version as varchar) as model_version
+    cast(scores.model_version as varchar) as model_version,
+    cast(scores.scored_with_versions as varchar) as scored_with_versions,
+    cast(scores.is_fallback as boolean) as is_fallback,
+    cast(scores.scoring_note as varchar) as scoring_note
 from customers
 left join scores
     on customers.customer_id = scores.customer_id
