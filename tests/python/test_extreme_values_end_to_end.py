@@ -517,3 +517,24 @@ def test_a_broken_loader_warns_and_the_build_goes_on(csv_build):
 def test_every_extreme_typed_value_is_rejected_or_kept(parquet_build):
     build, cases = parquet_build
     check_build(build, cases, "parquet")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"orderz": 0.1}, "'orderz': 0.1 must map a raw table"),
+        ({"orders": "lots"}, "'orders': lots must map a raw table"),
+        ("orders=0.1", "must be a map of raw table to share"),
+    ],
+)
+def test_rejected_share_thresholds_are_checked(demo_data, tmp_path, overrides, message):
+    """A per-table threshold for a table that does not exist, or that is not a number, stops compilation."""
+    raw, _, _ = demo_data
+    build = run_dbt(
+        ["compile", "-s", "assert_rejected_share_is_usual"],
+        raw,
+        tmp_path,
+        {"as_of_date": E2E_END_DATE, "rejected_share_warn_table_thresholds": overrides},
+    )
+    assert build.result.returncode != 0
+    assert message in build.result.stdout
