@@ -28,7 +28,8 @@ contacts as (
     select
         contact_id,
         email,
-        created_at
+        created_at,
+        updated_at
     from {{ ref('stg_crm__contacts') }}
 ),
 
@@ -97,6 +98,7 @@ crm_anchored as (
         contact_id,
         email,
         created_at,
+        updated_at,
         first_value(contact_id) over (
             partition by coalesce(email, contact_id)
             order by created_at nulls last, contact_id
@@ -224,7 +226,8 @@ email_identities as (
 crm_contact_identities as (
     select
         crm_anchored.contact_id,
-        crm_anchored.created_at as first_seen_at,
+        -- created_at may be unknown (blank in the CRM); the record existed by its updated_at
+        coalesce(crm_anchored.created_at, crm_anchored.updated_at) as first_seen_at,
         'contact:' || crm_anchored.anchor_contact_id as person_key,
         quarantined_contacts.contact_id is not null as is_quarantined
     from crm_anchored
