@@ -1,0 +1,95 @@
+{% macro publish_exports(results) %}
+    {#- on-run-end hook: the "publish" of write, audit, publish.
+
+        Every export model is built aside in schema exports_pending (dbt_project.yml)
+        and tested there. When the invocation is a `dbt build` in which no node
+        errored, failed or was skipped (warn is not a failure), this replaces, in
+        one transaction, each relation of schema exports with the exports_pending
+        one this run built (a run that selects a few exports publishes those),
+        copies the table and column descriptions, and then, with var
+        export_format csv or parquet, rewrites their files in EXPORT_DIR (each
+        file written beside its target and renamed over it). Any failure, or a
+        `dbt run` (no tests audited the exports), publishes nothing: schema
+        exports and the files stay exactly as the last passing build left them. -#}
+    {%- if not execute or results is none -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    {%- set pending_schema = 'exports_pending' -%}
+    {%- set published_schema = 'exports' -%}
+    {%- set passing = ['success', 'pass', 'warn', 'no-op'] -%}
+
+    {%- set failed = [] -%}
+    {%- set built = [] -%}
+    {%- for result in results -%}
+        {%- set status = result.status | string | lower -%}
+        {%- set status = status.split('.')[-1] if status.startswith('runstatus.') or status.startswith('teststatus.') else status -%}
+        {%- if status not in passing -%}
+            {%- do failed.append(result.node.name ~ ' (' ~ status ~ ')') -%}
+        {%- elif result.node.resource_type == 'model' and result.node.schema == pending_schema -%}
+            {%- do built.append(result.node) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {%- if failed -%}
+        {%- do log("Exports NOT published: " ~ failed | length ~ " node(s) did not pass (" ~ failed[:5] | join(', ')
+            ~ (', ...' if failed | length > 5 else '') ~ "). Schema " ~ published_schema
+            ~ " and the export files keep the last passing build; " ~ pending_schema ~ " holds this run's attempt.", info=true) -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    {%- if not built -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    {%- if flags.WHICH != 'build' -%}
+        {%- do log("Exports NOT published: `dbt " ~ flags.WHICH ~ "` runs no tests on them; `dbt build` builds, tests and publishes. "
+            ~ built | length ~ " export(s) were built in " ~ pending_schema ~ " only.", info=true) -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+
+    {#- Check the file settings before anything is published, so a bad value publishes nothing. -#}
+    {%- set export_format = var('export_format', 'none') -%}
+    {%- if export_format not in ('none', 'csv', 'parquet') -%}
+        {{ exceptions.raise_compiler_error("var export_format must be none, csv or parquet, not " ~ export_format) }}
+    {%- endif -%}
+    {%- set folder = none -%}
+    {%- if export_format != 'none' -%}
+        {%- set folder = run_query("select ensure_directory(" ~ quote_literal(env_var('EXPORT_DIR', 'data/exports')) ~ ")").rows[0][0] -%}
+    {%- endif -%}
+
+    {%- set names = [] -%}
+    {%- for node in built -%}
+        {%- do names.append(node.alias or node.name) -%}
+    {%- endfor -%}
+    {%- set name_list = [] -%}
+    {%- for name in names -%}
+        {%- do name_list.append(quote_literal(name)) -%}
+    {%- endfor -%}
+    {%- set table_comments = run_query(
+        "select table_name, comment from duckdb_tables() where schema_name = " ~ quote_literal(pending_schema)
+        ~ " and table_name in (" ~ name_list | join(', ') ~ ") and comment is not null") -%}
+    {%- set column_comments = run_query(
+        "select table_name, column_name, comment from duckdb_columns() where schema_name = " ~ quote_literal(pending_schema)
+        ~ " and table_name in (" ~ name_list | join(', ') ~ ") and comment is not null") -%}
+
+    {%- set statements = ['begin transaction', 'create schema if not exists ' ~ adapter.quote(published_schema)] -%}
+    {%- for name in names -%}
+        {%- do statements.append('create or replace table ' ~ adapter.quote(published_schema) ~ '.' ~ adapter.quote(name)
+            ~ ' as select * from ' ~ adapter.quote(pending_schema) ~ '.' ~ adapter.quote(name)) -%}
+    {%- endfor -%}
+    {%- for row in table_comments.rows -%}
+        {%- do statements.append('comment on table ' ~ adapter.quote(published_schema) ~ '.' ~ adapter.quote(row[0])
+            ~ ' is ' ~ quote_literal(row[1])) -%}
+    {%- endfor -%}
+    {%- for row in column_comments.rows -%}
+        {%- do statements.append('comment on column ' ~ adapter.quote(published_schema) ~ '.' ~ adapter.quote(row[0])
+            ~ '.' ~ adapter.quote(row[1]) ~ ' is ' ~ quote_literal(row[2])) -%}
+    {%- endfor -%}
+    {%- do statements.append('commit') -%}
+    {%- if folder is not none -%}
+        {%- for name in names -%}
+            {%- do statements.append(export_to_file(api.Relation.create(schema=published_schema, identifier=name), folder, export_format)) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do log("Exports published to schema " ~ published_schema ~ ": " ~ names | join(', ')
+        ~ ((" and written to " ~ folder) if folder is not none else ''), info=true) -%}
+    {{ return(statements | join(';\n') ~ ';') }}
+{% endmacro %}

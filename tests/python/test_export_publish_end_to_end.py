@@ -1,0 +1,152 @@
+"""Write, audit, publish: a failed build leaves schema exports and the export files exactly as they were.
+
+One scenario, shared by the tests below (each step is a build on the same warehouse):
+1. a passing build publishes the exports (tables and csv files);
+2. a person unsubscribes in the raw data, and the next build fails half way (a
+   deliberately failing test on sync_esp__suppressions, in a copy of the
+   project): the new exports are in exports_pending, nothing is published;
+3. `dbt run` of the exports (no tests) builds them aside and publishes nothing;
+4. a passing build publishes the new set: members and suppressions agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from pathlib import Path
+
+import conftest
+import duckdb
+import pytest
+from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
+
+EXPORTS = (
+    "sync_mailchimp__members",
+    "sync_esp__suppressions",
+    "sync_esp__audiences",
+    "sync_hubspot__contacts",
+    "sync_braze__users",
+    "sync_klaviyo__profiles",
+)
+VARS = {"as_of_date": E2E_END_DATE, "export_format": "csv"}
+INJECTED_FAILURE = """-- Injected by test_export_publish_end_to_end: fails once suppressions are rebuilt.
+select email from {{ ref('sync_esp__suppressions') }}
+"""
+
+
+def snapshot(db_path: Path) -> dict[str, list[tuple]]:
+    """Every row of every published export, in a stable order."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return {name: sorted(con.execute(f"select * from exports.{name}").fetchall(), key=repr) for name in EXPORTS}
+
+
+def pending(db_path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def file_digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def project_with_failing_test(dest: Path) -> Path:
+    """A copy of the project with one singular test that always fails."""
+    ignore = shutil.ignore_patterns(".venv", ".git", "data", "target", "logs", "dbt_packages", "__pycache__")
+    shutil.copytree(conftest.PROJECT_DIR, dest, ignore=ignore)
+    (dest / "tests" / "assert_injected_failure.sql").write_text(INJECTED_FAILURE)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def scenario(demo_data, tmp_path_factory):
+    raw_a, _, _ = demo_data
+    root = tmp_path_factory.mktemp("publish")
+    work, files = root / "work", root / "files"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EXPORT_DIR", str(files))
+        args = ["build", "--exclude-resource-type", "unit_test"]
+        first = assert_ok(run_dbt(args, raw_a, work, VARS))
+        after_first = snapshot(first.db_path)
+        files_first = file_digests(files)
+
+        # a contactable member unsubscribes just before as_of
+        person = sorted(r[0] for r in after_first["sync_mailchimp__members"])[0]
+        raw_b = copy_raw(raw_a, root / "raw_b")
+        with (raw_b / "email_subscriptions.csv").open("a") as f:
+            f.write(f"{person},unsubscribed,2026-05-31T23:59:00+00:00\n")
+
+        with pytest.MonkeyPatch.context() as in_copy:
+            in_copy.setattr(conftest, "PROJECT_DIR", project_with_failing_test(root / "project"))
+            second = run_dbt(args, raw_b, work, VARS)
+        after_second = snapshot(work / "warehouse.duckdb")
+        files_second = file_digests(files)
+        pending_second = {
+            key: {r[0] for r in pending(second.db_path, f"select {column} from exports_pending.{name}")}
+            for key, column, name in (
+                ("members", "email_address", "sync_mailchimp__members"),
+                ("suppressed", "email", "sync_esp__suppressions"),
+            )
+        }
+
+        run_only = assert_ok(run_dbt(["run", "--select", "tag:exports"], raw_b, work, VARS))
+        after_run = snapshot(run_only.db_path)
+        files_run = file_digests(files)
+
+        third = assert_ok(run_dbt(args, raw_b, work, VARS))
+    return {
+        "person": person,
+        "files": files,
+        "first": (after_first, files_first),
+        "second": (second, after_second, files_second, pending_second),
+        "run": (run_only, after_run, files_run),
+        "third": third,
+    }
+
+
+def test_a_passing_build_publishes_tables_and_files(scenario):
+    after_first, files_first = scenario["first"]
+    assert set(files_first) == {f"{name}.csv" for name in EXPORTS}
+    assert scenario["person"] in {r[0] for r in after_first["sync_mailchimp__members"]}
+    assert all(after_first[name] for name in ("sync_mailchimp__members", "sync_esp__suppressions"))
+
+
+def test_a_failed_build_leaves_the_published_set_exactly_as_it_was(scenario):
+    after_first, files_first = scenario["first"]
+    second, after_second, files_second, pending_second = scenario["second"]
+    person = scenario["person"]
+    assert second.result.returncode != 0
+    assert "assert_injected_failure" in second.result.stdout
+    assert "Exports NOT published" in second.result.stdout
+    # the attempt is in exports_pending: the person is unsubscribed there ...
+    assert person in pending_second["suppressed"]
+    assert person not in pending_second["members"]
+    # ... while every published table and file is unchanged and consistent
+    assert after_second == after_first
+    assert files_second == files_first
+    assert person in {r[0] for r in after_second["sync_mailchimp__members"]}
+    assert person not in {r[0] for r in after_second["sync_esp__suppressions"]}
+
+
+def test_dbt_run_builds_exports_aside_but_publishes_nothing(scenario):
+    after_first, files_first = scenario["first"]
+    run_only, after_run, files_run = scenario["run"]
+    assert "Exports NOT published" in run_only.result.stdout
+    assert after_run == after_first
+    assert files_run == files_first
+
+
+def test_the_next_passing_build_publishes_the_new_consistent_set(scenario):
+    third, person = scenario["third"], scenario["person"]
+    members = {r[0] for r in third.query("select email_address from exports.sync_mailchimp__members")}
+    suppressed = {r[0] for r in third.query("select email from exports.sync_esp__suppressions")}
+    assert person not in members
+    assert person in suppressed
+    assert not members & suppressed
+    for name in EXPORTS:
+        assert third.query(f"select * from exports.{name} except all select * from exports_pending.{name}") == []
+        assert third.query(f"select * from exports_pending.{name} except all select * from exports.{name}") == []
+    with (scenario["files"] / "sync_mailchimp__members.csv").open() as f:
+        assert person not in {row["email_address"] for row in csv.DictReader(f)}
+    with (scenario["files"] / "sync_esp__suppressions.csv").open() as f:
+        assert person in {row["email"] for row in csv.DictReader(f)}
