@@ -3,7 +3,7 @@
         (csv with a header, or parquet) for ESP bulk imports. DuckDB writes it
         beside the target and renames it over the old file, so a reader sees the
         old file or the new one, never half of one. Called by publish_exports
-        after a passing build, on the published relation. -#}
+        after a passing build, once the relation's rows are published. -#}
     {%- if export_format not in ('csv', 'parquet') -%}
         {{ exceptions.raise_compiler_error("var export_format must be none, csv or parquet, not " ~ export_format) }}
     {%- endif -%}

@@ -9,7 +9,8 @@
         copies the table and column descriptions, and then, with var
         export_format csv or parquet, rewrites their files in EXPORT_DIR (each
         file written beside its target and renamed over it). Any failure, or a
-        `dbt run` (no tests audited the exports), publishes nothing: schema
+        `dbt run` or `dbt retry` (no tests audited the whole set), or a build
+        with --empty or --sample (part of the data), publishes nothing: schema
         exports and the files stay exactly as the last passing build left them. -#}
     {%- if not execute or results is none -%}
         {{ return('select 1') }}
@@ -37,6 +38,17 @@
         {{ return('select 1') }}
     {%- endif -%}
     {%- if not built -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    {%- set reduced = [] -%}
+    {%- for flag in ['EMPTY', 'SAMPLE'] -%}
+        {%- if flags[flag] is defined and flags[flag] -%}
+            {%- do reduced.append('--' ~ flag | lower) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if reduced -%}
+        {%- do log("Exports NOT published: a build with " ~ reduced | join(' ') ~ " holds only part of the data. "
+            ~ built | length ~ " export(s) were built in " ~ pending_schema ~ " only.", info=true) -%}
         {{ return('select 1') }}
     {%- endif -%}
     {%- if flags.WHICH != 'build' -%}
@@ -85,8 +97,10 @@
     {%- endfor -%}
     {%- do statements.append('commit') -%}
     {%- if folder is not none -%}
-        {%- for name in names -%}
-            {%- do statements.append(export_to_file(api.Relation.create(schema=published_schema, identifier=name), folder, export_format)) -%}
+        {%- for node in built -%}
+            {#- from the pending table: the same rows just published, and it exists when this is compiled -#}
+            {%- set source = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias or node.name) -%}
+            {%- do statements.append(export_to_file(source, folder, export_format)) -%}
         {%- endfor -%}
     {%- endif -%}
     {%- do log("Exports published to schema " ~ published_schema ~ ": " ~ names | join(', ')
