@@ -1,0 +1,33 @@
+{#-
+    Braze merges to apply: one row per external_id that was merged into
+    another (int_customer_external_ids), as an item of /users/merge's
+    merge_updates. identifier_to_keep is the id the person goes by now, so a
+    merge applied late, or after a later merge of the kept id, still lands on a
+    live profile. Apply each row once (insert mode keyed by
+    identifier_to_merge_external_id), oldest merged_at first.
+-#}
+
+with
+
+external_ids as (
+    select * from {{ ref('int_customer_external_ids') }}
+),
+
+content as (
+    select
+        external_id as identifier_to_merge_external_id,
+        current_external_id as identifier_to_keep_external_id,
+        merged_at,
+        cast(
+            json_object(
+                'identifier_to_merge', json_object('external_id', external_id),
+                'identifier_to_keep', json_object('external_id', current_external_id)
+            ) as varchar
+        ) as merge_update
+    from external_ids
+    where
+        merged_into_external_id is not null
+        and current_external_id != external_id
+)
+
+{{ select_with_change_tracking('content', 'identifier_to_merge_external_id') }}
