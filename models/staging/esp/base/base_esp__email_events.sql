@@ -6,22 +6,20 @@ source as (
     select * from {{ source('esp', 'email_events') }}
 ),
 
+vocabulary as (
+    select
+        spelling,
+        maps_to
+    from {{ ref('esp_vocabulary') }}
+    where kind = 'event_type'
+),
+
 parsed as (
     select
         {{ clean_text('source.event_id') }} as event_id,
         {{ clean_email('source.email') }} as email,
         {{ clean_text('source.campaign_id') }} as campaign_id,
-        -- common ESP spellings map to the contract's event types
-        case {{ normalize_code('source.event_type') }}
-            when 'opened' then 'open'
-            when 'clicked' then 'click'
-            when 'bounced' then 'bounce'
-            when 'hard_bounce' then 'bounce'
-            when 'unsubscribed' then 'unsubscribe'
-            when 'spam' then 'spam_report'
-            when 'complaint' then 'spam_report'
-            else {{ normalize_code('source.event_type') }}
-        end as event_type,
+        {{ normalize_code('source.event_type') }} as raw_event_type,
         {{ parse_timestamp('source.occurred_at') }} as occurred_at,
         {{ clean_text('source.url') }} as url,
         cast(source.event_id as varchar) as raw_key,
@@ -30,24 +28,54 @@ parsed as (
     from source
 ),
 
+-- each ESP's spelling (trimmed, lowercase) to the project's event type; unknown is null
+mapped as (
+    select
+        parsed.event_id,
+        parsed.email,
+        parsed.campaign_id,
+        vocabulary.maps_to as event_type,
+        parsed.raw_event_type,
+        parsed.occurred_at,
+        parsed.url,
+        parsed.raw_key,
+        parsed.raw_hash,
+        parsed.raw_row
+    from parsed
+    left join vocabulary
+        on parsed.raw_event_type = vocabulary.spelling
+),
+
 classified as (
     select
         *,
         case
             when event_id is null then 'missing_event_id'
             when email is null then 'invalid_email'
-            when event_type is null
-                or event_type not in (
-                    'sent', 'delivered', 'open', 'click', 'bounce', 'unsubscribe', 'spam_report'
-                )
-                then 'invalid_event_type'
+            when event_type is null then 'invalid_event_type'
             when occurred_at is null then 'unparseable_occurred_at'
             when {{ is_implausible_timestamp('occurred_at') }} then 'out_of_range_occurred_at'
             when occurred_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
-        end as rejection_reason
-    from parsed
+        end as rejection_reason,
+        -- could this event mean "stop"? A known stop type, or an unknown type
+        -- whose text says so: unknown values are never assumed safe.
+        coalesce(
+            event_type in ('bounce', 'unsubscribe', 'spam_report')
+            or (
+                event_type is null
+                and regexp_matches(raw_event_type, 'unsub|spam|complain|bounce|block|drop|opt(ed)?[^a-z]?out')
+            ),
+            false
+        ) as could_mean_stop,
+        -- a time the project can place: parsed, plausible (null otherwise)
+        case
+            when occurred_at is not null and not {{ is_implausible_timestamp('occurred_at') }}
+                then occurred_at
+        end as readable_occurred_at
+    from mapped
 )
 
+-- rejected rows that could mean stop feed stg_esp__unreadable_stop_signals
 {{ select_classified_rows(
     'classified', 'event_id', 'occurred_at',
     compare='email, campaign_id, event_type, occurred_at, url',
