@@ -5,6 +5,12 @@
     the non-personalised defaults: bestsellers, the global send hour,
     "default" for segment and tier, "Bestsellers" for the category.
 
+    Names are the data or null, never a placeholder: a greeting's fallback
+    belongs in the template, and an export that synced "there" would overwrite
+    a real name the ESP holds. The consent columns (subscription_status,
+    subscribed_at) say what the ESP last told us, for exports that must not
+    re-subscribe anyone.
+
     The action tier comes from fct_customer_scores (the propensity model),
     else engagement rules. Recommendations come from fct_customer_recommendations
     (the recommender), then the bestsellers of the customer's top category,
@@ -22,7 +28,9 @@ customers as (
 contactable as (
     select
         customer_id,
-        email
+        email,
+        subscription_status,
+        subscription_updated_at
     from {{ ref('fct_contactability') }}
     where is_primary_email and is_contactable
 ),
@@ -45,7 +53,8 @@ send_times as (
 scores as (
     select
         customer_id,
-        action_tier
+        action_tier,
+        expected_next_order_date
     from {{ ref('fct_customer_scores') }}
 ),
 
@@ -77,9 +86,11 @@ base as (
     select
         contactable.customer_id,
         contactable.email,
+        contactable.subscription_status,
+        contactable.subscription_updated_at,
         customers.contact_id,
-        customers.first_name,
-        customers.last_name,
+        nullif(trim(customers.first_name), '') as first_name,
+        nullif(trim(customers.last_name), '') as last_name,
         holdout.customer_id is not null as is_global_holdout,
         segments.rfm_segment,
         segments.lifecycle_stage,
@@ -178,6 +189,8 @@ select
     base.first_name,
     base.last_name,
     base.is_global_holdout,
+    base.subscription_status,
+    base.subscription_updated_at as subscribed_at,
     case when base.is_global_holdout then 'default' else coalesce(base.rfm_segment, 'Prospect') end as rfm_segment,
     case when base.is_global_holdout then 'default' else base.lifecycle_stage end as lifecycle_stage,
     case when base.is_global_holdout then 'default' else base.engagement_tier end as engagement_tier,
@@ -210,6 +223,8 @@ select
     recommendation_fields.rec_{{ slot }}_price,
     {%- endfor %}
     recommendation_fields.recommendation_source,
+    -- a prediction is personalised content: none for the holdout
+    case when not base.is_global_holdout then scores.expected_next_order_date end as expected_next_order_date,
     {{ base_currency_literal() }} as currency
 from base
 cross join global_send_hour
