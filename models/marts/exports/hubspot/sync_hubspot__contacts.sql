@@ -1,7 +1,14 @@
 {#-
-    HubSpot contacts: email plus lowercase snake_case properties (firstname and
-    lastname are HubSpot's own; the rest are custom properties to create once).
-    customer_lifecycle_stage avoids HubSpot's built-in lifecyclestage.
+    HubSpot contacts: email plus lowercase snake_case properties (email,
+    firstname and lastname are HubSpot's own; the rest are custom properties
+    defined in seeds/hubspot_properties.csv, with the options of every
+    enumeration). customer_lifecycle_stage avoids HubSpot's built-in
+    lifecyclestage.
+
+    Values are the data or null, never '': HubSpot clears a property set to an
+    empty string, so a blank would erase a name it already holds. Date
+    properties are epoch milliseconds at midnight UTC, the only form HubSpot
+    accepts for them.
 #}
 
 with
@@ -13,8 +20,8 @@ personalization as (
 content as (
     select
         email,
-        coalesce(first_name, '') as firstname,
-        coalesce(last_name, '') as lastname,
+        first_name as firstname,
+        last_name as lastname,
         customer_id as ep_customer_id,
         rfm_segment,
         coalesce(lifecycle_stage, 'default') as customer_lifecycle_stage,
@@ -22,6 +29,10 @@ content as (
         action_tier,
         top_category,
         cast(send_hour_utc as integer) as best_send_hour_utc,
+        -- days since 1970-01-01 in milliseconds: midnight UTC of that date
+        cast(
+            {{ dbt.datediff("cast('1970-01-01' as date)", 'expected_next_order_date', 'day') }} as bigint  -- noqa: LT05
+        ) * 86400000 as expected_next_order_date,
         {{- export_recommendation_columns('rec_{slot}_{field}') }}
         is_global_holdout as in_global_holdout
     from personalization

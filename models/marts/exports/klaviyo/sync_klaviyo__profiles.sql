@@ -1,6 +1,8 @@
 {#-
     Klaviyo profiles keyed by email: Klaviyo's first_name and last_name, and
-    custom properties.
+    custom properties. Values are the data or null, never a placeholder, so an
+    import never overwrites what Klaviyo holds. A profile import subscribes no
+    one: consent goes through sync_klaviyo__subscriptions.
 #}
 
 with
@@ -12,8 +14,8 @@ personalization as (
 content as (
     select
         email,
-        coalesce(first_name, '') as first_name,
-        coalesce(last_name, '') as last_name,
+        first_name,
+        last_name,
         customer_id as external_id,
         rfm_segment,
         coalesce(lifecycle_stage, 'default') as lifecycle_stage,

@@ -1,11 +1,23 @@
 -- noqa: disable=RF06
 -- (merge tags are uppercase: the quotes keep DuckDB from folding their case)
 {#-
-    Mailchimp audience members: one row per contactable email with merge
-    fields named exactly as the merge tags (uppercase, at most 10 characters,
-    19 of Mailchimp's 30), each text at most 255 characters and never blank:
-    FNAME falls back to "there" ("Hi there"), recommendations to bestsellers,
-    the send hour to everyone's best hour.
+    Mailchimp audience members, for PUT /lists/{list_id}/members/{hash}: one
+    row per contactable email, merge fields named exactly as the merge tags
+    (uppercase, at most 10 characters, at most 30 fields; each defined in
+    seeds/mailchimp_merge_fields.csv, which the user creates in the audience).
+
+    Consent: status_if_new is "subscribed" (it applies only when Mailchimp does
+    not hold the email yet); status is never "subscribed", so an existing
+    member keeps the status Mailchimp holds and one it holds as unsubscribed
+    or cleaned is never re-subscribed (Mailchimp refuses that: "Member In
+    Compliance State"). status is null unless the email's last known ESP status
+    says the member must change to it (unsubscribed or cleaned), which never
+    happens for a contactable row; unsubscribes are sent from
+    sync_esp__suppressions.
+
+    Fields carry the data or null: FNAME is null when the name is unknown, so a
+    sync never overwrites a name Mailchimp holds; the greeting's fallback is the
+    merge field's default value or the template's *|IF:FNAME|*.
 #}
 
 with
@@ -17,9 +29,14 @@ personalization as (
 content as (
     select
         left(email, 255) as email_address,
-        'subscribed' as status,
-        left(coalesce(first_name, 'there'), 255) as "FNAME",
-        left(coalesce(last_name, ''), 255) as "LNAME",
+        case
+            when subscription_status in ('unsubscribed', 'cleaned') then subscription_status
+        end as status,
+        case
+            when subscription_status = 'subscribed' then 'subscribed'
+        end as status_if_new,
+        left(first_name, 255) as "FNAME",
+        left(last_name, 255) as "LNAME",
         left(rfm_segment, 255) as "SEGMENT",
         left(coalesce(lifecycle_stage, 'default'), 255) as "LIFECYCLE",
         left(action_tier, 255) as "TIER",
