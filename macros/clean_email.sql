@@ -1,9 +1,12 @@
 {% macro clean_email(expression) %}
-    {#- Lowercased, trimmed email, or null when it is not a plausible address. -#}
+    {#- Lowercased, trimmed email, or null when it is not a plausible address.
+        Internationalised addresses (RFC 6531: letters and digits of any script,
+        e.g. zoë@exämple.de) and punycode domains (xn--...) are addresses too:
+        lower() lowercases every script. -#}
     case
         when regexp_full_match(
                 lower(trim(cast({{ expression }} as varchar))),
-                '[a-z0-9._%+''-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}'
+                '[\p{L}\p{N}._%+''-]+@[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)*\.(\p{L}{2,}|xn--[a-z0-9-]+)'
             )
             and lower(trim(cast({{ expression }} as varchar))) not like '%..%'
             then lower(trim(cast({{ expression }} as varchar)))
