@@ -1,24 +1,3 @@
-{#- Each var value must be a SHA-256 hex digest (64 characters 0-9 a-f, any
-    case, padding trimmed): anything else stops compilation, naming its position
-    but not the value, which may be an email pasted by mistake. -#}
-{%- set requested = var('erasure_email_sha256s') -%}
-{%- if requested is string or requested is mapping or requested is not iterable -%}
-    {{ exceptions.raise_compiler_error(
-        "var erasure_email_sha256s must be a list of SHA-256 hex digests, e.g. [\"9f86d0...\"]"
-    ) }}
-{%- endif %}
--- Every erasure request: seeds/erasure_requests.csv plus the var erasure_email_sha256s.
-select lower(trim(email_sha256)) as email_sha256
-from {{ ref('erasure_requests') }}
-{%- for sha in requested %}
-    {%- set digest = sha | string | trim | lower %}
-    {%- if not modules.re.fullmatch('[0-9a-f]{64}', digest) %}
-        {{ exceptions.raise_compiler_error(
-            "var erasure_email_sha256s: value " ~ loop.index ~ " is not a SHA-256 hex digest (64 characters 0-9 a-f; "
-            ~ "got " ~ digest | length ~ " characters). Hash the lowercased, trimmed email, e.g. "
-            ~ "printf '%s' 'ava@example.com' | sha256sum"
-        ) }}
-    {%- endif %}
-union all
-select {{ quote_literal(digest) }} as email_sha256
-{%- endfor %}
+-- Every erasure request: seeds/erasure_requests.csv plus the var erasure_email_sha256s
+-- (the macro erasure_requests checks each value is a SHA-256 hex digest).
+{{ erasure_requests() }}

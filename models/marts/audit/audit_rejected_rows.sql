@@ -1,3 +1,14 @@
+{#- A raw field of a rejected row by its column name, whatever its case or
+    padding in the raw file's header ('EMAIL', ' Email '). -#}
+{%- set raw_fields = {} -%}
+{%- for name in ['email', 'contact_id', 'anonymous_id'] -%}
+    {%- do raw_fields.update({name:
+        "list_extract(list_transform("
+        ~ "list_filter(json_keys(rejected.raw_record), lambda k: lower(trim(k)) = '" ~ name ~ "'), "
+        ~ "lambda k: json_extract_string(rejected.raw_record, '$.\"' || k || '\"')), 1)"
+    }) -%}
+{%- endfor %}
+
 with
 
 rejected as (
@@ -19,6 +30,13 @@ requests as (
     select * from {{ ref('int_erasure_requests') }}
 ),
 
+erased_hashes as (
+    select
+        identifier_type,
+        identifier_sha256
+    from {{ ref('stg_erasure__identifiers') }}
+),
+
 erased_identifiers as (
     select identities.identifier_value
     from {{ ref('int_identities_stitched') }} as identities
@@ -26,25 +44,49 @@ erased_identifiers as (
         on identities.customer_id = erased.customer_id
 ),
 
--- rejected rows of people who asked to be erased keep their reason, not their content
+-- base models already empty the rows of people who asked to be erased
+-- ('erased'); any other rejected row carrying one of their identifiers keeps
+-- its reason, not its content
 flagged as (
     select
         rejected.*,
         (
-            sha256({{ clean_email("json_extract_string(rejected.raw_record, '$.email')") }}) in (
+            rejected.rejection_reason = 'erased'
+            or sha256({{ erasure_email_key(raw_fields.email) }}) in (
                 select requests.email_sha256 from requests
             )
-            or {{ clean_email("json_extract_string(rejected.raw_record, '$.email')") }} in (
+            or sha256({{ erasure_email_key(raw_fields.email) }}) in (
+                select erased_hashes.identifier_sha256 from erased_hashes
+                where erased_hashes.identifier_type = 'email'
+            )
+            or sha256({{ clean_identifier(raw_fields.contact_id) }}) in (
+                select erased_hashes.identifier_sha256 from erased_hashes
+                where erased_hashes.identifier_type = 'contact_id'
+            )
+            or sha256({{ clean_identifier(raw_fields.anonymous_id) }}) in (
+                select erased_hashes.identifier_sha256 from erased_hashes
+                where erased_hashes.identifier_type = 'anonymous_id'
+            )
+            or {{ clean_email(raw_fields.email) }} in (
                 select erased_identifiers.identifier_value from erased_identifiers
             )
-            or json_extract_string(rejected.raw_record, '$.contact_id') in (
+            or {{ clean_identifier(raw_fields.contact_id) }} in (
                 select erased_identifiers.identifier_value from erased_identifiers
             )
-            or json_extract_string(rejected.raw_record, '$.anonymous_id') in (
+            or {{ clean_identifier(raw_fields.anonymous_id) }} in (
                 select erased_identifiers.identifier_value from erased_identifiers
             )
         ) is true as is_erased
     from rejected
+),
+
+protected as (
+    select
+        source_table,
+        case when is_erased then null else raw_key end as raw_key,
+        rejection_reason,
+        case when is_erased then '{"erased": true}' else raw_record end as raw_record
+    from flagged
 )
 
 select
@@ -54,8 +96,8 @@ select
         || row_number() over (partition by source_table, raw_record order by rejection_reason)
     ) as rejected_row_id,
     source_table,
-    case when is_erased then null else raw_key end as raw_key,
+    raw_key,
     rejection_reason,
-    case when is_erased then '{"erased": true}' else raw_record end as raw_record,
+    raw_record,
     {{ as_of_timestamp() }} as as_of_at
-from flagged
+from protected

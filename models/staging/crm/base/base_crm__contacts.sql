@@ -31,6 +31,7 @@ parsed as (
         {{ clean_text('source.created_at') }} is not null as has_created_at,
         {{ parse_timestamp('source.updated_at') }} as updated_at,
         cast(source.contact_id as varchar) as raw_key,
+        {{ is_erased_row(email='source.email', contact_id='source.contact_id') }} as is_erased,
         hash(source) as raw_hash,
         source as raw_row
     from source
@@ -55,6 +56,8 @@ classified as (
     select
         *,
         case
+            -- a person who asked to be erased: counted, nothing else kept
+            when is_erased then 'erased'
             when has_placeholder_identifier then 'placeholder_contact_id'
             when contact_id is null then 'missing_contact_id'
             when updated_at is null then 'unparseable_updated_at'
@@ -67,11 +70,15 @@ classified as (
             when created_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
         end as rejection_reason
     from normalized
-)
+),
 
 -- a later updated_at is an update (latest wins); two latest versions that differ are a conflict
-{{ select_classified_rows(
-    'classified', 'contact_id', 'updated_at desc',
-    compare='email, first_name, last_name, country_code, time_zone, created_at',
-    version='updated_at',
-) }}
+selected as (
+    {{ select_classified_rows(
+        'classified', 'contact_id', 'updated_at desc',
+        compare='email, first_name, last_name, country_code, time_zone, created_at',
+        version='updated_at',
+    ) }}
+)
+
+{{ empty_erased_rows('selected') }}

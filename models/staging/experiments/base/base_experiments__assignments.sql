@@ -20,6 +20,7 @@ parsed as (
             cast(source.contact_id as varchar),
             cast(source.email as varchar)
         ) as raw_key,
+        {{ is_erased_row(email='source.email', contact_id='source.contact_id') }} as is_erased,
         hash(source) as raw_hash,
         source as raw_row
     from source
@@ -29,6 +30,8 @@ classified as (
     select
         *,
         case
+            -- a person who asked to be erased: counted, nothing else kept
+            when is_erased then 'erased'
             when experiment_id is null then 'missing_experiment_id'
             when variant is null then 'missing_variant'
             when assigned_at is null then 'unparseable_assigned_at'
@@ -37,7 +40,11 @@ classified as (
             when contact_id is null and email is null then 'no_customer_identifier'
         end as rejection_reason
     from parsed
-)
+),
 
 -- the same assignment delivered twice is collapsed
-{{ select_classified_rows('classified', 'experiment_id, contact_id, email, variant, assigned_at', 'assigned_at') }}
+selected as (
+    {{ select_classified_rows('classified', 'experiment_id, contact_id, email, variant, assigned_at', 'assigned_at') }}
+)
+
+{{ empty_erased_rows('selected') }}

@@ -31,6 +31,7 @@ parsed as (
         try_cast(source.unit_price as decimal(18, 4)) as unit_price,
         try_cast(cast(source.unit_price as varchar) as double) as unit_price_as_double,
         concat_ws('|', cast(source.order_id as varchar), cast(source.product_id as varchar)) as raw_key,
+        {{ is_erased_row(order_id='source.order_id') }} as is_erased,
         hash(source) as raw_hash,
         source as raw_row
     from source
@@ -71,6 +72,8 @@ classified as (
     select
         *,
         case
+            -- a person who asked to be erased: counted, nothing else kept
+            when is_erased then 'erased'
             when order_id is null then 'missing_order_id'
             when not is_known_order then 'unknown_order'
             when order_rejection_reason is not null then 'order_rejected:' || order_rejection_reason
@@ -96,6 +99,10 @@ numbered as (
             order by product_id, quantity, unit_price, raw_hash
         ) as order_item_id
     from classified
+),
+
+selected as (
+    {{ select_classified_rows('numbered') }}
 )
 
-{{ select_classified_rows('numbered') }}
+{{ empty_erased_rows('selected') }}

@@ -21,6 +21,11 @@ parsed as (
         {{ normalize_code('source.status') }} as status,
         {{ normalize_currency('source.currency') }} as currency,
         cast(source.order_id as varchar) as raw_key,
+        {{ is_erased_row(
+            email='source.email',
+            contact_id='source.contact_id',
+            order_id='source.order_id',
+        ) }} as is_erased,
         hash(source) as raw_hash,
         source as raw_row
     from source
@@ -30,6 +35,8 @@ classified as (
     select
         parsed.*,
         case
+            -- a person who asked to be erased: counted, nothing else kept
+            when parsed.is_erased then 'erased'
             when parsed.order_id is null then 'missing_order_id'
             when parsed.ordered_at is null then 'unparseable_ordered_at'
             when {{ is_implausible_timestamp('parsed.ordered_at') }} then 'out_of_range_ordered_at'
@@ -43,10 +50,14 @@ classified as (
     from parsed
     left join rates
         on parsed.currency = rates.currency_code
-)
+),
 
 -- the same order id twice with different content is a conflict: no row is picked
-{{ select_classified_rows(
-    'classified', 'order_id', 'ordered_at',
-    compare='contact_id, email, ordered_at, status, currency',
-) }}
+selected as (
+    {{ select_classified_rows(
+        'classified', 'order_id', 'ordered_at',
+        compare='contact_id, email, ordered_at, status, currency',
+    ) }}
+)
+
+{{ empty_erased_rows('selected') }}

@@ -21,6 +21,11 @@ parsed as (
         {{ clean_text('source.product_id') }} as product_id,
         {{ parse_timestamp('source.occurred_at') }} as occurred_at,
         cast(source.event_id as varchar) as raw_key,
+        {{ is_erased_row(
+            email='source.email',
+            contact_id='source.contact_id',
+            anonymous_id='source.anonymous_id',
+        ) }} as is_erased,
         hash(source) as raw_hash,
         source as raw_row
     from source
@@ -30,6 +35,8 @@ classified as (
     select
         *,
         case
+            -- a person who asked to be erased: counted, nothing else kept
+            when is_erased then 'erased'
             when event_id is null then 'missing_event_id'
             when event_type is null
                 or event_type not in (
@@ -44,9 +51,13 @@ classified as (
                 then 'no_customer_identifier'
         end as rejection_reason
     from parsed
+),
+
+selected as (
+    {{ select_classified_rows(
+        'classified', 'event_id', 'occurred_at',
+        compare='anonymous_id, contact_id, email, event_type, product_id, occurred_at',
+    ) }}
 )
 
-{{ select_classified_rows(
-    'classified', 'event_id', 'occurred_at',
-    compare='anonymous_id, contact_id, email, event_type, product_id, occurred_at',
-) }}
+{{ empty_erased_rows('selected') }}
