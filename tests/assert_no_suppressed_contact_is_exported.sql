@@ -1,6 +1,7 @@
 -- The promise: nothing personal leaves through an export unless the contact
 -- consented. Every email in a sync_* model (but the suppression list) must be
--- a contactable email.
+-- a contactable email. Braze events carry no email: each must belong to a
+-- synced Braze user (else its email shows as null and fails).
 with
 
 exported as (
@@ -28,6 +29,18 @@ exported as (
         email,
         'sync_esp__audiences' as export
     from {{ ref('sync_esp__audiences') }}
+    union all
+    select
+        profile_email as email,
+        'sync_klaviyo__events' as export
+    from {{ ref('sync_klaviyo__events') }}
+    union all
+    select
+        braze_users.email,
+        'sync_braze__events' as export
+    from {{ ref('sync_braze__events') }} as braze_events
+    left join {{ ref('sync_braze__users') }} as braze_users
+        on braze_events.external_id = braze_users.external_id
 ),
 
 contactable as (

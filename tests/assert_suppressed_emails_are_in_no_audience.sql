@@ -1,4 +1,5 @@
--- A suppressed email is on the suppression list and in no audience or member list.
+-- A suppressed email is on the suppression list and in no audience, member
+-- list or trigger event feed.
 with
 
 suppressed as (
@@ -9,6 +10,8 @@ members as (
     select email_address as email from {{ ref('sync_mailchimp__members') }}
     union all
     select email from {{ ref('sync_esp__audiences') }}
+    union all
+    select profile_email as email from {{ ref('sync_klaviyo__events') }}
 )
 
 select members.email
