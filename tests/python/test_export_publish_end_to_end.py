@@ -1,7 +1,8 @@
 """Write, audit, publish: a failed build leaves schema exports and the export files exactly as they were.
 
 One scenario, shared by the tests below (each step is a build on the same warehouse):
-1. a passing build publishes the exports (tables and csv files);
+1. a passing build publishes the exports (tables and csv files), and a build
+   with --empty after it publishes nothing;
 2. a person unsubscribes in the raw data, and the next build fails half way (a
    deliberately failing test on sync_esp__suppressions, in a copy of the
    project): the new exports are in exports_pending, nothing is published;
@@ -69,6 +70,13 @@ def scenario(demo_data, tmp_path_factory):
         first = assert_ok(run_dbt(args, raw_a, work, VARS))
         after_first = snapshot(first.db_path)
         files_first = file_digests(files)
+        # a build on empty inputs checks the project, and publishes nothing
+        empty = assert_ok(run_dbt([*args, "--empty", "--select", "tag:exports"], raw_a, work, VARS))
+        after_empty = (
+            snapshot(empty.db_path),
+            file_digests(files),
+            pending(empty.db_path, "select count(*) from exports_pending.sync_mailchimp__members")[0][0],
+        )
 
         # a contactable member unsubscribes just before as_of
         person = sorted(r[0] for r in after_first["sync_mailchimp__members"])[0]
@@ -98,6 +106,7 @@ def scenario(demo_data, tmp_path_factory):
         "person": person,
         "files": files,
         "first": (after_first, files_first),
+        "empty": (empty, after_empty),
         "second": (second, after_second, files_second, pending_second),
         "run": (run_only, after_run, files_run),
         "third": third,
@@ -109,6 +118,13 @@ def test_a_passing_build_publishes_tables_and_files(scenario):
     assert set(files_first) == {f"{name}.csv" for name in EXPORTS}
     assert scenario["person"] in {r[0] for r in after_first["sync_mailchimp__members"]}
     assert all(after_first[name] for name in ("sync_mailchimp__members", "sync_esp__suppressions"))
+
+
+def test_a_build_with_empty_inputs_publishes_nothing(scenario):
+    empty, (tables, files, pending_members) = scenario["empty"]
+    assert "Exports NOT published: a build with --empty" in empty.result.stdout
+    assert (tables, files) == scenario["first"]
+    assert pending_members == 0
 
 
 def test_a_failed_build_leaves_the_published_set_exactly_as_it_was(scenario):
