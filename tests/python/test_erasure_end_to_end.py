@@ -264,6 +264,28 @@ def test_erased_rows_are_counted_with_nothing_kept(erased):
     )
 
 
+def test_the_deletion_feed_names_erased_people_by_hashes_only(erased):
+    build, _ = erased
+    rows = build.query(
+        "select sync_action, email, email_sha256, email_md5, external_id "
+        "from exports.sync_esp__deletions where reason = 'erased'"
+    )
+    assert {action for action, *_ in rows} == {"delete"}
+    assert {email for _, email, *_ in rows} == {None}
+    for person in (ZOE, QUILL):
+        email = person["email"].strip().lower()
+        assert ("delete", None, _sha(email), hashlib.md5(email.encode()).hexdigest(), _md5(f"email:{email}")) in rows
+        assert _md5(f"contact:{person['contact_id']}") in {external_id for *_, external_id in rows}
+    # everyone the ESPs may not mail is there to unsubscribe, by email
+    assert build.scalar(
+        "select count(*) from exports.sync_esp__deletions where sync_action = 'unsubscribe'"
+    ) == build.scalar("select count(*) from exports.sync_esp__suppressions")
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
 def test_an_erasure_request_that_is_not_a_sha256_digest_fails_with_a_clear_error(demo_data, tmp_path):
     raw, _, _ = demo_data
     run = run_dbt(
