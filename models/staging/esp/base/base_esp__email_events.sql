@@ -23,6 +23,7 @@ parsed as (
         {{ parse_timestamp('source.occurred_at') }} as occurred_at,
         {{ clean_text('source.url') }} as url,
         cast(source.event_id as varchar) as raw_key,
+        {{ is_erased_row(email='source.email') }} as is_erased,
         hash(source) as raw_hash,
         source as raw_row
     from source
@@ -39,6 +40,7 @@ mapped as (
         parsed.occurred_at,
         parsed.url,
         parsed.raw_key,
+        parsed.is_erased,
         parsed.raw_hash,
         parsed.raw_row
     from parsed
@@ -50,6 +52,8 @@ classified as (
     select
         *,
         case
+            -- a person who asked to be erased: counted, nothing else kept
+            when is_erased then 'erased'
             when event_id is null then 'missing_event_id'
             when email is null then 'invalid_email'
             when event_type is null then 'invalid_event_type'
@@ -73,10 +77,14 @@ classified as (
                 then occurred_at
         end as readable_occurred_at
     from mapped
-)
+),
 
 -- rejected rows that could mean stop feed stg_esp__unreadable_stop_signals
-{{ select_classified_rows(
-    'classified', 'event_id', 'occurred_at',
-    compare='email, campaign_id, event_type, occurred_at, url',
-) }}
+selected as (
+    {{ select_classified_rows(
+        'classified', 'event_id', 'occurred_at',
+        compare='email, campaign_id, event_type, occurred_at, url',
+    ) }}
+)
+
+{{ empty_erased_rows('selected') }}

@@ -20,6 +20,7 @@ parsed as (
         {{ normalize_code('source.status') }} as raw_status,
         {{ parse_timestamp('source.updated_at') }} as updated_at,
         cast(source.email as varchar) as raw_key,
+        {{ is_erased_row(email='source.email') }} as is_erased,
         hash(source) as raw_hash,
         source as raw_row
     from source
@@ -33,6 +34,7 @@ mapped as (
         parsed.raw_status,
         parsed.updated_at,
         parsed.raw_key,
+        parsed.is_erased,
         parsed.raw_hash,
         parsed.raw_row
     from parsed
@@ -44,6 +46,8 @@ classified as (
     select
         *,
         case
+            -- a person who asked to be erased: counted, nothing else kept
+            when is_erased then 'erased'
             when email is null then 'invalid_email'
             when status is null then 'invalid_status'
             when updated_at is null then 'unparseable_updated_at'
@@ -59,12 +63,16 @@ classified as (
                 then updated_at
         end as readable_updated_at
     from mapped
-)
+),
 
 -- the latest row per email wins; earlier rows are collapsed as superseded.
 -- Rows tying on updated_at are never rejected as conflicting (a rejected
 -- unsubscribe would leave the person subscribed): the most restrictive wins.
-{{ select_classified_rows(
-    'classified', 'email',
-    "updated_at desc, case status when 'unsubscribed' then 0 when 'cleaned' then 1 when 'never_subscribed' then 2 when 'pending' then 3 else 4 end",
-) }}
+selected as (
+    {{ select_classified_rows(
+        'classified', 'email',
+        "updated_at desc, case status when 'unsubscribed' then 0 when 'cleaned' then 1 when 'never_subscribed' then 2 when 'pending' then 3 else 4 end",
+    ) }}
+)
+
+{{ empty_erased_rows('selected') }}
