@@ -9,8 +9,7 @@ One build on the demo data with two people added and erased:
 - Quill, with orders, order lines, web events (identified and anonymous),
   experiment assignments and rows rejected for other reasons.
 A third person, Esme, exists only in the ESP's files (email events and
-subscriptions): their base models belong to the consent slice and must call
-is_erased_row before that case can pass (xfail, strict).
+subscriptions), whose base models call is_erased_row too.
 """
 
 from __future__ import annotations
@@ -300,10 +299,6 @@ def test_an_erasure_request_that_is_not_a_sha256_digest_fails_with_a_clear_error
     assert "exämple" not in output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="base_esp__email_events and base_esp__subscriptions (consent slice) do not yet call is_erased_row",
-)
 def test_a_person_known_only_to_the_esp_is_erased_too(erased):
     build, _ = erased
     assert _relations_holding(build, [ESME["email"]]) == []
