@@ -140,6 +140,20 @@ def _add_person(raw, person):
     )
 
 
+JAVASCRIPT_URL = "javascript:alert(document.cookie)//"
+DATA_IMAGE = "data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+"
+
+
+def _plant_unsafe_urls(raw):
+    """The best-selling products' link and image become a javascript: and a data: URL."""
+    products, path = _read(raw, "products")
+    items, _ = _read(raw, "order_items")
+    top = items["product_id"].value_counts().index[:3]
+    products.loc[products["product_id"].isin(top), "url"] = JAVASCRIPT_URL
+    products.loc[products["product_id"].isin(top), "image_url"] = DATA_IMAGE
+    _write(products, path)
+
+
 @pytest.fixture(scope="module")
 def erased(demo_data, tmp_path_factory):
     raw_src, _, _ = demo_data
@@ -157,6 +171,7 @@ def erased(demo_data, tmp_path_factory):
         [{"event_id": "e-erase-esme", "email": ESME["email"], "event_type": "open", "url": None}],
     )
     _add(raw, "email_subscriptions", [{"email": ESME["email"], "status": "subscribed"}])
+    _plant_unsafe_urls(raw)
     exports = root / "exports"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("EXPORT_DIR", str(exports))
@@ -283,6 +298,18 @@ def test_the_deletion_feed_names_erased_people_by_hashes_only(erased):
 
 def _md5(text: str) -> str:
     return hashlib.md5(text.encode()).hexdigest()
+
+
+def test_only_http_urls_reach_links_images_and_export_files(erased):
+    build, exports = erased
+    assert dict(build.query("select source_column, unsafe_urls from audit.audit_unsafe_urls")) == {
+        "url": 3,
+        "image_url": 3,
+    }
+    needles = ["javascript:", "data:image"]
+    # only the base table, which classifies raw rows for the audits, still holds them
+    assert {relation for relation, *_ in _relations_holding(build, needles)} <= {"staging.base_shop__products"}
+    assert _files_holding(exports, needles) == []
 
 
 def test_an_erasure_request_that_is_not_a_sha256_digest_fails_with_a_clear_error(demo_data, tmp_path):
