@@ -12,6 +12,8 @@ contactable people outside the holdout.
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import pytest
 from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
@@ -218,3 +220,28 @@ def test_every_event_belongs_to_a_contactable_person_outside_the_holdout(builds)
         )
         == 0
     )
+
+
+@pytest.fixture(scope="module")
+def erased(builds):
+    """A third build of the same warehouse in which the re-anchored guest asks to be erased."""
+    second, guest = builds["second"], builds["guest"]
+    external_id = builds["before"]["guest_external_id"]
+    customer_id = second.scalar(f"select customer_id from {STITCHED} where identifier_value = '{guest}'")
+    sha = hashlib.sha256(guest.encode()).hexdigest()
+    dbt_vars = {"as_of_date": E2E_END_DATE, "erasure_email_sha256s": [sha]}
+    third = assert_ok(run_dbt(["build"], second.raw_dir, second.work_dir, dbt_vars))
+    return third, external_id, customer_id
+
+
+def test_an_erased_person_leaves_the_identity_map_and_every_braze_export(erased):
+    third, external_id, customer_id = erased
+    assert third.scalar(f"select count(*) from {IDS} where external_id = '{external_id}'") == 0
+    assert third.scalar(f"select count(*) from {IDS} where customer_id = '{customer_id}'") == 0
+    for table, column in [
+        ("exports.sync_braze__users", "external_id"),
+        ("exports.sync_braze__events", "external_id"),
+        ("exports.sync_braze__merges", "identifier_to_keep_external_id"),
+        ("exports.sync_klaviyo__events", "profile_external_id"),
+    ]:
+        assert third.scalar(f"select count(*) from {table} where {column} = '{external_id}'") == 0, table

@@ -4,8 +4,15 @@
     unique_key='external_id',
     full_refresh=false,
     on_schema_change='append_new_columns',
-    post_hook="delete from {{ this }} where customer_id in (select customer_id from {{ ref('int_erased_customers') }})"
+    post_hook="
+        delete from {{ this }}
+        where customer_id in (select customer_id from {{ ref('int_erased_customers') }})
+            or anchor_identifier_md5 in (
+                select customer_id from {{ ref('stg_erasure__identifiers') }} where customer_id is not null
+            )"
 ) }}
+
+-- depends_on: {{ ref('stg_erasure__identifiers') }}
 
 {#-
     The persistent identity map for ESPs that key profiles by an id of ours
@@ -22,7 +29,9 @@
       are recorded merged into it, with merged_at, and never reused.
     - An id whose identifier left the data stays, dormant (customer_id null).
     Incremental and never rebuilt (full_refresh false): each run writes the
-    rows that changed. Erased people's ids are deleted (post-hook).
+    rows that changed. Erased people's ids are deleted (post-hook): those their
+    person holds, and those issued for one of their identifiers
+    (stg_erasure__identifiers), which base models have already dropped.
 -#}
 
 {%- set run_at = "cast('" ~ run_started_at.strftime("%Y-%m-%d %H:%M:%S") ~ "' as timestamp)" %}

@@ -28,6 +28,8 @@ content as (
     where
         merged_into_external_id is not null
         and current_external_id != external_id
+        -- the kept id is gone when its person was erased: nothing left to merge into
+        and current_external_id in (select kept.external_id from external_ids as kept)
 )
 
 {{ select_with_change_tracking('content', 'identifier_to_merge_external_id') }}
