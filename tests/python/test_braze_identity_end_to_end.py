@@ -7,7 +7,8 @@ record's) and subscribes, and one CRM contact's email is changed to another
 contact's (rule 1 makes them one person). The second build, in the same warehouse, must keep the
 guest's external id, record the merge of the two ids into one, keep every other
 person's id and every other trigger event id, and export events only for
-contactable people outside the holdout.
+contactable people outside the holdout. A third build, in which the guest asks
+to be erased, must leave their external id in no table.
 """
 
 from __future__ import annotations
