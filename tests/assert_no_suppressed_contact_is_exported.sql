@@ -31,6 +31,11 @@ exported as (
     from {{ ref('sync_esp__audiences') }}
     union all
     select
+        email,
+        'sync_klaviyo__subscriptions' as export
+    from {{ ref('sync_klaviyo__subscriptions') }}
+    union all
+    select
         profile_email as email,
         'sync_klaviyo__events' as export
     from {{ ref('sync_klaviyo__events') }}
