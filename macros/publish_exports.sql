@@ -82,6 +82,10 @@
         "select table_name, column_name, comment from duckdb_columns() where schema_name = " ~ quote_literal(pending_schema)
         ~ " and table_name in (" ~ name_list | join(', ') ~ ") and comment is not null") -%}
 
+    {%- set column_types = run_query(
+        "select table_name, column_name, data_type from duckdb_columns() where schema_name = " ~ quote_literal(pending_schema)
+        ~ " and table_name in (" ~ name_list | join(', ') ~ ") order by table_name, column_index") -%}
+
     {%- set statements = ['begin transaction', 'create schema if not exists ' ~ adapter.quote(published_schema)] -%}
     {%- for name in names -%}
         {%- do statements.append('create or replace table ' ~ adapter.quote(published_schema) ~ '.' ~ adapter.quote(name)
@@ -100,7 +104,11 @@
         {%- for node in built -%}
             {#- from the pending table: the same rows just published, and it exists when this is compiled -#}
             {%- set source = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias or node.name) -%}
-            {%- do statements.append(export_to_file(source, folder, export_format)) -%}
+            {%- set columns = [] -%}
+            {%- for row in column_types.rows if row[0] == source.identifier -%}
+                {%- do columns.append([row[1], row[2]]) -%}
+            {%- endfor -%}
+            {%- do statements.append(export_to_file(source, folder, export_format, columns)) -%}
         {%- endfor -%}
     {%- endif -%}
     {%- do log("Exports published to schema " ~ published_schema ~ ": " ~ names | join(', ')

@@ -7,7 +7,8 @@ One scenario, shared by the tests below (each step is a build on the same wareho
    deliberately failing test on sync_esp__suppressions, in a copy of the
    project): the new exports are in exports_pending, nothing is published;
 3. `dbt run` of the exports (no tests) builds them aside and publishes nothing;
-4. a passing build publishes the new set: members and suppressions agree.
+4. a passing build publishes the new set: members and suppressions agree, and
+   the csv files neutralise a first name that is a spreadsheet formula.
 """
 
 from __future__ import annotations
@@ -22,15 +23,8 @@ import duckdb
 import pytest
 from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
 
-EXPORTS = (
-    "sync_mailchimp__members",
-    "sync_esp__suppressions",
-    "sync_esp__audiences",
-    "sync_hubspot__contacts",
-    "sync_braze__users",
-    "sync_klaviyo__profiles",
-)
 VARS = {"as_of_date": E2E_END_DATE, "export_format": "csv"}
+FORMULA = "=1+2"
 INJECTED_FAILURE = """-- Injected by test_export_publish_end_to_end: fails once suppressions are rebuilt.
 select email from {{ ref('sync_esp__suppressions') }}
 """
@@ -39,7 +33,9 @@ select email from {{ ref('sync_esp__suppressions') }}
 def snapshot(db_path: Path) -> dict[str, list[tuple]]:
     """Every row of every published export, in a stable order."""
     with duckdb.connect(str(db_path), read_only=True) as con:
-        return {name: sorted(con.execute(f"select * from exports.{name}").fetchall(), key=repr) for name in EXPORTS}
+        tables = con.execute("select table_name from duckdb_tables() where schema_name = 'exports'").fetchall()
+        names = [r[0] for r in tables]
+        return {name: sorted(con.execute(f"select * from exports.{name}").fetchall(), key=repr) for name in names}
 
 
 def pending(db_path: Path, sql: str) -> list[tuple]:
@@ -59,6 +55,19 @@ def project_with_failing_test(dest: Path) -> Path:
     return dest
 
 
+def rename_to_formula(crm_contacts: Path, members: list[tuple]) -> str:
+    """Give a member's CRM record a later version whose first name is a formula; return the email."""
+    emails = sorted(r[0] for r in members)[1:]
+    with crm_contacts.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    by_email = {row["email"].strip().lower(): row for row in rows}
+    email = next(e for e in emails if e in by_email)
+    row = {**by_email[email], "first_name": FORMULA, "updated_at": "2026-05-31T23:00:00+00:00"}
+    with crm_contacts.open("a", newline="") as f:
+        csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n").writerow(row)
+    return email
+
+
 @pytest.fixture(scope="module")
 def scenario(demo_data, tmp_path_factory):
     raw_a, _, _ = demo_data
@@ -71,7 +80,9 @@ def scenario(demo_data, tmp_path_factory):
         after_first = snapshot(first.db_path)
         files_first = file_digests(files)
         # a build on empty inputs checks the project, and publishes nothing
-        empty = assert_ok(run_dbt([*args, "--empty", "--select", "tag:exports"], raw_a, work, VARS))
+        empty = assert_ok(
+            run_dbt([*args, "--empty", "--select", "tag:exports", "--resource-type", "model"], raw_a, work, VARS)
+        )
         after_empty = (
             snapshot(empty.db_path),
             file_digests(files),
@@ -83,6 +94,8 @@ def scenario(demo_data, tmp_path_factory):
         raw_b = copy_raw(raw_a, root / "raw_b")
         with (raw_b / "email_subscriptions.csv").open("a") as f:
             f.write(f"{person},unsubscribed,2026-05-31T23:59:00+00:00\n")
+        # another member renames themself to a spreadsheet formula
+        renamed = rename_to_formula(raw_b / "crm_contacts.csv", after_first["sync_mailchimp__members"])
 
         with pytest.MonkeyPatch.context() as in_copy:
             in_copy.setattr(conftest, "PROJECT_DIR", project_with_failing_test(root / "project"))
@@ -104,6 +117,7 @@ def scenario(demo_data, tmp_path_factory):
         third = assert_ok(run_dbt(args, raw_b, work, VARS))
     return {
         "person": person,
+        "renamed": renamed,
         "files": files,
         "first": (after_first, files_first),
         "empty": (empty, after_empty),
@@ -115,7 +129,8 @@ def scenario(demo_data, tmp_path_factory):
 
 def test_a_passing_build_publishes_tables_and_files(scenario):
     after_first, files_first = scenario["first"]
-    assert set(files_first) == {f"{name}.csv" for name in EXPORTS}
+    assert {"sync_mailchimp__members", "sync_esp__suppressions"} <= set(after_first)
+    assert set(files_first) == {f"{name}.csv" for name in after_first}
     assert scenario["person"] in {r[0] for r in after_first["sync_mailchimp__members"]}
     assert all(after_first[name] for name in ("sync_mailchimp__members", "sync_esp__suppressions"))
 
@@ -159,10 +174,20 @@ def test_the_next_passing_build_publishes_the_new_consistent_set(scenario):
     assert person not in members
     assert person in suppressed
     assert not members & suppressed
-    for name in EXPORTS:
+    for name in snapshot(third.db_path):
         assert third.query(f"select * from exports.{name} except all select * from exports_pending.{name}") == []
         assert third.query(f"select * from exports_pending.{name} except all select * from exports.{name}") == []
     with (scenario["files"] / "sync_mailchimp__members.csv").open() as f:
         assert person not in {row["email_address"] for row in csv.DictReader(f)}
     with (scenario["files"] / "sync_esp__suppressions.csv").open() as f:
         assert person in {row["email"] for row in csv.DictReader(f)}
+
+
+def test_csv_files_neutralise_formulas_the_published_table_keeps(scenario):
+    third, renamed = scenario["third"], scenario["renamed"]
+    fname = 'select "FNAME" from exports.sync_mailchimp__members where email_address = ?'
+    with duckdb.connect(str(third.db_path), read_only=True) as con:
+        assert con.execute(fname, [renamed]).fetchall() == [(FORMULA,)]
+    with (scenario["files"] / "sync_mailchimp__members.csv").open() as f:
+        rows = {row["email_address"]: row for row in csv.DictReader(f)}
+    assert rows[renamed]["FNAME"] == "'" + FORMULA
