@@ -3,11 +3,19 @@
         the synced content), then row_hash (md5 of the content as JSON) and
         updated_at, which keeps the previous build's value while row_hash is
         unchanged and becomes this run's start time when it changes, so
-        reverse-ETL diffing sends only real changes. The previous build is read
-        from the model's own table before it is replaced. -#}
+        reverse-ETL diffing sends only real changes. The previous state is what
+        reverse-ETL tools last saw: the published table in schema exports
+        (publish_exports) when there is one, else the model's own table. Reading
+        the pending table instead would let a failed, unpublished build move
+        updated_at, and a sync using it as a cursor would miss those rows. -#}
     {%- set previous = none -%}
     {%- if execute and model.resource_type == 'model' -%}
-        {%- set previous = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+        {%- if this.schema == 'exports_pending' -%}
+            {%- set previous = adapter.get_relation(database=this.database, schema='exports', identifier=this.identifier) -%}
+        {%- endif -%}
+        {%- if previous is none -%}
+            {%- set previous = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+        {%- endif -%}
     {%- endif %}
     select
         {{ relation }}.*,
