@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from generate_demo_data import GeneratorConfig, generate
 
@@ -97,3 +98,25 @@ def built(demo_data, tmp_path_factory) -> Build:
 def copy_raw(raw: Path, dest: Path) -> Path:
     shutil.copytree(raw, dest)
     return dest
+
+
+def read_raw_table(raw: Path, table: str):
+    """A raw table as the demo wrote it (Parquet with its types, or CSV as text), and its path."""
+    path = raw / f"{table}.parquet"
+    if path.exists():
+        return pd.read_parquet(path), path
+    path = raw / f"{table}.csv"
+    return pd.read_csv(path, dtype=str, keep_default_na=False), path
+
+
+def write_raw_table(frame, path: Path) -> None:
+    """Write a raw table back in the format it was read from."""
+    if path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
+
+
+def raw_timestamp(frame, column: str, value):
+    """A Timestamp in the column's own type: native timestamps stay native, text becomes ISO text."""
+    return value if str(frame[column].dtype).startswith("datetime") else value.isoformat()

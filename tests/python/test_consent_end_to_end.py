@@ -17,7 +17,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
+from conftest import E2E_END_DATE, assert_ok, copy_raw, raw_timestamp, read_raw_table, run_dbt, write_raw_table
 
 pytestmark = pytest.mark.e2e
 
@@ -77,26 +77,11 @@ def _email(person: str) -> str:
     return f"consent.{person.replace('_', '.')}@example.com"
 
 
-def _read(raw, table):
-    path = raw / f"{table}.parquet"
-    if path.exists():
-        return pd.read_parquet(path), path
-    path = raw / f"{table}.csv"
-    return pd.read_csv(path, dtype=str, keep_default_na=False), path
-
-
-def _write(frame, path):
-    if path.suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        frame.to_csv(path, index=False)
-
-
 def _time(frame, column, value):
     """A Timestamp in the column's own type (native stays native, text becomes ISO); text stays as given."""
     if not isinstance(value, pd.Timestamp):
         return pd.NaT if str(frame[column].dtype).startswith("datetime") else value
-    return value if str(frame[column].dtype).startswith("datetime") else value.isoformat()
+    return raw_timestamp(frame, column, value)
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +90,7 @@ def consent(demo_data, tmp_path_factory):
     raw = copy_raw(demo_data[0], root / "raw")
     people = {**CASES, **RESTORED, **{c: ([], []) for c in CONTROLS}}
 
-    contacts, contacts_path = _read(raw, "crm_contacts")
+    contacts, contacts_path = read_raw_table(raw, "crm_contacts")
     template = contacts.iloc[0].to_dict()
     new_contacts = [
         {
@@ -118,18 +103,18 @@ def consent(demo_data, tmp_path_factory):
         }
         for i, person in enumerate(people)
     ]
-    _write(pd.concat([contacts, pd.DataFrame(new_contacts)], ignore_index=True), contacts_path)
+    write_raw_table(pd.concat([contacts, pd.DataFrame(new_contacts)], ignore_index=True), contacts_path)
 
-    subs, subs_path = _read(raw, "email_subscriptions")
+    subs, subs_path = read_raw_table(raw, "email_subscriptions")
     new_subs = []
     for person, (rows, _) in people.items():
         new_subs.append({"email": _email(person), "status": "subscribed", "updated_at": SUBSCRIBED})
         new_subs += [{"email": _email(person), "status": status, "updated_at": at} for status, at in rows]
     new_subs = pd.DataFrame(new_subs)
     new_subs["updated_at"] = [_time(subs, "updated_at", at) for at in new_subs["updated_at"]]
-    _write(pd.concat([subs, new_subs], ignore_index=True), subs_path)
+    write_raw_table(pd.concat([subs, new_subs], ignore_index=True), subs_path)
 
-    events, events_path = _read(raw, "email_events")
+    events, events_path = read_raw_table(raw, "email_events")
     template_event = events.iloc[0].to_dict()
     new_events = [
         {
@@ -143,7 +128,7 @@ def consent(demo_data, tmp_path_factory):
         for person, (_, person_events) in people.items()
         for event_id, event_type, at in person_events
     ]
-    _write(pd.concat([events, pd.DataFrame(new_events)], ignore_index=True), events_path)
+    write_raw_table(pd.concat([events, pd.DataFrame(new_events)], ignore_index=True), events_path)
 
     build = assert_ok(run_dbt(["build", "--select", "fqn:*"], raw, root / "build", {"as_of_date": E2E_END_DATE}))
     return build

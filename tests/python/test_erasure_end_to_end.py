@@ -19,7 +19,7 @@ import hashlib
 import duckdb
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
+from conftest import E2E_END_DATE, assert_ok, copy_raw, raw_timestamp, read_raw_table, run_dbt, write_raw_table
 
 ZOE = {
     "contact_id": "C-ERASE-ZOE",
@@ -44,40 +44,24 @@ def _sha(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
-def _read(raw, table):
-    path = raw / f"{table}.parquet"
-    if path.exists():
-        return pd.read_parquet(path), path
-    path = raw / f"{table}.csv"
-    return pd.read_csv(path, dtype=str, keep_default_na=False), path
-
-
-def _write(frame, path):
-    if path.suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        frame.to_csv(path, index=False)
-
-
 def _ts(frame, column, value: str):
-    stamp = pd.Timestamp(value)
-    return stamp if str(frame[column].dtype).startswith("datetime") else stamp.isoformat()
+    return raw_timestamp(frame, column, pd.Timestamp(value))
 
 
 def _add(raw, table, rows):
-    frame, path = _read(raw, table)
+    frame, path = read_raw_table(raw, table)
     template = frame.iloc[0].to_dict()
     new = pd.DataFrame([{**template, **row} for row in rows])
     for column, dtype in frame.dtypes.items():
         if str(dtype).startswith("datetime"):
             new[column] = pd.to_datetime(new[column])
-    _write(pd.concat([frame, new[frame.columns]], ignore_index=True), path)
+    write_raw_table(pd.concat([frame, new[frame.columns]], ignore_index=True), path)
     return frame
 
 
 def _add_person(raw, person):
     tag = person["tag"]
-    contacts, path = _read(raw, "crm_contacts")
+    contacts, path = read_raw_table(raw, "crm_contacts")
     row = dict.fromkeys(contacts.columns, "")
     row.update(
         {
@@ -91,9 +75,9 @@ def _add_person(raw, person):
             "updated_at": "2025-01-06T10:00:00",
         }
     )
-    _write(pd.concat([contacts, pd.DataFrame([row])], ignore_index=True), path)
-    orders, _ = _read(raw, "orders")
-    items, _ = _read(raw, "order_items")
+    write_raw_table(pd.concat([contacts, pd.DataFrame([row])], ignore_index=True), path)
+    orders, _ = read_raw_table(raw, "orders")
+    items, _ = read_raw_table(raw, "order_items")
     product_id = items.iloc[0]["product_id"]
     new_orders = []
     for i, when in enumerate(["2026-02-01T10:00:00", "2026-03-01T10:00:00", "not a date"]):
@@ -108,7 +92,7 @@ def _add_person(raw, person):
         )
     _add(raw, "orders", new_orders)
     _add(raw, "order_items", [{"order_id": o["order_id"], "product_id": product_id} for o in new_orders])
-    events, _ = _read(raw, "web_events")
+    events, _ = read_raw_table(raw, "web_events")
     _add(
         raw,
         "web_events",
@@ -146,12 +130,12 @@ DATA_IMAGE = "data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+"
 
 def _plant_unsafe_urls(raw):
     """The best-selling products' link and image become a javascript: and a data: URL."""
-    products, path = _read(raw, "products")
-    items, _ = _read(raw, "order_items")
+    products, path = read_raw_table(raw, "products")
+    items, _ = read_raw_table(raw, "order_items")
     top = items["product_id"].value_counts().index[:3]
     products.loc[products["product_id"].isin(top), "url"] = JAVASCRIPT_URL
     products.loc[products["product_id"].isin(top), "image_url"] = DATA_IMAGE
-    _write(products, path)
+    write_raw_table(products, path)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import hashlib
 
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
+from conftest import E2E_END_DATE, assert_ok, copy_raw, raw_timestamp, read_raw_table, run_dbt, write_raw_table
 
 pytestmark = pytest.mark.e2e
 
@@ -33,26 +33,6 @@ SELECT = [
 ]
 # a guest and a kiosk user who asked to be erased
 ERASED = ["guest005@example.com", "kiosk005@example.com"]
-
-
-def _read(raw, table):
-    path = raw / f"{table}.parquet"
-    if path.exists():
-        return pd.read_parquet(path), path
-    path = raw / f"{table}.csv"
-    return pd.read_csv(path, dtype=str, keep_default_na=False), path
-
-
-def _timestamp(frame, column, value):
-    """value in the column's own type: native timestamps stay native, text stays ISO text."""
-    return value if str(frame[column].dtype).startswith("datetime") else value.isoformat()
-
-
-def _write(frame, path):
-    if path.suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        frame.to_csv(path, index=False)
 
 
 def _build(raw, work, dbt_vars=None):
@@ -86,10 +66,10 @@ def builds(demo_data, tmp_path_factory):
     baseline = _build(demo_data[0], root / "baseline")
     raw = copy_raw(demo_data[0], root / "raw")
 
-    contacts, contacts_path = _read(raw, "crm_contacts")
-    orders, orders_path = _read(raw, "orders")
-    items, items_path = _read(raw, "order_items")
-    events, events_path = _read(raw, "web_events")
+    contacts, contacts_path = read_raw_table(raw, "crm_contacts")
+    orders, orders_path = read_raw_table(raw, "orders")
+    items, items_path = read_raw_table(raw, "order_items")
+    events, events_path = read_raw_table(raw, "web_events")
     clean = _clean_contacts(contacts, orders)
     guest_victim, kiosk_victim, conflict_owner, conflict_other, tie_contact, updated_contact = (
         clean.iloc[i] for i in range(6)
@@ -109,7 +89,7 @@ def builds(demo_data, tmp_path_factory):
     newer = contacts[contacts["contact_id"] == updated_contact["contact_id"]].copy()
     newer["first_name"] = "Newer"
     newer["updated_at"] = (pd.Timestamp("2026-01-02T00:00:00")).isoformat()
-    _write(pd.concat([contacts, tie, newer], ignore_index=True), contacts_path)
+    write_raw_table(pd.concat([contacts, tie, newer], ignore_index=True), contacts_path)
 
     # Orders: 80 guest orders with contact_id 'C-GUEST' from 70 emails, the first the
     # victim's own; two with no email at all; a conflicting and an exact duplicate.
@@ -125,7 +105,7 @@ def builds(demo_data, tmp_path_factory):
                 "order_id": order_id,
                 "contact_id": "C-GUEST",
                 "email": emails[i % GUEST_EMAILS] if i < GUEST_ORDERS else None,
-                "ordered_at": _timestamp(orders, "ordered_at", pd.Timestamp("2026-03-01") + pd.Timedelta(hours=i)),
+                "ordered_at": raw_timestamp(orders, "ordered_at", pd.Timestamp("2026-03-01") + pd.Timedelta(hours=i)),
                 "status": "completed",
             }
         )
@@ -141,8 +121,8 @@ def builds(demo_data, tmp_path_factory):
     conflicting["status"] = "refunded"
     exact = single[(single["status"] == "completed") & ~single["order_id"].isin(owned["order_id"])].iloc[[0]].copy()
     exact["status"] = "  COMPLETED "  # formatting only: still the same order
-    _write(pd.concat([orders, pd.DataFrame(new_orders), conflicting, exact], ignore_index=True), orders_path)
-    _write(pd.concat([items, pd.DataFrame(new_items)], ignore_index=True), items_path)
+    write_raw_table(pd.concat([orders, pd.DataFrame(new_orders), conflicting, exact], ignore_index=True), orders_path)
+    write_raw_table(pd.concat([items, pd.DataFrame(new_items)], ignore_index=True), items_path)
 
     # Web: one kiosk device logged into by 44 people, then 44 visits nobody logged into.
     template_event = events.iloc[0].to_dict()
@@ -156,16 +136,16 @@ def builds(demo_data, tmp_path_factory):
             "email": kiosk_victim["email"] if i == 0 else f"kiosk{i:03d}@example.com",
             "event_type": "page_view",
             "product_id": None,
-            "occurred_at": _timestamp(events, "occurred_at", pd.Timestamp("2026-03-02") + pd.Timedelta(hours=i)),
+            "occurred_at": raw_timestamp(events, "occurred_at", pd.Timestamp("2026-03-02") + pd.Timedelta(hours=i)),
         }
         visit = {
             **login,
             "event_id": f"kiosk-visit-{i:03d}",
             "email": None,
-            "occurred_at": _timestamp(events, "occurred_at", pd.Timestamp("2026-04-02") + pd.Timedelta(hours=i)),
+            "occurred_at": raw_timestamp(events, "occurred_at", pd.Timestamp("2026-04-02") + pd.Timedelta(hours=i)),
         }
         new_events += [login, visit]
-    _write(pd.concat([events, pd.DataFrame(new_events)], ignore_index=True), events_path)
+    write_raw_table(pd.concat([events, pd.DataFrame(new_events)], ignore_index=True), events_path)
 
     erasures = [hashlib.sha256(email.encode()).hexdigest() for email in ERASED]
     hostile = _build(raw, root / "hostile", {"erasure_email_sha256s": erasures})

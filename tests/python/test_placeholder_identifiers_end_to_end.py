@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
+from conftest import E2E_END_DATE, assert_ok, copy_raw, raw_timestamp, read_raw_table, run_dbt, write_raw_table
 
 pytestmark = pytest.mark.e2e
 
@@ -19,42 +19,22 @@ GUEST_EMAILS = 70
 DEVICES = 44
 
 
-def _read(raw, table):
-    path = raw / f"{table}.parquet"
-    if path.exists():
-        return pd.read_parquet(path), path
-    path = raw / f"{table}.csv"
-    return pd.read_csv(path, dtype=str, keep_default_na=False), path
-
-
-def _timestamp(frame, column, value):
-    """value in the column's own type: native timestamps stay native, text stays ISO text."""
-    return value if str(frame[column].dtype).startswith("datetime") else value.isoformat()
-
-
-def _write(frame, path):
-    if path.suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        frame.to_csv(path, index=False)
-
-
 @pytest.fixture(scope="module")
 def hostile(demo_data, tmp_path_factory):
     root = tmp_path_factory.mktemp("placeholders")
     raw = copy_raw(demo_data[0], root / "raw")
 
-    contacts, contacts_path = _read(raw, "crm_contacts")
+    contacts, contacts_path = read_raw_table(raw, "crm_contacts")
     # A real CRM contact whose email is the earliest seen with contact_id 'null':
     # before the fix every 'null' order landed on her.
     victim = contacts.iloc[0]
     extra_contact = contacts.iloc[[1]].copy()
     extra_contact["contact_id"] = "NULL"
     extra_contact["email"] = "placeholder.contact@example.com"
-    _write(pd.concat([contacts, extra_contact], ignore_index=True), contacts_path)
+    write_raw_table(pd.concat([contacts, extra_contact], ignore_index=True), contacts_path)
 
-    orders, orders_path = _read(raw, "orders")
-    items, items_path = _read(raw, "order_items")
+    orders, orders_path = read_raw_table(raw, "orders")
+    items, items_path = read_raw_table(raw, "order_items")
     template_order = orders.iloc[0].to_dict()
     template_item = items[items["order_id"] == template_order["order_id"]].iloc[0].to_dict()
     emails = [victim["email"]] + [f"guest{i:03d}@example.com" for i in range(1, GUEST_EMAILS)]
@@ -67,15 +47,15 @@ def hostile(demo_data, tmp_path_factory):
                 "order_id": order_id,
                 "contact_id": ["null", "NULL", " null ", "0", "undefined"][i % 5],
                 "email": emails[i % GUEST_EMAILS],
-                "ordered_at": _timestamp(orders, "ordered_at", pd.Timestamp("2026-03-01") + pd.Timedelta(hours=i)),
+                "ordered_at": raw_timestamp(orders, "ordered_at", pd.Timestamp("2026-03-01") + pd.Timedelta(hours=i)),
                 "status": "completed",
             }
         )
         new_items.append({**template_item, "order_id": order_id})
-    _write(pd.concat([orders, pd.DataFrame(new_orders)], ignore_index=True), orders_path)
-    _write(pd.concat([items, pd.DataFrame(new_items)], ignore_index=True), items_path)
+    write_raw_table(pd.concat([orders, pd.DataFrame(new_orders)], ignore_index=True), orders_path)
+    write_raw_table(pd.concat([items, pd.DataFrame(new_items)], ignore_index=True), items_path)
 
-    events, events_path = _read(raw, "web_events")
+    events, events_path = read_raw_table(raw, "web_events")
     template_event = events.iloc[0].to_dict()
     new_events = []
     for i in range(DEVICES):
@@ -88,18 +68,18 @@ def hostile(demo_data, tmp_path_factory):
             "email": f"device{i:03d}@example.com",
             "event_type": "page_view",
             "product_id": None,
-            "occurred_at": _timestamp(events, "occurred_at", pd.Timestamp("2026-03-02") + pd.Timedelta(minutes=i)),
+            "occurred_at": raw_timestamp(events, "occurred_at", pd.Timestamp("2026-03-02") + pd.Timedelta(minutes=i)),
         }
         # a later visit on the same device, not logged in: only the device id could link it
         anonymous = {
             **identified,
             "event_id": f"placeholder-web-anon-{i:03d}",
             "email": None,
-            "occurred_at": _timestamp(events, "occurred_at", pd.Timestamp("2026-03-03") + pd.Timedelta(minutes=i)),
+            "occurred_at": raw_timestamp(events, "occurred_at", pd.Timestamp("2026-03-03") + pd.Timedelta(minutes=i)),
         }
         new_events += [identified, anonymous]
     new_events = pd.DataFrame(new_events)
-    _write(pd.concat([events, new_events], ignore_index=True), events_path)
+    write_raw_table(pd.concat([events, new_events], ignore_index=True), events_path)
 
     build = assert_ok(
         run_dbt(["build", "--exclude-resource-type", "unit_test"], raw, root / "work", {"as_of_date": E2E_END_DATE})
