@@ -120,6 +120,23 @@ class Recommender:
     ranker_info: dict = field(default_factory=dict)
 
 
+EVENT_ORDER = ["customer_id", "product_id", "occurred_at", "interaction_type", "order_id"]
+
+
+def _in_order(events: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame | None = None):
+    """The inputs in one fixed order, whatever order the warehouse returned their rows in.
+
+    The catalogue's and the customers' order become index positions that break ties (equal scores,
+    equal trend), and the events' order is the order float sums add up in: unsorted, the same data gave
+    different lists from run to run (Complete Journey P@10 0.3746-0.3759).
+    """
+    events = events.sort_values(EVENT_ORDER, kind="stable", na_position="last").reset_index(drop=True)
+    products = products.sort_values("product_id", kind="stable").reset_index(drop=True)
+    if customers is not None:
+        customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    return events, products, customers
+
+
 def _clean_events(events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     out = events[["customer_id", "product_id", "interaction_type", "occurred_at", "order_id"]].copy()
     out["occurred_at"] = pd.to_datetime(out["occurred_at"])
@@ -200,6 +217,7 @@ def _fit_base(ev: pd.DataFrame, products: pd.DataFrame, as_of: pd.Timestamp, par
 def fit(events: pd.DataFrame, products: pd.DataFrame, as_of, params: Params = Params()) -> Recommender:
     """Learn the EASE weights, item exposure, repeat-purchase rates and the ranker from events before as_of."""
     as_of = pd.Timestamp(as_of)
+    events, products, _ = _in_order(events, products)
     ev = _clean_events(events, as_of)
     model = _fit_base(ev, products, as_of, params)
     model.ranker, model.ranker_info = _fit_ranker(ev, products, as_of, params)
@@ -616,6 +634,7 @@ def recommend(
         return pd.DataFrame({"customer_id": pd.Series(dtype=str), "rank": pd.Series(dtype=int),
                              "product_id": pd.Series(dtype=str), "score": pd.Series(dtype=float),
                              "source": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})  # fmt: skip
+    events, products, customers = _in_order(events, products, customers)
     ctx = _Context.build(model, events, products, customers, rules, as_of)
     cands = _candidates(ctx)
     if model.ranker is not None and len(cands):
@@ -854,6 +873,7 @@ def evaluate(
     """
     as_of = pd.Timestamp(as_of)
     cut = as_of - pd.Timedelta(days=holdout_days)
+    events, products, customers = _in_order(events, products, customers)
     ev = _clean_events(events, as_of)
     past, future = ev[ev["occurred_at"] < cut], ev[ev["occurred_at"] >= cut]
     relevant = future[future["interaction_type"] == "purchase"][["customer_id", "product_id"]].drop_duplicates()

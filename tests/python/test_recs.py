@@ -361,3 +361,26 @@ def test_content_neighbours_on_a_large_catalogue_stay_within_the_category():
     category = products["category"].to_numpy()
     assert (category[rows] == category[cols]).all()
     assert blocked.nnz == n * 5
+
+
+def test_the_warehouse_row_order_does_not_change_the_recommendations():
+    """The warehouse returns rows in any order; fits and lists are the same for every order (issue 14)."""
+    events, catalogue = grocery(n_customers=240, days=150)
+    catalogue = catalogue.assign(category=np.where(np.arange(len(catalogue)) % 3 == 0, None, catalogue["category"]))
+    customers = _customers_of(events)
+
+    def run(seed: int | None) -> tuple[pd.DataFrame, dict]:
+        def shuffled(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame if seed is None else frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+        ev, cat, cust = shuffled(events), shuffled(catalogue), shuffled(customers)
+        model = fit(ev, cat, AS_OF)
+        out = recommend(model, ev, cat, cust, engine._no_rules(), AS_OF)
+        metrics = evaluate(ev, cat, cust, engine._no_rules(), AS_OF, 14)
+        return out.sort_values(["customer_id", "rank"]).reset_index(drop=True), metrics
+
+    first, first_metrics = run(None)
+    for seed in (1,):
+        again, metrics = run(seed)
+        pd.testing.assert_frame_equal(first, again)
+        assert metrics == first_metrics
