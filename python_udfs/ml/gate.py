@@ -1,12 +1,13 @@
-"""The quality gate of every trained model, and which registered version scores.
+"""The quality gate of every trained model.
 
 A retrain records every model it trains in the registry (ml_model_runs). A run
 that fails its gate is recorded with is_promoted = false and the reason
 (gate_failure_reason); scoring keeps using the last promoted version of that
-model and says so. Nothing is ever scored with a model that never passed:
-with no passing propensity model scoring stops with a message that says what
-history was found, what each model needs, and what to do; without a passing
-churn, clv or clusters model those scores are null, with the reason.
+model and says so (python_udfs/registry.py current_runs). Nothing is ever
+scored with a model that never passed: with no passing propensity model
+scoring stops with a message that says what history was found, what each model
+needs, and what to do; without a passing churn, clv or clusters model those
+scores are null, with the reason.
 
 The gate, per model (thresholds from the vars ml_gate_*):
 - propensity, churn (classifiers): at least min_training_rows training rows;
@@ -24,7 +25,6 @@ The gate, per model (thresholds from the vars ml_gate_*):
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
@@ -177,91 +177,3 @@ def describe_history(history: dict) -> str:
         f"{history['customers']:,} customers, {history['cutoffs_with_customers']} training cut-off(s) with "
         f"customers{label}"
     )
-
-
-WHAT_TO_DO = (
-    "set var as_of_date later (at least two label windows after the first orders), or load more order history "
-    "and customers, then retrain (dbt build, or dbt build --selector weekly_retrain)"
-)
-
-
-def current_runs(registry: pd.DataFrame) -> dict[str, dict]:
-    """Per model: the run that scores (its last promoted run) and its latest run.
-
-    Rows recorded before the gate existed (is_promoted null) count as promoted. A run without an artifact
-    (rejected before training) can never score. Returns {model_name: {"current": row or None, "latest": row,
-    "is_fallback": bool, "note": str or None}}.
-    """
-    out: dict[str, dict] = {}
-    if registry.empty:
-        return out
-    frame = registry.copy()
-    if "is_promoted" not in frame:
-        frame["is_promoted"] = None
-    if "gate_failure_reason" not in frame:
-        frame["gate_failure_reason"] = None
-    frame["_usable"] = frame["is_promoted"].map(lambda v: True if _is_missing(v) else bool(v))
-    frame["_usable"] &= frame["artifact_path"].notna()
-    for name, runs in frame.sort_values("trained_at", kind="stable").groupby("model_name", sort=False):
-        latest = runs.iloc[-1].to_dict()
-        usable = runs[runs["_usable"]]
-        current = usable.iloc[-1].to_dict() if len(usable) else None
-        is_fallback = current is not None and current["run_id"] != latest["run_id"]
-        note = None
-        if is_fallback:
-            note = (
-                f"{name}: run {latest['model_version']} trained {latest['trained_at']} was not promoted "
-                f"({latest.get('gate_failure_reason') or 'quality gate failed'}); scored with "
-                f"{current['model_version']} trained {current['trained_at']}"
-            )
-        out[str(name)] = {"current": current, "latest": latest, "is_fallback": is_fallback, "note": note}
-    return out
-
-
-class NoPromotedModelError(RuntimeError):
-    """No version of a model has passed its quality gate: scoring it would score everyone with a degenerate model."""
-
-
-def require_current(runs: dict[str, dict], names: tuple[str, ...], thresholds_needs: str | None = None) -> None:
-    """Raise NoPromotedModelError naming each model without a promoted version, its last rejection and what to do."""
-    missing = [name for name in names if name not in runs or runs[name]["current"] is None]
-    if not missing:
-        return
-    lines = []
-    for name in missing:
-        if name not in runs:
-            lines.append(f"- {name}: never trained in this warehouse")
-        else:
-            latest = runs[name]["latest"]
-            lines.append(
-                f"- {name}: latest run {latest['model_version']} trained {latest['trained_at']} was rejected: "
-                f"{latest.get('gate_failure_reason') or 'no artifact'}"
-            )
-    raise NoPromotedModelError(
-        "No version of " + ", ".join(missing) + " has passed its quality gate (ml_model_runs.is_promoted), so "
-        "nothing is scored with a degenerate model.\n" + "\n".join(lines) + "\n"
-        + (f"What each model needs: {thresholds_needs}.\n" if thresholds_needs else "")
-        + f"What to do: {WHAT_TO_DO}."
-    )  # fmt: skip
-
-
-def versions_json(runs: dict[str, dict], names: tuple[str, ...]) -> str:
-    """{model_name: model_version} of the versions that scored, JSON (null for a model with no promoted version)."""
-    versions = {name: (runs[name]["current"] or {}).get("model_version") if name in runs else None for name in names}
-    return json.dumps(versions, sort_keys=True)
-
-
-NO_REGISTRY = (
-    "The model registry (ml_model_runs) is not in this warehouse yet: the score_only job scores with models "
-    "trained earlier and trains none. Run the full build once first (dbt build, or dbt build --selector "
-    "weekly_retrain), then schedule score_only."
-)
-
-
-def raise_if_no_registry(error: Exception) -> None:
-    """Raise the NO_REGISTRY message when error is the engine's "ml_model_runs does not exist"; else return.
-
-    The caller re-raises any other error as it is.
-    """
-    if "does not exist" in str(error):
-        raise RuntimeError(NO_REGISTRY) from error

@@ -16,8 +16,6 @@ scores onto a few dozen steps: on CDNOW whole deciles came out empty.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -207,12 +205,6 @@ def train_classifier(
     }
     model.importance = gain_importance([with_tune, with_test])
     return model
-
-
-def model_version(name: str, params: dict, features: list[str], window: tuple[str, str]) -> str:
-    """A short hash of what makes the model: its name, parameters, features and training data window."""
-    blob = json.dumps({"name": name, "params": params, "features": features, "window": window}, sort_keys=True)
-    return f"{name}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
 
 
 def deciles(p: np.ndarray) -> np.ndarray:

@@ -1,35 +1,30 @@
 """Train every predictive model from the training snapshots, store them, and score customers.
 
 Kept apart from dbt: the dbt Python models only read frames, call these
-functions and return frames. Models are saved with joblib under a folder (the
-project's MODEL_DIR), one file per model version, so a score-only job reuses
-the last trained models without retraining.
+functions and return frames. Models are saved, recorded and loaded through the
+model registry (python_udfs/registry.py): one file per model version under
+MODEL_DIR, so a score-only job reuses the last trained models without
+retraining.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from python_udfs.ml.artifacts import relative_artifact_path, resolve_artifact_path
 from python_udfs.ml.clustering import CLUSTER_FEATURES, DEFAULT_K_RANGE, fit_clusters
 from python_udfs.ml.gate import (
     PREDICTIVE_MODELS,
     GateThresholds,
     classifier_gate,
     clusters_gate,
-    current_runs,
     describe_history,
     history_summary,
     regression_gate,
-    require_current,
-    versions_json,
 )
 from python_udfs.ml.metrics import population_stability_index
 from python_udfs.ml.propensity import (
@@ -39,8 +34,17 @@ from python_udfs.ml.propensity import (
     deciles,
     feature_matrix,
     gain_importance,
-    model_version,
     train_classifier,
+)
+from python_udfs.registry import (
+    current_runs,
+    load_artifact,
+    model_version,
+    registry_frame,
+    registry_row,
+    require_current,
+    save_artifact,
+    versions_json,
 )
 
 CLV_PARAMS = {**PARAMS, "objective": "reg:tweedie", "tweedie_variance_power": 1.3, "eval_metric": "rmse"}
@@ -165,53 +169,6 @@ def window_to_window_ratio(snapshots: pd.DataFrame) -> float | None:
     return float(np.mean(ratios)) if ratios else None
 
 
-def registry_row(
-    name, version, metrics, params, features, importance, window, path, trained_at, as_of, model_dir,
-    gate_failure_reason: str | None = None,
-) -> dict:  # fmt: skip
-    """One row of the model registry; artifact_path is stored relative to model_dir (MODEL_DIR).
-
-    gate_failure_reason: why the run failed its quality gate (python_udfs/ml/gate.py); such a run is recorded
-    with is_promoted false and never scores. path is None for a run rejected before training.
-    """
-    return {
-        "run_id": f"{version}@{trained_at}",
-        "model_name": name,
-        "model_version": version,
-        "trained_at": trained_at,
-        "as_of_at": as_of,
-        "training_window_start": window[0],
-        "training_window_end": window[1],
-        "parameters": json.dumps(params, sort_keys=True, default=str),
-        "features": json.dumps(features),
-        "metrics": json.dumps(metrics, sort_keys=True, default=str),
-        "auc": metrics.get("auc"),
-        "log_loss": metrics.get("log_loss"),
-        "brier": metrics.get("brier"),
-        "calibration_error": metrics.get("calibration_error"),
-        "recency_baseline_auc": metrics.get("recency_baseline_auc"),
-        "feature_importance": json.dumps(importance),
-        "artifact_path": None if path is None else relative_artifact_path(path, model_dir),
-        "is_promoted": gate_failure_reason is None,
-        "gate_failure_reason": gate_failure_reason,
-    }
-
-
-REGISTRY_TEXT_COLUMNS = ("artifact_path", "gate_failure_reason")
-
-
-def registry_frame(rows: list[dict]) -> pd.DataFrame:
-    """Registry rows as a frame whose optional text columns stay text when every value is missing.
-
-    A column of Nones would reach the warehouse typed by a guess; the next append of a reason would not fit.
-    """
-    out = pd.DataFrame(rows)
-    for name in REGISTRY_TEXT_COLUMNS:
-        out[name] = out[name].astype("string")
-    out["is_promoted"] = out["is_promoted"].astype(bool)
-    return out
-
-
 def plan_record(snapshots: pd.DataFrame, train: pd.DataFrame, plan: dict | None) -> dict:
     """What the registry keeps of the training snapshots: the plan they followed and the rows they gave."""
     cutoffs = sorted(pd.to_datetime(snapshots["cutoff_at"]).unique())
@@ -243,7 +200,6 @@ def train_all(
     """
     gate = gate or GateThresholds()
     folder = Path(model_dir)
-    folder.mkdir(parents=True, exist_ok=True)
     # the warehouse returns rows in any order; sort so that sampling, and so the models, are reproducible
     snapshots = snapshots.sort_values(["cutoff_at", "customer_id"]).reset_index(drop=True)
     current = current.sort_values("customer_id").reset_index(drop=True)
@@ -253,9 +209,7 @@ def train_all(
     rows = []
 
     def save(version: str, payload: dict) -> Path:
-        path = folder / f"{version}.joblib"
-        joblib.dump(payload, path)
-        return path
+        return save_artifact(folder, version, payload)
 
     def rejected(name: str, reason: str, metrics: dict) -> dict:
         """The registry row of a model not trained because its data cannot pass the gate."""
@@ -378,8 +332,7 @@ def score_all(
     if "propensity" not in runs or runs["propensity"]["current"] is None:
         require_current(runs, PREDICTIVE_MODELS, needs)
     scoring = [name for name in PREDICTIVE_MODELS if name in runs and runs[name]["current"] is not None]
-    load = {name: joblib.load(resolve_artifact_path(runs[name]["current"]["artifact_path"], model_dir))
-            for name in scoring}  # fmt: skip
+    load = {name: load_artifact(runs[name]["current"], model_dir) for name in scoring}
     notes = [runs[name]["note"] for name in scoring if runs[name]["note"]]
     for name in PREDICTIVE_MODELS:
         if name not in scoring:
@@ -437,7 +390,7 @@ def drift(
     runs = current_runs(registry)
     require_current(runs, ("propensity",))
     propensity = runs["propensity"]["current"]
-    artifact = joblib.load(resolve_artifact_path(propensity["artifact_path"], model_dir))
+    artifact = load_artifact(propensity, model_dir)
     reference, x = artifact["reference"], feature_matrix(current)
     rows = [
         {"feature": name, "psi": population_stability_index(reference[name].to_numpy(), x[name].to_numpy())}

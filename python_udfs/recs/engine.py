@@ -41,8 +41,6 @@ products when the active catalogue has that many.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -53,6 +51,7 @@ from python_udfs.recs import ranker
 from python_udfs.recs.collaborative import ease, popularity
 from python_udfs.recs.content import content_similarity
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
+from python_udfs.registry import hashed_version
 
 KINDS = ["purchase", "cart", "click", "view"]
 # sources are carried as small integer codes while ranking, named at the end
@@ -104,8 +103,8 @@ class Params:
         }
 
     def version(self, window: tuple[str, str]) -> str:
-        payload = json.dumps({"params": asdict(self), "window": window}, sort_keys=True)
-        return "recommendations-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
+        """The registry's version of a recommender fitted with these parameters on this window."""
+        return hashed_version("recommendations", {"params": asdict(self), "window": window})
 
 
 @dataclass

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import joblib
 import pandas as pd
 
 from python_udfs.ml.gate import recommender_gate
-from python_udfs.ml.training import registry_row
 from python_udfs.recs import ranker
 from python_udfs.recs.engine import Params, evaluate, fit
+from python_udfs.registry import registry_row, save_artifact
 
 
 def params_from_config(config: dict) -> Params:
@@ -57,9 +56,7 @@ def train_recommender(
     window = (str(as_of - pd.Timedelta(days=holdout_days)), str(as_of))
     version = params.version(window)
     folder = Path(model_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{version}.joblib"
-    joblib.dump({"model": model}, path)
+    path = save_artifact(folder, version, {"model": model})
     features = ["purchase", "cart", "click", "view", "category", "brand", "price_band", "name_tokens"]
     features += [f"ranker:{name}" for name in ranker.FEATURES]
     failed = recommender_gate(metrics, len(events))

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from python_udfs.ml.artifacts import relative_artifact_path, resolve_artifact_path
+from python_udfs.registry import relative_artifact_path, resolve_artifact_path
 
 
 def test_a_saved_model_is_stored_relative_to_model_dir(tmp_path):

@@ -10,18 +10,15 @@ import pytest
 from test_ml_training import HORIZON, PLAN, shop
 
 from python_udfs.ml.gate import (
-    NO_REGISTRY,
     GateThresholds,
-    NoPromotedModelError,
     classifier_gate,
-    current_runs,
     describe_history,
     history_summary,
-    raise_if_no_registry,
     recommender_gate,
     regression_gate,
 )
 from python_udfs.ml.training import score_all, train_all
+from python_udfs.registry import NO_REGISTRY, NoPromotedModelError, current_runs, raise_if_no_registry
 
 GATE = GateThresholds()
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from conftest import E2E_END_DATE, assert_ok, run_dbt
 
-from python_udfs.ml.gate import NO_REGISTRY
+from python_udfs.registry import NO_REGISTRY
 
 pytestmark = pytest.mark.e2e
 

@@ -12,9 +12,9 @@ from python_udfs.ml.propensity import (
     deciles,
     feature_matrix,
     gain_importance,
-    model_version,
     train_classifier,
 )
+from python_udfs.registry import model_version
 
 
 def synthetic_snapshots(n: int, cutoff: str, seed: int) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Top N products for every customer with the current recommender (python_udfs/recs/engine.py).
 
 The current recommender is the last run that passed its quality gate
-(python_udfs/ml/gate.py); is_fallback and scoring_note say when a newer run
+(python_udfs/ml/gate.py), loaded through the model registry
+(python_udfs/registry.py); is_fallback and scoring_note say when a newer run
 was rejected.
 
 Today's interactions feed the profiles and the trending fill; the EASE weights
@@ -9,13 +10,11 @@ and repeat-purchase rates come from the registered model, so a score-only job
 does not refit. fct_customer_recommendations adds product fields and a contract.
 """
 
-import joblib
 import pandas as pd
 
-from python_udfs.ml.artifacts import resolve_artifact_path
-from python_udfs.ml.gate import current_runs, raise_if_no_registry, require_current
 from python_udfs.recs.engine import recommend
 from python_udfs.recs.training import customer_frame
+from python_udfs.registry import current_model, raise_if_no_registry
 
 
 def model(dbt, session):
@@ -25,11 +24,8 @@ def model(dbt, session):
     except Exception as error:
         raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
         raise
-    runs = current_runs(registry)
-    require_current(runs, ("recommendations",))
-    run = runs["recommendations"]
-    path = resolve_artifact_path(run["current"]["artifact_path"], dbt.config.get("model_dir"))
-    fitted = joblib.load(path)["model"]
+    run, saved = current_model(registry, "recommendations", dbt.config.get("model_dir"))
+    fitted = saved["model"]
     features = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
     customers = dbt.ref("dim_customers").to_arrow_table().to_pandas()[["customer_id"]]
     customers = customers.merge(customer_frame(features), on="customer_id", how="left")

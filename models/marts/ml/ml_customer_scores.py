@@ -9,8 +9,9 @@ clusters version, those columns are null and scoring_note says why. fct_customer
 the action tier on top.
 """
 
-from python_udfs.ml.gate import GateThresholds, raise_if_no_registry
+from python_udfs.ml.gate import GateThresholds
 from python_udfs.ml.training import score_all
+from python_udfs.registry import raise_if_no_registry
 
 
 def model(dbt, session):

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
-from python_udfs.ml.gate import raise_if_no_registry
 from python_udfs.ml.training import drift
+from python_udfs.registry import raise_if_no_registry
 
 
 def model(dbt, session):

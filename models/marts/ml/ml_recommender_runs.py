@@ -8,8 +8,8 @@ it alongside the predictive models.
 
 from datetime import UTC, datetime
 
-from python_udfs.ml.training import registry_frame
 from python_udfs.recs.training import customer_frame, params_from_config, train_recommender
+from python_udfs.registry import registry_frame
 
 
 def model(dbt, session):
