@@ -8,7 +8,9 @@ import pandas as pd
 
 from python_udfs.ml.gate import recommender_gate
 from python_udfs.recs import ranker
-from python_udfs.recs.engine import Params, evaluate, fit
+from python_udfs.recs.evaluation import evaluate
+from python_udfs.recs.fitting import fit
+from python_udfs.recs.model import Params
 from python_udfs.registry import registry_row, save_artifact
 
 

@@ -5,10 +5,12 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from python_udfs.recs import engine
+from python_udfs.recs import ranking
 from python_udfs.recs.collaborative import ease, item_knn, keep_top, popularity
 from python_udfs.recs.engine import Params, evaluate, fit, recommend
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
+from python_udfs.recs.model import no_rules
+from python_udfs.recs.reasons import every as in_words
 from python_udfs.recs.training import params_from_config
 
 AS_OF = pd.Timestamp("2026-06-01")
@@ -162,7 +164,7 @@ def test_trending_fill_in_chunks_gives_the_same_lists(monkeypatch):
     params = Params(top_n=10, max_per_category=2)
     model = fit(events, catalogue, AS_OF, params)
     whole = recommend(model, events, catalogue, everyone, rules, AS_OF)
-    monkeypatch.setattr(engine, "FILL_CHUNK", 3)
+    monkeypatch.setattr(ranking, "FILL_CHUNK", 3)
     chunked = recommend(model, events, catalogue, everyone, rules, AS_OF)
     key = ["customer_id", "rank"]
     pd.testing.assert_frame_equal(
@@ -246,7 +248,7 @@ def test_every_customer_gets_top_n_distinct_active_products(case, n_products, n_
     events["order_id"] = [f"o{i}" for i in range(len(events))]
     customers = pd.concat([_customers_of(events), pd.DataFrame({"customer_id": ["cold"], "preferred_category": None})])
     params = Params(top_n=10, max_per_category=3)
-    out = recommend(fit(events, catalogue, AS_OF, params), events, catalogue, customers, engine._no_rules(), AS_OF)
+    out = recommend(fit(events, catalogue, AS_OF, params), events, catalogue, customers, no_rules(), AS_OF)
     expected = min(10, n_active)
     assert out.groupby("customer_id").size().eq(expected).all(), case
     assert set(out["customer_id"]) == set(customers["customer_id"])
@@ -262,7 +264,7 @@ def test_a_customer_who_bought_the_whole_catalogue_still_gets_top_n():
     events = pd.DataFrame({"customer_id": "reader", "product_id": catalogue["product_id"],
                            "interaction_type": "purchase", "occurred_at": AS_OF - pd.Timedelta(days=9),
                            "order_id": "o1"})  # fmt: skip
-    out = recommend(fit(events, catalogue, AS_OF), events, catalogue, _customers_of(events), engine._no_rules(), AS_OF)
+    out = recommend(fit(events, catalogue, AS_OF), events, catalogue, _customers_of(events), no_rules(), AS_OF)
     assert len(out) == 10
     assert out["product_id"].nunique() == 10
 
@@ -303,7 +305,7 @@ def test_the_ranker_learns_what_comes_back_and_when():
     model = fit(events, catalogue, AS_OF)
     assert model.ranker is not None, model.ranker_info
     assert model.ranker_info["valid_ndcg@10"] > model.ranker_info["valid_ndcg@10_without_ranker"]
-    out = recommend(model, events, catalogue, _customers_of(events), engine._no_rules(), AS_OF)
+    out = recommend(model, events, catalogue, _customers_of(events), no_rules(), AS_OF)
     bought = events[["customer_id", "product_id"]].drop_duplicates()
     back = out.merge(bought, on=["customer_id", "product_id"])
     # staples come back first, with the household's own cycle in the reason; a treat only after them
@@ -315,12 +317,12 @@ def test_the_ranker_learns_what_comes_back_and_when():
     # a later honest check: fit before the last 14 days, the household's staples due in them come first
     cut = AS_OF - pd.Timedelta(days=14)
     past, later = events[events["occurred_at"] < cut], events[events["occurred_at"] >= cut]
-    recs = recommend(fit(past, catalogue, cut), past, catalogue, _customers_of(past), engine._no_rules(), cut)
+    recs = recommend(fit(past, catalogue, cut), past, catalogue, _customers_of(past), no_rules(), cut)
     truth = later[["customer_id", "product_id"]].drop_duplicates().rename(columns={"customer_id": "user_id"})
     learned = ranking_metrics(recs.rename(columns={"customer_id": "user_id"}), truth, len(catalogue), 10)
     no_ranker = fit(past, catalogue, cut)
     no_ranker.ranker = None
-    plain = recommend(no_ranker, past, catalogue, _customers_of(past), engine._no_rules(), cut)
+    plain = recommend(no_ranker, past, catalogue, _customers_of(past), no_rules(), cut)
     baseline = ranking_metrics(plain.rename(columns={"customer_id": "user_id"}), truth, len(catalogue), 10)
     assert learned["ndcg@10"] > baseline["ndcg@10"] + 0.05
 
@@ -336,11 +338,11 @@ def test_without_enough_recent_buyers_there_is_no_ranker_and_films_stay_excluded
 
 
 def test_purchase_cycles_in_words():
-    assert engine._every(1) == "about every day"
-    assert engine._every(5) == "about every 5 days"
-    assert engine._every(21) == "about every 3 weeks"
-    assert engine._every(7.4) == "about every week"
-    assert engine._every(90) == "about every 3 months"
+    assert in_words(1) == "about every day"
+    assert in_words(5) == "about every 5 days"
+    assert in_words(21) == "about every 3 weeks"
+    assert in_words(7.4) == "about every week"
+    assert in_words(90) == "about every 3 months"
 
 
 def test_content_neighbours_on_a_large_catalogue_stay_within_the_category():
@@ -375,8 +377,8 @@ def test_the_warehouse_row_order_does_not_change_the_recommendations():
 
         ev, cat, cust = shuffled(events), shuffled(catalogue), shuffled(customers)
         model = fit(ev, cat, AS_OF)
-        out = recommend(model, ev, cat, cust, engine._no_rules(), AS_OF)
-        metrics = evaluate(ev, cat, cust, engine._no_rules(), AS_OF, 14)
+        out = recommend(model, ev, cat, cust, no_rules(), AS_OF)
+        metrics = evaluate(ev, cat, cust, no_rules(), AS_OF, 14)
         return out.sort_values(["customer_id", "rank"]).reset_index(drop=True), metrics
 
     first, first_metrics = run(None)

@@ -1,0 +1,498 @@
+"""Candidates per customer, with their score parts and the ranker's features.
+
+Context.build derives from a fitted model, today's events and the catalogue
+everything scoring needs, in index form (customers u, products i). candidates()
+gives, per warm customer, the best new products by the hybrid score and the
+bought products that may come back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from python_udfs.recs import ranker
+from python_udfs.recs.content import content_similarity
+from python_udfs.recs.model import Params, Recommender, clean_events
+from python_udfs.recs.ranking import rank_within
+
+# products per bought category that rules can boost (the best of the accessory categories by trend)
+RULE_ITEMS = 200
+
+
+def _profiles(ev: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> pd.DataFrame:
+    """Per customer and product: decayed strength, profile weight, purchase facts."""
+    ev = ev.copy()
+    age = (as_of - ev["occurred_at"]).dt.total_seconds() / 86400
+    ev["strength"] = ev["interaction_type"].map(params.weights()).astype(float) * 0.5 ** (age / params.half_life_days)
+    ev["is_purchase"] = ev["interaction_type"] == "purchase"
+    ev["purchase_at"] = ev["occurred_at"].where(ev["is_purchase"])
+    ev["recent"] = np.where(ev["is_purchase"], 0.5 ** (age / params.repeat_recent_half_life_days), 0.0)
+    # one purchase per order (or per moment, without an order id): lines of one basket are one purchase
+    ev["purchase_key"] = ev["order_id"].astype(str).where(ev["order_id"].notna(), ev["occurred_at"].astype(str))
+    ev["purchase_key"] = ev["purchase_key"].where(ev["is_purchase"])
+    agg = (
+        ev.groupby(["customer_id", "product_id"])
+        .agg(
+            strength=("strength", "sum"),
+            last_at=("occurred_at", "max"),
+            last_purchased_at=("purchase_at", "max"),
+            first_purchased_at=("purchase_at", "min"),
+            purchased=("is_purchase", "any"),
+            orders=("purchase_key", "nunique"),
+            recent=("recent", "sum"),
+        )
+        .reset_index()
+    )
+    agg = agg.sort_values(["customer_id", "last_at", "product_id"], ascending=[True, False, True])
+    agg["position"] = agg.groupby("customer_id").cumcount()
+    agg["weight"] = agg["strength"] * 0.5 ** (agg["position"] / params.profile_half_life_items)
+    return agg.reset_index(drop=True)
+
+
+@dataclass
+class Items:
+    """The catalogue in index form: product i is row i of frame."""
+
+    frame: pd.DataFrame  # one row per product
+    ids: np.ndarray  # product_id of each i
+    categories: np.ndarray  # category names; category_code indexes them
+    category_code: np.ndarray
+    group: np.ndarray  # diversity group: the category, or the product itself when it has none
+    active: np.ndarray
+    names: np.ndarray
+    seen: np.ndarray  # distinct customers who interacted with each product (fitted)
+    c_item: np.ndarray  # item confidence: seen / (seen + item_confidence_k)
+    trend: np.ndarray
+    repeat_rate: np.ndarray
+    repurchase_days: np.ndarray
+    content: sp.csr_matrix  # product x product content similarity
+
+    @classmethod
+    def build(cls, model: Recommender, products: pd.DataFrame) -> Items:
+        """Everything but the trend, which needs today's events (set by Context.build)."""
+        p = model.params
+        catalogue = products.drop_duplicates("product_id").reset_index(drop=True)
+        n_items = len(catalogue)
+        has_category = catalogue["category"].notna().to_numpy()
+        category = catalogue["category"].fillna("Other").to_numpy()
+        categories, category_code = np.unique(category, return_inverse=True)
+        seen = model.seen.reindex(catalogue["product_id"]).fillna(0).to_numpy(np.float32)
+        repeat = model.repeat.reindex(catalogue["product_id"])
+        return cls(
+            frame=catalogue,
+            ids=catalogue["product_id"].to_numpy(),
+            categories=categories,
+            category_code=category_code,
+            group=np.where(has_category, category_code, len(categories) + np.arange(n_items)),
+            active=catalogue["is_active"].fillna(False).astype(bool).to_numpy(),
+            names=catalogue["product_name"].fillna(catalogue["product_id"]).to_numpy(),
+            seen=seen,
+            c_item=seen / (seen + p.item_confidence_k),
+            trend=np.zeros(n_items),
+            repeat_rate=repeat["repeat_rate"].fillna(0).to_numpy(np.float32),
+            repurchase_days=repeat["repurchase_days"].fillna(30).to_numpy(np.float32),
+            content=content_similarity(catalogue, p.content_neighbours, p.content_full_items),
+        )
+
+
+@dataclass
+class Collaborative:
+    """The fitted EASE weights, restricted to the products still in the catalogue."""
+
+    b: np.ndarray
+    pos: np.ndarray  # catalogue position of each EASE item
+    column: np.ndarray  # EASE index of each catalogue item, -1 when EASE does not cover it
+
+    @classmethod
+    def build(cls, model: Recommender, items: Items) -> Collaborative:
+        item_index = pd.Index(items.ids)
+        keep = np.flatnonzero(item_index.get_indexer(model.cf_items) >= 0)
+        pos = item_index.get_indexer(model.cf_items[keep])
+        column = np.full(len(items.ids), -1)
+        column[pos] = np.arange(len(pos))
+        return cls(b=model.b[np.ix_(keep, keep)], pos=pos, column=column)
+
+
+@dataclass
+class People:
+    """The customers scored, in index form (customer u is ids[u]), and their profiles."""
+
+    ids: np.ndarray
+    prof: pd.DataFrame  # per customer and product: strength, profile weight and position, purchase facts
+    top_prof: pd.DataFrame  # the profile_items most recent products of each customer
+    profile: sp.csr_matrix  # customers x products, profile weights
+    c_user: np.ndarray  # customer confidence: products seen / (products seen + customer_confidence_k)
+    bought: pd.DataFrame  # the rows of prof the customer bought, by u
+    owned_category: sp.csr_matrix  # customers x categories: 1 where the customer bought in it
+    facts: pd.DataFrame  # per u: the ranker's customer features
+
+    @classmethod
+    def build(cls, ev: pd.DataFrame, customers: pd.DataFrame, items: Items, as_of: pd.Timestamp, p: Params) -> People:
+        item_index = pd.Index(items.ids)
+        prof = _profiles(ev, as_of, p)
+        cust_ids = customers["customer_id"].drop_duplicates().to_numpy()
+        cust_index = pd.Index(cust_ids)
+        prof = prof[prof["customer_id"].isin(cust_index)].copy()
+        prof["u"] = cust_index.get_indexer(prof["customer_id"])
+        prof["i"] = item_index.get_indexer(prof["product_id"])
+        top_prof = prof[prof["position"] < p.profile_items]
+        profile = sp.csr_matrix(
+            (top_prof["weight"].to_numpy(np.float32), (top_prof["u"], top_prof["i"])),
+            shape=(len(cust_ids), len(items.ids)),
+        )
+        n_seen_customer = np.bincount(prof["u"], minlength=len(cust_ids)).astype(np.float32)
+        bought = prof[prof["purchased"]].sort_values("u", kind="stable")
+        owned_category = sp.csr_matrix(
+            (np.ones(len(bought), np.float32), (bought["u"].to_numpy(), items.category_code[bought["i"].to_numpy()])),
+            (len(cust_ids), len(items.categories)),
+        )
+        owned_category.data[:] = 1
+        facts = (
+            bought.assign(rebought=bought["orders"] >= 2)
+            .groupby("u")
+            .agg(
+                customer_orders=("orders", "sum"),
+                customer_last=("last_purchased_at", "max"),
+                customer_repeat_share=("rebought", "mean"),
+            )
+        )
+        facts["customer_days_since"] = (as_of - facts["customer_last"]).dt.total_seconds() / 86400
+        facts = facts.reindex(np.arange(len(cust_ids)))
+        facts["customer_items"] = n_seen_customer
+        return cls(
+            ids=cust_ids,
+            prof=prof,
+            top_prof=top_prof,
+            profile=profile,
+            c_user=n_seen_customer / (n_seen_customer + p.customer_confidence_k),
+            bought=bought,
+            owned_category=owned_category,
+            facts=facts,
+        )
+
+
+@dataclass
+class Rules:
+    """The seeded rules over known categories (rows, in seed order) and as a category x item boost matrix."""
+
+    rows: pd.DataFrame  # if_cat, then_cat, boost
+    matrix: sp.csr_matrix
+
+
+@dataclass
+class Context:
+    """Everything recommend() derives from a model, today's events and the catalogue, in index form."""
+
+    model: Recommender
+    as_of: pd.Timestamp
+    items: Items
+    cf: Collaborative
+    people: People
+    rules: Rules
+
+    @classmethod
+    def build(cls, model, events, products, customers, rules, as_of) -> Context:
+        p = model.params
+        items = Items.build(model, products)
+        ev = clean_events(events, as_of)
+        ev = ev[ev["product_id"].isin(pd.Index(items.ids))]
+        items.trend = _trending(ev, items.frame, as_of, p)
+        people = People.build(ev, customers, items, as_of, p)
+        rule_rows, rule_matrix = _rule_matrix(rules, items.categories, items.category_code, items.trend)
+        return cls(model, as_of, items, Collaborative.build(model, items), people, Rules(rule_rows, rule_matrix))
+
+
+def _rule_matrix(rules, categories, category_code, trend) -> tuple[pd.DataFrame, sp.csr_matrix]:
+    """Rules as a category x item matrix; accessories: the best of the category first (trend percentile)."""
+    cat_lookup = {c: k for k, c in enumerate(categories)}
+    trend_pct = pd.Series(trend).groupby(category_code).rank(pct=True).to_numpy(np.float32)
+    known = rules["if_category"].isin(cat_lookup) & rules["then_category"].isin(cat_lookup)
+    rule_rows = pd.DataFrame(
+        {
+            "if_cat": rules.loc[known, "if_category"].map(cat_lookup).to_numpy(dtype=np.int64),
+            "then_cat": rules.loc[known, "then_category"].map(cat_lookup).to_numpy(dtype=np.int64),
+            "boost": rules.loc[known, "boost"].to_numpy(dtype=float),
+        }
+    )
+    n_items = len(category_code)
+    entries = rule_rows.merge(
+        pd.DataFrame({"then_cat": category_code, "item": np.arange(n_items), "quality": 0.5 + 0.5 * trend_pct}),
+        on="then_cat",
+    )
+    entries = (entries["boost"] * entries["quality"]).groupby([entries["if_cat"], entries["item"]]).max()
+    # per category bought, the RULE_ITEMS best products its rules point at: a rule names a category of
+    # accessories, and in a large catalogue the best of them are all that can reach ten slots
+    entries = entries.sort_values(ascending=False, kind="stable")
+    entries = entries[entries.groupby(level=0).cumcount() < RULE_ITEMS].sort_index()
+    matrix = sp.csr_matrix(
+        (
+            entries.to_numpy(np.float32),
+            (entries.index.get_level_values(0).to_numpy(), entries.index.get_level_values(1).to_numpy()),
+        ),
+        (len(categories), n_items),
+    )
+    return rule_rows, matrix
+
+
+def _trending(ev: pd.DataFrame, catalogue: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> np.ndarray:
+    age = (as_of - ev["occurred_at"]).dt.total_seconds() / 86400
+    w = ev["interaction_type"].map(params.weights()).astype(float) * 0.5 ** (age / params.trending_half_life_days)
+    per_item = w.groupby(ev["product_id"]).sum()
+    trend = catalogue["product_id"].map(per_item).fillna(0.0).to_numpy()
+    # never-seen items: a tiny tie-break by price keeps the order deterministic
+    price = pd.to_numeric(catalogue["price"], errors="coerce").fillna(0).to_numpy()
+    return trend + 1e-9 * price / (price.max() + 1.0)
+
+
+def candidates(ctx: Context) -> pd.DataFrame:
+    """Per warm customer: the best new products by the hybrid score, and the bought products that may come back.
+
+    A bought product is a candidate when its repeat rate reaches repeat_exclude_rate. `value` is the
+    score without a ranker: the hybrid score (with rule boosts) for a new product; for a bought one,
+    rate x how due it is when the rate reaches repeat_min_rate, else 0 (not recommended).
+    """
+    p = ctx.model.params
+    bought = ctx.people.bought
+    bought_u, bought_i = bought["u"].to_numpy(), bought["i"].to_numpy()
+    # buy-again candidates: the customer's bought products (the strongest first) that may come back
+    rate = ctx.items.repeat_rate[bought_i]
+    days_since = ((ctx.as_of - bought["last_purchased_at"]).dt.total_seconds() / 86400).to_numpy(np.float32)
+    due = np.clip(days_since / ctx.items.repurchase_days[bought_i], 0, 1)
+    rebuy = pd.DataFrame({"u": bought_u, "i": bought_i, "strength": bought["strength"].to_numpy(),
+                          "value": np.where(rate >= p.repeat_min_rate, rate * due, 0).astype(np.float32)})  # fmt: skip
+    rebuy = rebuy[(rate >= p.repeat_exclude_rate) & ctx.items.active[bought_i]]
+    rebuy = rebuy.sort_values(["u", "strength", "i"], ascending=[True, False, True])
+    rebuy = rebuy[rebuy.groupby("u").cumcount() < p.rebuy_candidates]
+
+    warm = np.flatnonzero(np.diff(ctx.people.profile.indptr) > 0)
+    found = [
+        _candidates_of(ctx, warm[start : start + p.batch_size], rebuy) for start in range(0, len(warm), p.batch_size)
+    ]
+    found = [f for f in found if len(f)]
+    if not found:
+        return pd.DataFrame(columns=["u", "i", "value", "is_rebuy", "collaborative", "content", "hybrid", "rule",
+                                     *ranker.FEATURES])  # fmt: skip
+    return _with_features(ctx, pd.concat(found, ignore_index=True))
+
+
+def _top_per_row(r: np.ndarray, score: np.ndarray, m: int) -> np.ndarray:
+    """Positions of each row's m best entries (score descending, ties by position) among entries listed by row."""
+    order = np.lexsort((-score, r))
+    keep = rank_within(r[order]) < m
+    return order[keep]
+
+
+def _top_per_row_csr(matrix: sp.csr_matrix, m: int) -> np.ndarray:
+    """Positions in matrix.data of each row's m largest positive entries (rows padded to one width)."""
+    lengths = np.diff(matrix.indptr)
+    if matrix.nnz == 0:
+        return np.zeros(0, np.int64)
+    width = int(lengths.max())
+    r = np.repeat(np.arange(matrix.shape[0]), lengths)
+    slot = np.arange(matrix.nnz) - matrix.indptr[r]
+    padded = np.full((matrix.shape[0], width), -np.inf, np.float32)
+    padded[r, slot] = matrix.data
+    k = min(width, m)
+    top = np.argpartition(-padded, k - 1, axis=1)[:, :k]
+    val = np.take_along_axis(padded, top, axis=1)
+    rr, cc = np.nonzero(val > 0)
+    return matrix.indptr[rr] + top[rr, cc]
+
+
+@dataclass
+class _Batch:
+    """One batch of warm customers (rows; r indexes them) and the sparse parts of their scores."""
+
+    rows: np.ndarray
+    profile: sp.csr_matrix  # the batch's rows of the profile matrix
+    c_user: np.ndarray
+    content: sp.csr_matrix  # content scores, scaled so each row's best is content_weight
+    content_r: np.ndarray  # the row of each stored content score
+    content_key: np.ndarray  # (row, item) of each stored content score as one integer: row x n_items + item
+    rule: sp.csr_matrix  # rule boosts
+    rule_key: np.ndarray
+    owned_r: np.ndarray  # (row, item) of the products the batch's customers bought
+    owned_i: np.ndarray
+    m: int  # discovery candidates per customer
+    n_items: int
+
+    @classmethod
+    def build(cls, ctx: Context, rows: np.ndarray) -> _Batch:
+        p = ctx.model.params
+        n_items = len(ctx.items.frame)
+        nb = len(rows)
+        prof_b = ctx.people.profile[rows]
+        ct = (prof_b @ ctx.items.content).tocsr()
+        ct.sum_duplicates()
+        ct_max = ct.max(axis=1).toarray().ravel() if ct.nnz else np.zeros(nb, np.float32)
+        scale = (p.content_weight / np.maximum(ct_max, 1e-12)).astype(np.float32)
+        ct_r = np.repeat(np.arange(nb), np.diff(ct.indptr))
+        ct.data = (ct.data * scale[ct_r]).astype(np.float32)
+        ru = (ctx.people.owned_category[rows] @ ctx.rules.matrix).tocsr()
+        ru.sum_duplicates()
+        ru_r = np.repeat(np.arange(nb), np.diff(ru.indptr))
+        bought_u = ctx.people.bought["u"].to_numpy()
+        lo, hi = np.searchsorted(bought_u, [rows[0], rows[-1] + 1])
+        return cls(
+            rows=rows,
+            profile=prof_b,
+            c_user=ctx.people.c_user[rows],
+            content=ct,
+            content_r=ct_r,
+            # sorted: rows, then items, so lookups can search them
+            content_key=ct_r.astype(np.int64) * n_items + ct.indices,
+            rule=ru,
+            rule_key=ru_r.astype(np.int64) * n_items + ru.indices,
+            owned_r=np.searchsorted(rows, bought_u[lo:hi]),
+            owned_i=ctx.people.bought["i"].to_numpy()[lo:hi],
+            m=min(n_items, p.discover_candidates),
+            n_items=n_items,
+        )
+
+    def content_at(self, keys: np.ndarray) -> np.ndarray:
+        return _lookup(keys, self.content_key, self.content.data)
+
+    def rule_at(self, keys: np.ndarray) -> np.ndarray:
+        return _lookup(keys, self.rule_key, self.rule.data)
+
+
+def _lookup(keys: np.ndarray, table_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """values at keys in a sorted key table, 0 where a key is not in it."""
+    if len(table_keys) == 0:
+        return np.zeros(len(keys), np.float32)
+    at = np.minimum(np.searchsorted(table_keys, keys), len(table_keys) - 1)
+    return np.where(table_keys[at] == keys, values[at], 0).astype(np.float32)
+
+
+def _candidates_of(ctx: Context, rows: np.ndarray, rebuy: pd.DataFrame) -> pd.DataFrame:
+    """The candidates of one batch of warm customers (rows), with their score parts.
+
+    hybrid = trust x collaborative + (1 - trust) x content, trust = customer confidence x item
+    confidence, plus rule boosts. Collaborative scores are dense over the EASE items; content and
+    rules are sparse (each product's nearest products, each rule's products), so the work grows with
+    what the customers' profiles reach, not with the catalogue.
+    """
+    batch = _Batch.build(ctx, rows)
+    parts = []
+    cf = None
+    if len(ctx.cf.pos):
+        cf, dense = _dense_discoveries(ctx, batch)
+        parts.append(dense)
+    sparse = _sparse_discoveries(ctx, batch)
+    if sparse is not None:
+        parts.append(sparse)
+    disc = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["r", "i", "value"])
+    if len(disc):  # the best m of both parts
+        disc = disc.iloc[_top_per_row(disc["r"].to_numpy(), disc["value"].to_numpy(float), batch.m)]
+    disc = disc.assign(is_rebuy=False)
+    both = pd.concat([disc, _rebuy_parts(ctx, batch, rebuy, cf)], ignore_index=True)
+    both["u"] = rows[both["r"].to_numpy(np.int64)]
+    both["i"] = both["i"].astype(np.int64)
+    return both.drop(columns="r")
+
+
+def _dense_discoveries(ctx: Context, batch: _Batch) -> tuple[np.ndarray, pd.DataFrame]:
+    """Collaborative scores over the EASE items (dense) and the batch's best m new products among them."""
+    cf_column = ctx.cf.column
+    owned_r, owned_i = batch.owned_r, batch.owned_i
+    cf = np.asarray(batch.profile[:, ctx.cf.pos] @ ctx.cf.b, dtype=np.float32)
+    np.clip(cf, 0, None, out=cf)
+    cf /= np.maximum(cf.max(axis=1, keepdims=True), 1e-12)
+    ct_cf = batch.content[:, ctx.cf.pos].toarray()
+    ru_cf = batch.rule[:, ctx.cf.pos].toarray().astype(np.float32)
+    trust = batch.c_user[:, None] * ctx.items.c_item[ctx.cf.pos][None, :]
+    hybrid_cf = cf * trust + ct_cf * (1 - trust)
+    score = hybrid_cf + ru_cf
+    score[:, ~ctx.items.active[ctx.cf.pos]] = 0
+    owned_cf = cf_column[owned_i] >= 0
+    score[owned_r[owned_cf], cf_column[owned_i[owned_cf]]] = 0
+    k = min(len(ctx.cf.pos), batch.m)
+    top = np.argpartition(-score, k - 1, axis=1)[:, :k]
+    val = np.take_along_axis(score, top, axis=1)
+    r_idx, c_idx = np.nonzero(val > 0)
+    cols = top[r_idx, c_idx]
+    return cf, pd.DataFrame({"r": r_idx, "i": ctx.cf.pos[cols], "value": val[r_idx, c_idx],
+                             "collaborative": cf[r_idx, cols], "content": ct_cf[r_idx, cols],
+                             "hybrid": hybrid_cf[r_idx, cols], "rule": ru_cf[r_idx, cols]})  # fmt: skip
+
+
+def _sparse_discoveries(ctx: Context, batch: _Batch) -> pd.DataFrame | None:
+    """The batch's best m new products outside the EASE items that content or a rule reaches (None: none)."""
+    n_items, c_user, ct, ct_r = batch.n_items, batch.c_user, batch.content, batch.content_r
+    nb = len(batch.rows)
+    hyb = ct.copy()
+    hyb.data = hyb.data * (1 - c_user[ct_r] * ctx.items.c_item[ct.indices])
+    value = (hyb + batch.rule).tocsr()
+    value.sum_duplicates()
+    v_r = np.repeat(np.arange(nb), np.diff(value.indptr))
+    v_key = v_r.astype(np.int64) * n_items + value.indices
+    out = (ctx.cf.column[value.indices] >= 0) | ~ctx.items.active[value.indices]
+    out[np.isin(v_key, batch.owned_r.astype(np.int64) * n_items + batch.owned_i)] = True
+    value.data[out] = 0
+    pick = _top_per_row_csr(value, batch.m)
+    if not len(pick):
+        return None
+    r_s, i_s, key = v_r[pick], value.indices[pick], v_key[pick]
+    content = batch.content_at(key)
+    return pd.DataFrame({"r": r_s, "i": i_s, "value": value.data[pick], "collaborative": 0.0,
+                         "content": content, "hybrid": content * (1 - c_user[r_s] * ctx.items.c_item[i_s]),
+                         "rule": batch.rule_at(key)})  # fmt: skip
+
+
+def _rebuy_parts(ctx: Context, batch: _Batch, rebuy: pd.DataFrame, cf: np.ndarray | None) -> pd.DataFrame:
+    """The batch's buy-again candidates with their score parts (cf: the dense collaborative scores, if any)."""
+    rows, n_items, c_user = batch.rows, batch.n_items, batch.c_user
+    rb_lo, rb_hi = np.searchsorted(rebuy["u"].to_numpy(), [rows[0], rows[-1] + 1])
+    rb = rebuy.iloc[rb_lo:rb_hi]
+    r_b, i_b = np.searchsorted(rows, rb["u"].to_numpy()), rb["i"].to_numpy()
+    k_b = r_b.astype(np.int64) * n_items + i_b
+    col = ctx.cf.column[i_b]
+    collab = (
+        np.where(col >= 0, cf[r_b, np.maximum(col, 0)], 0).astype(np.float32) if cf is not None else np.zeros(len(rb))
+    )
+    content = batch.content_at(k_b)
+    trust = c_user[r_b] * ctx.items.c_item[i_b]
+    return pd.DataFrame({"r": r_b, "i": i_b, "value": rb["value"].to_numpy(), "collaborative": collab,
+                         "content": content, "hybrid": collab * trust + content * (1 - trust),
+                         "rule": batch.rule_at(k_b), "is_rebuy": True})  # fmt: skip
+
+
+def _with_features(ctx: Context, cands: pd.DataFrame) -> pd.DataFrame:
+    """The ranker's features for each candidate (see python_udfs/recs/ranker.py)."""
+    u, i = cands["u"].to_numpy(), cands["i"].to_numpy()
+    own = ctx.people.prof.set_index(["u", "i"])[
+        ["strength", "weight", "position", "purchased", "orders", "recent", "last_purchased_at", "first_purchased_at"]
+    ]
+    own = own.reindex(pd.MultiIndex.from_arrays([u, i]))
+    days_since = (ctx.as_of - own["last_purchased_at"]).dt.total_seconds().to_numpy() / 86400
+    span = (own["last_purchased_at"] - own["first_purchased_at"]).dt.total_seconds().to_numpy() / 86400
+    orders = own["orders"].fillna(0).to_numpy()
+    own_gap = np.where(orders >= 2, span / np.maximum(orders - 1, 1), np.nan)
+    item_gap = ctx.items.repurchase_days[i]
+    facts = ctx.people.facts
+    cands = cands.assign(
+        is_bought=own["purchased"].fillna(False).to_numpy(np.float32),
+        own_orders=orders,
+        own_recent=own["recent"].fillna(0).to_numpy(),
+        own_days_since=days_since,
+        own_gap_days=own_gap,
+        own_due=days_since / own_gap,
+        item_repeat_rate=ctx.items.repeat_rate[i],
+        item_gap_days=item_gap,
+        item_due=days_since / item_gap,
+        profile_position=own["position"].to_numpy(),
+        profile_weight=own["weight"].fillna(0).to_numpy(),
+        customer_confidence=ctx.people.c_user[u],
+        item_confidence=ctx.items.c_item[i],
+        log_buyers=np.log1p(ctx.items.seen[i]),
+        log_trend=np.log1p(ctx.items.trend[i]),
+        customer_items=facts["customer_items"].to_numpy()[u],
+        customer_orders=facts["customer_orders"].to_numpy()[u],
+        customer_days_since=facts["customer_days_since"].to_numpy()[u],
+        customer_repeat_share=facts["customer_repeat_share"].to_numpy()[u],
+    )
+    return cands

@@ -1,0 +1,118 @@
+"""Fitting the recommender: EASE weights, item exposure, repeat-purchase rates and the learned ranker."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from python_udfs.recs import ranker
+from python_udfs.recs.candidates import Context, candidates
+from python_udfs.recs.collaborative import ease, popularity
+from python_udfs.recs.model import Params, Recommender, clean_events, in_order, no_rules
+
+
+def _repeat_rates(events: pd.DataFrame, products: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Per product: how often its buyers, when they buy in its category again, buy this same item again.
+
+    Only buyers who did buy in the category again count (eligible), so the rate
+    separates items people re-stock (coffee pods: the same pod again) from
+    items they replace with another (a book: a different book), whatever the
+    customers' buying frequency. Smoothed toward the category's rate with
+    repeat_prior pseudo-buyers; repurchase_days is the median gap between
+    purchases of the same item (the category's when the item has none).
+    """
+    category = products.drop_duplicates("product_id").set_index("product_id")["category"]
+    purchases = events[events["interaction_type"] == "purchase"].assign(
+        category=lambda f: f["product_id"].map(category)
+    )
+    if purchases.empty:  # nothing bought yet: nothing is known to come back
+        return pd.DataFrame({"repeat_rate": 0.0, "repurchase_days": 30.0}, index=category.index)
+    per_pair = (
+        purchases.groupby(["customer_id", "product_id"])
+        .agg(
+            orders=("occurred_at", "nunique"),
+            first=("occurred_at", "min"),
+            last=("occurred_at", "max"),
+            category=("category", "first"),
+        )
+        .reset_index()
+    )
+    category_last = purchases.groupby(["customer_id", "category"])["occurred_at"].max().rename("category_last")
+    per_pair = per_pair.join(category_last, on=["customer_id", "category"])
+    per_pair["eligible"] = per_pair["category_last"] > per_pair["first"]
+    per_pair["rebought"] = per_pair["orders"] >= 2
+    gap = (per_pair["last"] - per_pair["first"]).dt.total_seconds() / 86400 / (per_pair["orders"] - 1).clip(lower=1)
+    per_pair["gap_days"] = gap.where(per_pair["rebought"])
+    eligible = per_pair[per_pair["eligible"]]
+    per_item = eligible.groupby("product_id").agg(eligible=("rebought", "size"), rebuyers=("rebought", "sum"))
+    per_item = per_item.join(per_pair.groupby("product_id")["gap_days"].median())
+    per_cat = eligible.groupby("category").agg(cat_eligible=("rebought", "size"), cat_rebuyers=("rebought", "sum"))
+    per_cat = per_cat.join(per_pair.groupby("category")["gap_days"].median().rename("cat_gap"))
+    overall = eligible["rebought"].mean() if len(eligible) else 0.0
+    per_cat["cat_rate"] = (per_cat["cat_rebuyers"] + params.repeat_prior * overall) / (
+        per_cat["cat_eligible"] + params.repeat_prior
+    )
+    out = pd.DataFrame(index=category.index)
+    out["category"] = category
+    out = out.join(per_item).join(per_cat[["cat_rate", "cat_gap"]], on="category")
+    out[["eligible", "rebuyers"]] = out[["eligible", "rebuyers"]].fillna(0)
+    prior = out["cat_rate"].fillna(overall)
+    out["repeat_rate"] = (out["rebuyers"] + params.repeat_prior * prior) / (out["eligible"] + params.repeat_prior)
+    out["repurchase_days"] = out["gap_days"].fillna(out["cat_gap"]).fillna(30.0).clip(lower=1.0)
+    return out[["repeat_rate", "repurchase_days"]]
+
+
+def _fit_base(ev: pd.DataFrame, products: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> Recommender:
+    """EASE over the ease_max_items most-bought products, exposure counts and repeat rates."""
+    ev = ev.assign(w=ev["interaction_type"].map(params.weights()).astype(float))
+    pairs = ev.groupby(["customer_id", "product_id"])["w"].sum().clip(upper=1.0).reset_index()
+    items = np.sort(pairs["product_id"].unique())
+    customers = pd.Index(pairs["customer_id"].unique())
+    rows, cols = customers.get_indexer(pairs["customer_id"]), np.searchsorted(items, pairs["product_id"])
+    x = sp.csr_matrix((pairs["w"].to_numpy(), (rows, cols)), shape=(len(customers), len(items)))
+    seen = pd.Series(popularity(x), index=items)
+    if len(items) > params.ease_max_items:  # the items with the most people behind them; ties by id
+        order = np.lexsort((np.arange(len(items)), -seen.to_numpy()))[: params.ease_max_items]
+        keep = np.sort(order)
+        x, cf_items = x[:, keep], items[keep]
+    else:
+        cf_items = items
+    b = ease(x, params.ease_lambda) if len(cf_items) else np.zeros((0, 0), dtype=np.float32)
+    return Recommender(params, cf_items, b, seen, _repeat_rates(ev, products, params), as_of)
+
+
+def fit(events: pd.DataFrame, products: pd.DataFrame, as_of, params: Params | None = None) -> Recommender:
+    """Learn the EASE weights, item exposure, repeat-purchase rates and the ranker from events before as_of."""
+    params = params or Params()
+    as_of = pd.Timestamp(as_of)
+    events, products, _ = in_order(events, products)
+    ev = clean_events(events, as_of)
+    model = _fit_base(ev, products, as_of, params)
+    model.ranker, model.ranker_info = _fit_ranker(ev, products, as_of, params)
+    return model
+
+
+def _fit_ranker(ev: pd.DataFrame, products: pd.DataFrame, as_of: pd.Timestamp, params: Params):
+    """Candidates as of as_of - ranker_label_days for customers who bought after it, labelled by what they bought."""
+    cut = as_of - pd.Timedelta(days=params.ranker_label_days)
+    past = ev[ev["occurred_at"] < cut]
+    later = ev[(ev["occurred_at"] >= cut) & (ev["interaction_type"] == "purchase")]
+    buyers = np.sort(np.intersect1d(later["customer_id"].unique(), past["customer_id"].unique()))
+    info = {"label_days": params.ranker_label_days, "cutoff": str(cut)}
+    if len(buyers) < params.ranker_min_customers:  # too few to learn from, or to check the ranker on
+        return None, {**info, "rows": 0, "positives": 0, "customers": len(buyers), "used": False}
+    if len(buyers) > params.ranker_max_customers:  # a fixed sample: enough rows, bounded time
+        buyers = np.sort(np.random.default_rng(7).choice(buyers, params.ranker_max_customers, replace=False))
+    base = _fit_base(past, products, cut, params)
+    customers = pd.DataFrame({"customer_id": buyers, "preferred_category": None})
+    ctx = Context.build(base, past, products, customers, no_rules(), cut)
+    cands = candidates(ctx)
+    bought = later[["customer_id", "product_id"]].drop_duplicates()
+    key = pd.MultiIndex.from_arrays([ctx.people.ids[cands["u"].to_numpy()], ctx.items.ids[cands["i"].to_numpy()]])
+    labels = key.isin(pd.MultiIndex.from_frame(bought)).astype(np.float32)
+    booster, trained = ranker.train(cands, labels, params.ranker_min_positives, params.top_n)
+    info.update(trained)
+    # how much of what was bought the candidates could reach at all: the ranker's ceiling
+    info["candidate_recall"] = round(float(labels.sum() / max(len(bought[bought["customer_id"].isin(buyers)]), 1)), 4)
+    return booster, info

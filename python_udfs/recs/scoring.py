@@ -1,0 +1,55 @@
+"""Scoring: top N products per customer with a fitted recommender and today's interactions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from python_udfs.recs import ranker
+from python_udfs.recs.candidates import Context, candidates
+from python_udfs.recs.model import REPEAT, Recommender, in_order
+from python_udfs.recs.ranking import diversify, fill_with_trending
+from python_udfs.recs.reasons import with_reasons
+
+
+def recommend(
+    model: Recommender,
+    events: pd.DataFrame,
+    products: pd.DataFrame,
+    customers: pd.DataFrame,
+    rules: pd.DataFrame,
+    as_of,
+) -> pd.DataFrame:
+    """Top N per customer: customer_id, rank, product_id, score, source, reason.
+
+    customers: customer_id and preferred_category (may be null). rules:
+    if_category, then_category, boost. Every customer gets top_n distinct
+    active items when the active catalogue has that many.
+    """
+    p = model.params
+    as_of = pd.Timestamp(as_of)
+    if products["product_id"].nunique() == 0 or len(customers) == 0:  # nothing to recommend, or nobody to
+        return pd.DataFrame({"customer_id": pd.Series(dtype=str), "rank": pd.Series(dtype=int),
+                             "product_id": pd.Series(dtype=str), "score": pd.Series(dtype=float),
+                             "source": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})  # fmt: skip
+    events, products, customers = in_order(events, products, customers)
+    ctx = Context.build(model, events, products, customers, rules, as_of)
+    cands = candidates(ctx)
+    if model.ranker is not None and len(cands):
+        prob = ranker.predict(model.ranker, cands)
+        # per customer, the best candidate is 1: rule boosts then weigh the same as on the hybrid scale
+        best = pd.Series(prob).groupby(cands["u"].to_numpy()).transform("max").to_numpy()
+        cands["score"] = prob / np.maximum(best, 1e-12) + cands["rule"].to_numpy()
+    else:
+        cands = cands[cands["value"] > 0]
+        cands["score"] = cands["value"].astype(float)
+    parts = np.stack([(cands["collaborative"] * cands["customer_confidence"] * cands["item_confidence"]).to_numpy(),
+                      (cands["content"] * (1 - cands["customer_confidence"] * cands["item_confidence"])).to_numpy(),
+                      cands["rule"].to_numpy()], axis=1) if len(cands) else np.zeros((0, 3))  # fmt: skip
+    source = np.where(cands["is_rebuy"].to_numpy(bool), REPEAT, parts.argmax(1) if len(cands) else 0)
+    personal = pd.DataFrame({"u": cands["u"].to_numpy(np.int64), "i": cands["i"].to_numpy(np.int64),
+                             "score": cands["score"].to_numpy(float), "source": source.astype(np.int8),
+                             "priority": 0})  # fmt: skip
+    picks = diversify(personal, ctx.items.group, p.max_per_category, p.top_n)
+    picks = fill_with_trending(picks, customers, ctx, p)
+    return with_reasons(picks, ctx)
