@@ -8,7 +8,8 @@ contact's (rule 1 makes them one person). The second build, in the same warehous
 guest's external id, record the merge of the two ids into one, keep every other
 person's id and every other trigger event id, and export events only for
 contactable people outside the holdout. A third build, in which the guest asks
-to be erased, must leave their external id in no table.
+to be erased, must leave their external id only as a tombstone in the identity
+map and as a delete row in the deletion feed.
 """
 
 from __future__ import annotations
@@ -237,8 +238,17 @@ def erased(builds):
 
 def test_an_erased_person_leaves_the_identity_map_and_every_braze_export(erased):
     third, external_id, customer_id = erased
-    assert third.scalar(f"select count(*) from {IDS} where external_id = '{external_id}'") == 0
+    # the map keeps a tombstone: the id (never issued again) and when it was erased, nothing else
+    assert third.query(
+        f"""select anchor_identifier_md5, first_seen_at, customer_id, current_external_id,
+            merged_into_external_id, merged_at, is_active, erased_at is not null
+        from {IDS} where external_id = '{external_id}'"""
+    ) == [(None, None, None, None, None, None, False, True)]
     assert third.scalar(f"select count(*) from {IDS} where customer_id = '{customer_id}'") == 0
+    # the deletion feed names that id, to delete only
+    assert third.query(
+        f"select sync_action, reason, email from exports.sync_esp__deletions where external_id = '{external_id}'"
+    ) == [("delete", "erased", None)]
     for table, column in [
         ("exports.sync_braze__users", "external_id"),
         ("exports.sync_braze__events", "external_id"),

@@ -5,10 +5,22 @@
     full_refresh=false,
     on_schema_change='append_new_columns',
     post_hook="
-        delete from {{ this }}
-        where customer_id in (select customer_id from {{ ref('int_erased_customers') }})
-            or anchor_identifier_md5 in (
-                select customer_id from {{ ref('stg_erasure__identifiers') }} where customer_id is not null
+        update {{ this }}
+        set
+            anchor_identifier_md5 = null,
+            first_seen_at = null,
+            customer_id = null,
+            current_external_id = null,
+            merged_into_external_id = null,
+            merged_at = null,
+            is_active = false,
+            erased_at = cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp)
+        where erased_at is null
+            and (
+                customer_id in (select customer_id from {{ ref('int_erased_customers') }})
+                or anchor_identifier_md5 in (
+                    select customer_id from {{ ref('stg_erasure__identifiers') }} where customer_id is not null
+                )
             )"
 ) }}
 
@@ -29,9 +41,12 @@
       are recorded merged into it, with merged_at, and never reused.
     - An id whose identifier left the data stays, dormant (customer_id null).
     Incremental and never rebuilt (full_refresh false): each run writes the
-    rows that changed. Erased people's ids are deleted (post-hook): those their
-    person holds, and those issued for one of their identifiers
-    (stg_erasure__identifiers), which base models have already dropped.
+    rows that changed. An erased person's ids (those their person holds, and
+    those issued for one of their identifiers, stg_erasure__identifiers, which
+    base models have already dropped) become tombstones (post-hook): the id and
+    erased_at, every other column null. The id is a hash that names no one; it
+    is kept so the deletion feed (sync_esp__deletions) can tell each ESP which
+    profile to delete, and so it is never issued again.
 -#}
 
 {%- set run_at = "cast('" ~ run_started_at.strftime("%Y-%m-%d %H:%M:%S") ~ "' as timestamp)" %}
@@ -188,5 +203,7 @@ select
     current_external_id,
     merged_into_external_id,
     merged_at,
-    merged_into_external_id is null and customer_id is not null as is_active
+    merged_into_external_id is null and customer_id is not null as is_active,
+    -- set by the post-hook when the person is erased; a tombstone never changes again
+    cast(null as timestamp) as erased_at
 from changed

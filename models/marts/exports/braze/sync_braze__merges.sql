@@ -29,7 +29,11 @@ content as (
         merged_into_external_id is not null
         and current_external_id != external_id
         -- the kept id is gone when its person was erased: nothing left to merge into
-        and current_external_id in (select kept.external_id from external_ids as kept)
+        and current_external_id in (
+            select kept.external_id
+            from external_ids as kept
+            where kept.erased_at is null
+        )
 )
 
 {{ select_with_change_tracking('content', 'identifier_to_merge_external_id') }}
