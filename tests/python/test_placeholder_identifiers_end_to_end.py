@@ -3,7 +3,8 @@
 Loaders write 'null', 'undefined', '0'... where an id is missing. Read as ids,
 80 guest orders with contact_id 'null' from 70 emails became one person with
 the earliest email seen with that id, and 44 devices with anonymous_id
-'undefined' became one visitor. One build on the demo data plus those rows.
+'undefined' became one visitor. Emails that are no address were nulled without
+a word. One build on the demo data plus those rows.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.e2e
 GUEST_ORDERS = 80
 GUEST_EMAILS = 70
 DEVICES = 44
+INVALID_EMAILS = ["n/a", "john.doe@", " foo at bar.com "]
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +80,39 @@ def hostile(demo_data, tmp_path_factory):
             "occurred_at": raw_timestamp(events, "occurred_at", pd.Timestamp("2026-03-03") + pd.Timedelta(minutes=i)),
         }
         new_events += [identified, anonymous]
+    # emails that are no address: set aside with a count beside a contact id, rejected saying so when alone
+    for i, bad in enumerate(INVALID_EMAILS):
+        when = pd.Timestamp("2026-03-04") + pd.Timedelta(minutes=i)
+        new_events.append(
+            {
+                **template_event,
+                "event_id": f"invalid-email-web-{i}",
+                "anonymous_id": None,
+                "contact_id": None,
+                "email": bad,
+                "event_type": "page_view",
+                "product_id": None,
+                "occurred_at": raw_timestamp(events, "occurred_at", when),
+            }
+        )
     new_events = pd.DataFrame(new_events)
     write_raw_table(pd.concat([events, new_events], ignore_index=True), events_path)
+    orders, _ = read_raw_table(raw, "orders")
+    items, _ = read_raw_table(raw, "order_items")
+    bad_orders = [
+        {
+            **template_order,
+            "order_id": f"INVALID-EMAIL-{i}",
+            "contact_id": victim["contact_id"],
+            "email": bad,
+            "ordered_at": raw_timestamp(orders, "ordered_at", pd.Timestamp("2026-03-05") + pd.Timedelta(hours=i)),
+            "status": "completed",
+        }
+        for i, bad in enumerate(INVALID_EMAILS)
+    ]
+    write_raw_table(pd.concat([orders, pd.DataFrame(bad_orders)], ignore_index=True), orders_path)
+    bad_items = [{**template_item, "order_id": order["order_id"]} for order in bad_orders]
+    write_raw_table(pd.concat([items, pd.DataFrame(bad_items)], ignore_index=True), items_path)
 
     build = assert_ok(
         run_dbt(["build", "--exclude-resource-type", "unit_test"], raw, root / "work", {"as_of_date": E2E_END_DATE})
@@ -176,3 +209,41 @@ def test_placeholders_are_counted_and_a_placeholder_crm_id_is_rejected_with_its_
     assert reasons == [("placeholder_contact_id", 1)]
     unaccounted = build.scalar("select sum(unaccounted_rows) from audit.audit_row_counts")
     assert unaccounted == 0
+
+
+def test_an_email_that_is_no_address_is_counted_or_rejected_never_silently_dropped(hostile):
+    build, victim = hostile
+    # beside a contact id: the order is kept (with its contact's person), flagged and counted
+    kept = build.query(
+        """
+        select orders.order_id, base.has_invalid_email, orders.email, orders.contact_id
+        from staging.stg_shop__orders as orders
+        inner join staging.base_shop__orders as base on orders.order_id = base.order_id
+        where orders.order_id like 'INVALID-EMAIL-%'
+        order by orders.order_id
+        """
+    )
+    assert kept == [(f"INVALID-EMAIL-{i}", True, None, victim["contact_id"]) for i in range(len(INVALID_EMAILS))]
+    counts = dict(build.query("select source_table, invalid_email_rows from audit.audit_row_counts"))
+    for table, base in [
+        ("orders", "base_shop__orders"),
+        ("web_events", "base_web__events"),
+        ("crm_contacts", "base_crm__contacts"),
+        ("experiment_assignments", "base_experiments__assignments"),
+    ]:
+        flagged = build.scalar(
+            f"select count(*) from staging.{base} where rejection_reason is null and has_invalid_email"
+        )
+        assert counts[table] == flagged, table
+    assert counts["orders"] >= len(INVALID_EMAILS)
+    assert counts["crm_contacts"] > 0  # the demo CRM holds a few
+    # the only identifier: rejected as invalid_email, not as if no identifier had been given
+    rejected = build.query(
+        """
+        select rejection_reason, count(*)
+        from audit.audit_rejected_rows
+        where source_table = 'web_events' and raw_key like 'invalid-email-web-%'
+        group by all
+        """
+    )
+    assert rejected == [("invalid_email", len(INVALID_EMAILS))]

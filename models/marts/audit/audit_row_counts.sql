@@ -1,5 +1,7 @@
 {#- tables whose base model records person identifiers ignored as placeholders -#}
 {%- set with_placeholders = ['crm_contacts', 'orders', 'web_events', 'experiment_assignments'] -%}
+{#- tables whose base model keeps a row by its other identifiers when its email is no address -#}
+{%- set with_optional_email = ['crm_contacts', 'orders', 'web_events', 'experiment_assignments'] -%}
 
 with
 
@@ -10,9 +12,14 @@ raw_{{ table.source_table }} as (
         count(*) as raw_rows,
         count(*) filter (where rejection_reason is null and is_duplicate) as duplicate_rows,
         {%- if table.source_table in with_placeholders %}
-        count(*) filter (where has_placeholder_identifier) as placeholder_identifier_rows
+        count(*) filter (where has_placeholder_identifier) as placeholder_identifier_rows,
         {%- else %}
-        cast(0 as bigint) as placeholder_identifier_rows
+        cast(0 as bigint) as placeholder_identifier_rows,
+        {%- endif %}
+        {%- if table.source_table in with_optional_email %}
+        count(*) filter (where rejection_reason is null and has_invalid_email) as invalid_email_rows
+        {%- else %}
+        cast(0 as bigint) as invalid_email_rows
         {%- endif %}
     from {{ ref(table.base) }}
 ),
@@ -45,7 +52,8 @@ counts as (
         raw_{{ table.source_table }}.raw_rows,
         accepted_{{ table.source_table }}.accepted_rows,
         raw_{{ table.source_table }}.duplicate_rows,
-        raw_{{ table.source_table }}.placeholder_identifier_rows
+        raw_{{ table.source_table }}.placeholder_identifier_rows,
+        raw_{{ table.source_table }}.invalid_email_rows
     from raw_{{ table.source_table }}
     cross join accepted_{{ table.source_table }}
     {%- if not loop.last %}
@@ -65,6 +73,7 @@ select
     - coalesce(rejected.rejected_rows, 0)
     - counts.duplicate_rows as unaccounted_rows,
     counts.placeholder_identifier_rows,
+    counts.invalid_email_rows,
     coalesce(malformed.malformed_lines, 0) as malformed_lines,
     {{ as_of_timestamp() }} as as_of_at
 from counts

@@ -7,7 +7,7 @@ contacts as (
 select
     contact_id,
     email,
-    has_email and email is null as has_invalid_email,
+    has_invalid_email,
     first_name,
     last_name,
     country_code,

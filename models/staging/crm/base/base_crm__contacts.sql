@@ -22,7 +22,7 @@ parsed as (
         {{ clean_identifier('source.contact_id') }} as contact_id,
         {{ is_placeholder_identifier('source.contact_id') }} as has_placeholder_identifier,
         {{ clean_email('source.email') }} as email,
-        {{ clean_text('source.email') }} is not null as has_email,
+        {{ is_invalid_email('source.email') }} as has_invalid_email,
         {{ clean_text('source.first_name') }} as first_name,
         {{ clean_text('source.last_name') }} as last_name,
         {{ clean_text('source.country') }} as country_raw,

@@ -12,6 +12,7 @@ parsed as (
         {{ clean_identifier('source.contact_id') }} as contact_id,
         {{ is_placeholder_identifier('source.contact_id') }} as has_placeholder_identifier,
         {{ clean_email('source.email') }} as email,
+        {{ is_invalid_email('source.email') }} as has_invalid_email,
         {{ clean_text('source.variant') }} as variant,
         {{ parse_timestamp('source.assigned_at') }} as assigned_at,
         concat_ws(
@@ -37,6 +38,8 @@ classified as (
             when assigned_at is null then 'unparseable_assigned_at'
             when {{ is_implausible_timestamp('assigned_at') }} then 'out_of_range_assigned_at'
             when assigned_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
+            -- an email that is no address: the row is kept by its contact id, else rejected saying so
+            when contact_id is null and has_invalid_email then 'invalid_email'
             when contact_id is null and email is null then 'no_customer_identifier'
         end as rejection_reason
     from parsed

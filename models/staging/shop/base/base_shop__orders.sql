@@ -17,6 +17,7 @@ parsed as (
         -- a placeholder contact_id ('null', '0', ...) is ignored: the order is matched by email
         {{ is_placeholder_identifier('source.contact_id') }} as has_placeholder_identifier,
         {{ clean_email('source.email') }} as email,
+        {{ is_invalid_email('source.email') }} as has_invalid_email,
         {{ parse_timestamp('source.ordered_at') }} as ordered_at,
         {{ normalize_code('source.status') }} as status,
         {{ normalize_currency('source.currency') }} as currency,
@@ -45,6 +46,8 @@ classified as (
                 or parsed.status not in ('completed', 'cancelled', 'refunded')
                 then 'invalid_status'
             when rates.currency_code is null then 'unknown_currency'
+            -- an email that is no address: the row is kept by its contact id, else rejected saying so
+            when parsed.contact_id is null and parsed.has_invalid_email then 'invalid_email'
             when parsed.contact_id is null and parsed.email is null then 'no_customer_identifier'
         end as rejection_reason
     from parsed

@@ -17,6 +17,7 @@ parsed as (
             or {{ is_placeholder_identifier('source.contact_id') }}
         ) as has_placeholder_identifier,
         {{ clean_email('source.email') }} as email,
+        {{ is_invalid_email('source.email') }} as has_invalid_email,
         {{ normalize_code('source.event_type') }} as event_type,
         {{ clean_text('source.product_id') }} as product_id,
         {{ parse_timestamp('source.occurred_at') }} as occurred_at,
@@ -47,6 +48,9 @@ classified as (
             when occurred_at is null then 'unparseable_occurred_at'
             when {{ is_implausible_timestamp('occurred_at') }} then 'out_of_range_occurred_at'
             when occurred_at >= {{ as_of_timestamp() }} then 'after_as_of_date'
+            -- an email that is no address: the row is kept by its other ids, else rejected saying so
+            when anonymous_id is null and contact_id is null and has_invalid_email
+                then 'invalid_email'
             when anonymous_id is null and contact_id is null and email is null
                 then 'no_customer_identifier'
         end as rejection_reason
