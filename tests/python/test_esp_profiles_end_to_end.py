@@ -87,6 +87,20 @@ def test_mailchimp_merge_fields_and_their_definitions_agree(built):
             where "{tag}" is not null and not regexp_matches("{tag}", '^https?://')"""
         )
         assert bad == 0, tag
+    # a date merge field's value is in the date_format the field is created with
+    formats = dict(zip(definitions["tag"], definitions["date_format"], strict=True))
+    assert formats["NEXTORDER"] == "MM/DD/YYYY"
+    rows = built.query(
+        """
+        select m."NEXTORDER", p.expected_next_order_date
+        from exports.sync_mailchimp__members as m
+        inner join main.fct_customer_personalization as p on m.email_address = p.email
+        """
+    )
+    dated = [(text, day) for text, day in rows if day is not None]
+    assert len(dated) > 100
+    assert all(text == day.strftime("%m/%d/%Y") for text, day in dated)
+    assert all(text is None for text, day in rows if day is None)
 
 
 def test_hubspot_dates_are_midnight_utc_epoch_ms_and_enumerations_are_shipped(built):
@@ -105,6 +119,20 @@ def test_hubspot_dates_are_midnight_utc_epoch_ms_and_enumerations_are_shipped(bu
     for millis, day in rows:
         assert millis % 86_400_000 == 0
         assert pd.Timestamp(millis, unit="ms", tz="UTC") == pd.Timestamp(day, tz="UTC")
+    # a datetime property is the instant's epoch milliseconds
+    instants = built.query(
+        """
+        select h.last_order_at, f.last_order_at
+        from exports.sync_hubspot__contacts as h
+        inner join main.fct_customer_features as f on h.ep_customer_id = f.customer_id
+        """
+    )
+    assert sum(millis is not None for millis, _ in instants) > 100
+    for millis, instant in instants:
+        if instant is None:
+            assert millis is None
+        else:
+            assert pd.Timestamp(millis, unit="ms") == pd.Timestamp(instant)
     for prop in properties[properties["type"].isin(["enumeration", "bool"])].itertuples():
         options = set(prop.options.split(";"))
         values = {

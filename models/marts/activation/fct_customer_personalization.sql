@@ -42,7 +42,8 @@ segments as (
 features as (
     select
         customer_id,
-        top_category
+        top_category,
+        last_order_at
     from {{ ref('fct_customer_features') }}
 ),
 
@@ -96,6 +97,7 @@ base as (
         segments.lifecycle_stage,
         segments.engagement_tier,
         features.top_category,
+        features.last_order_at,
         send_times.best_hour_utc,
         send_times.best_hour_local,
         send_times.source as send_time_source
@@ -225,6 +227,8 @@ select
     recommendation_fields.recommendation_source,
     -- a prediction is personalised content: none for the holdout
     case when not base.is_global_holdout then scores.expected_next_order_date end as expected_next_order_date,
+    -- a fact, not personalised content: the holdout keeps it
+    base.last_order_at,
     {{ base_currency_literal() }} as currency
 from base
 cross join global_send_hour

@@ -8,7 +8,8 @@
     Values are the data or null, never '': HubSpot clears a property set to an
     empty string, so a blank would erase a name it already holds. Date
     properties are epoch milliseconds at midnight UTC, the only form HubSpot
-    accepts for them.
+    accepts for them; datetime properties are epoch milliseconds of the
+    instant.
 #}
 
 with
@@ -33,6 +34,8 @@ content as (
         cast(
             {{ dbt.datediff("cast('1970-01-01' as date)", 'expected_next_order_date', 'day') }} as bigint  -- noqa: LT05
         ) * 86400000 as expected_next_order_date,
+        -- a datetime property: epoch milliseconds of the instant (UTC)
+        epoch_ms(last_order_at) as last_order_at,
         {{- export_recommendation_columns('rec_{slot}_{field}') }}
         is_global_holdout as in_global_holdout
     from personalization

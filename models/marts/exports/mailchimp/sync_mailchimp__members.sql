@@ -15,6 +15,10 @@
     happens for a contactable row; unsubscribes are sent from
     sync_esp__suppressions.
 
+    Dates are written in the format their merge field was created with
+    (date_format in the seed, MM/DD/YYYY by default); URLs are absolute
+    http(s) addresses or null (safe_url).
+
     Fields carry the data or null: FNAME is null when the name is unknown, so a
     sync never overwrites a name Mailchimp holds; the greeting's fallback is the
     merge field's default value or the template's *|IF:FNAME|*.
@@ -24,6 +28,13 @@ with
 
 personalization as (
     select * from {{ ref('fct_customer_personalization') }}
+),
+
+-- a date merge field takes its value in the format it was created with
+next_order_format as (
+    select date_format
+    from {{ ref('mailchimp_merge_fields') }}
+    where tag = 'NEXTORDER'
 ),
 
 content as (
@@ -42,7 +53,11 @@ content as (
         left(action_tier, 255) as "TIER",
         left(top_category, 255) as "TOPCAT",
         {{- export_recommendation_columns('REC{slot}{FIELD}', image_field='img', max_length=255, quote=true) }}
-        cast(send_hour_utc as integer) as "SENDHOUR"
+        cast(send_hour_utc as integer) as "SENDHOUR",
+        case (select next_order_format.date_format from next_order_format)
+            when 'MM/DD/YYYY' then strftime(expected_next_order_date, '%m/%d/%Y')
+            when 'DD/MM/YYYY' then strftime(expected_next_order_date, '%d/%m/%Y')
+        end as "NEXTORDER"
     from personalization
 )
 
