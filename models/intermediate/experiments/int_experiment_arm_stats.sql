@@ -12,7 +12,7 @@ config as (
 ),
 
 unit_metrics as (
-    select * from {{ ref('fct_experiment_unit_metrics') }}
+    select * from {{ ref('int_experiment_unit_metrics') }}
 ),
 
 candidates as (

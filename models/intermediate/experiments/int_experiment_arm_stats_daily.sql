@@ -19,7 +19,7 @@ arms as (
 ),
 
 unit_metrics as (
-    select * from {{ ref('fct_experiment_unit_metrics') }}
+    select * from {{ ref('int_experiment_unit_metrics') }}
 ),
 
 daily_sums as (

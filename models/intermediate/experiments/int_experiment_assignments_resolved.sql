@@ -1,0 +1,49 @@
+{{ config(materialized='table') }}
+
+{#-
+    One row per experiment and customer: every assignment candidate
+    (int_experiment_assignments_unioned) resolved to the customer's one
+    variant, with exposure time and global-holdout flag. A customer seen in two
+    variants of one experiment is excluded (counted in rpt_experiment_results).
+    fct_experiment_assignments publishes it.
+-#}
+
+with
+
+candidates as (
+    select * from {{ ref('int_experiment_assignments_unioned') }}
+),
+
+holdout as (
+    select customer_id
+    from candidates
+    where assignment_source = 'global_holdout' and variant = 'holdout'
+),
+
+per_customer as (
+    select
+        experiment_id,
+        customer_id,
+        count(distinct variant) as variant_count,
+        min(variant) as variant,
+        min(assigned_at) as assigned_at,
+        min(assignment_source) as assignment_source
+    from candidates
+    group by experiment_id, customer_id
+)
+
+select
+    md5(per_customer.experiment_id || '|' || per_customer.customer_id) as assignment_id,
+    per_customer.experiment_id,
+    per_customer.customer_id,
+    per_customer.variant,
+    per_customer.assigned_at,
+    -- exposure is the assignment until activation records sends
+    per_customer.assigned_at as exposed_at,
+    per_customer.assignment_source,
+    holdout.customer_id is not null as is_global_holdout
+from per_customer
+left join holdout
+    on per_customer.customer_id = holdout.customer_id
+-- a customer seen in two variants of one experiment is excluded (counted in rpt_experiment_results)
+where per_customer.variant_count = 1
