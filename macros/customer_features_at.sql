@@ -17,7 +17,7 @@ customers as (
         first_seen_at,
         coalesce(signed_up_at, first_seen_at) as tenure_start_at,
         time_zone
-    from {{ ref('dim_customers') }}
+    from {{ ref('int_customers_unified') }}
 ),
 
 orders as (
