@@ -19,7 +19,7 @@ plan as (
 ),
 
 features as (
-    {{ customer_features_at("select cutoff_at from " ~ ref('int_training_cutoffs_planned')) | indent(4) }}
+    {{ customer_features_at('plan') | indent(4) }}
 ),
 
 orders as (

@@ -1,0 +1,127 @@
+{% macro customer_email_features_at(population) %}
+    {#- Email engagement features of each row of `population` (a CTE name or
+        relation with one row per customer_id and cutoff_at): campaigns sent,
+        delivered, opened and clicked in the trailing 30 and 90 days before the
+        cut-off and their rates, the last open, click and negative event, and
+        the hour (UTC) the customer usually opens. Machine opens do not count;
+        a click counts as an open. -#}
+with
+
+population_cutoffs as (
+    select distinct cutoff_at
+    from {{ population }}
+),
+
+email_events as (
+    select * from {{ ref('int_email_events_attributed') }}
+),
+
+-- one row per cut-off, customer and campaign: did each kind of event happen
+-- in each window (a group-by is much cheaper than count(distinct) per window)
+email_campaigns as (
+    select
+        population_cutoffs.cutoff_at,
+        email_events.customer_id,
+        email_events.campaign_id,
+        {%- for days in [30, 90] %}
+        bool_or(
+            email_events.event_type = 'sent'
+            and email_events.occurred_at >= population_cutoffs.cutoff_at - interval '{{ days }} days'
+        ) as sent_{{ days }}d,
+        bool_or(
+            email_events.event_type = 'delivered'
+            and email_events.occurred_at >= population_cutoffs.cutoff_at - interval '{{ days }} days'
+        ) as delivered_{{ days }}d,
+        bool_or(
+            email_events.event_type in ('open', 'click') and not email_events.is_machine_open
+            and email_events.occurred_at >= population_cutoffs.cutoff_at - interval '{{ days }} days'
+        ) as opened_{{ days }}d,
+        bool_or(
+            email_events.event_type = 'click'
+            and email_events.occurred_at >= population_cutoffs.cutoff_at - interval '{{ days }} days'
+        ) as clicked_{{ days }}d,
+        {%- endfor %}
+        max(email_events.occurred_at) filter (
+            where email_events.event_type = 'open' and not email_events.is_machine_open
+        ) as last_open_at,
+        max(email_events.occurred_at) filter (where email_events.event_type = 'click') as last_click_at,
+        max(email_events.occurred_at) filter (
+            where email_events.event_type in ('unsubscribe', 'spam_report', 'bounce')
+        ) as last_negative_email_event_at
+    from email_events
+    inner join population_cutoffs
+        on email_events.occurred_at < population_cutoffs.cutoff_at
+    group by population_cutoffs.cutoff_at, email_events.customer_id, email_events.campaign_id
+),
+
+email_totals as (
+    select
+        cutoff_at,
+        customer_id,
+        {%- for days in [30, 90] %}
+        {%- for kind in ['sent', 'delivered', 'opened', 'clicked'] %}
+        -- events without a campaign count for the last-event times only, as count(distinct) would
+        count(*) filter (where {{ kind }}_{{ days }}d and campaign_id is not null) as emails_{{ kind }}_{{ days }}d,
+        {%- endfor %}
+        {%- endfor %}
+        max(last_open_at) as last_open_at,
+        max(last_click_at) as last_click_at,
+        max(last_negative_email_event_at) as last_negative_email_event_at
+    from email_campaigns
+    group by cutoff_at, customer_id
+),
+
+open_hours as (
+    select
+        population_cutoffs.cutoff_at,
+        email_events.customer_id,
+        hour(email_events.occurred_at) as open_hour_utc,
+        count(*) as opens
+    from email_events
+    inner join population_cutoffs
+        on email_events.occurred_at < population_cutoffs.cutoff_at
+    where email_events.event_type = 'open' and not email_events.is_machine_open
+    group by population_cutoffs.cutoff_at, email_events.customer_id, hour(email_events.occurred_at)
+),
+
+usual_open_hours as (
+    select
+        cutoff_at,
+        customer_id,
+        -- the most frequent hour; ties go to the earliest hour
+        arg_max(open_hour_utc, opens * 100 - open_hour_utc) as usual_open_hour_utc
+    from open_hours
+    group by cutoff_at, customer_id
+)
+
+select
+    population.customer_id,
+    population.cutoff_at,
+    {%- for days in [30, 90] %}
+    coalesce(email_totals.emails_sent_{{ days }}d, 0) as emails_sent_{{ days }}d,
+    coalesce(email_totals.emails_delivered_{{ days }}d, 0) as emails_delivered_{{ days }}d,
+    coalesce(email_totals.emails_opened_{{ days }}d, 0) as emails_opened_{{ days }}d,
+    coalesce(email_totals.emails_clicked_{{ days }}d, 0) as emails_clicked_{{ days }}d,
+    round(
+        email_totals.emails_opened_{{ days }}d
+        / nullif(greatest(email_totals.emails_delivered_{{ days }}d, email_totals.emails_opened_{{ days }}d), 0),
+        4
+    ) as open_rate_{{ days }}d,
+    round(
+        email_totals.emails_clicked_{{ days }}d
+        / nullif(greatest(email_totals.emails_delivered_{{ days }}d, email_totals.emails_clicked_{{ days }}d), 0),
+        4
+    ) as click_rate_{{ days }}d,
+    {%- endfor %}
+    email_totals.last_open_at,
+    email_totals.last_click_at,
+    email_totals.last_negative_email_event_at,
+    usual_open_hours.usual_open_hour_utc
+from {{ population }} as population
+left join email_totals
+    on population.customer_id = email_totals.customer_id
+    and population.cutoff_at = email_totals.cutoff_at
+left join usual_open_hours
+    on population.customer_id = usual_open_hours.customer_id
+    and population.cutoff_at = usual_open_hours.cutoff_at
+{% endmacro %}

@@ -1,0 +1,78 @@
+{% macro customer_top_category_at(population) %}
+    {#- The top category of each row of `population` (a CTE name or relation
+        with one row per customer_id and cutoff_at), from what happened
+        strictly before the cut-off: the category with the most units bought
+        (completed orders, returns left out); for customers who never bought,
+        the most viewed in the trailing 90 days. Ties go to the first name
+        alphabetically; null when there is neither. -#}
+with
+
+population_cutoffs as (
+    select distinct cutoff_at
+    from {{ population }}
+),
+
+order_lines as (
+    select * from {{ ref('int_order_lines_enriched') }}
+),
+
+web_events as (
+    select * from {{ ref('int_web_events_sessionized') }}
+),
+
+-- top category: most units bought; customers who never bought: most viewed in 90 days
+category_signals as (
+    select
+        population_cutoffs.cutoff_at,
+        order_lines.customer_id,
+        order_lines.category,
+        sum(order_lines.quantity) * 1000 as weight
+    from order_lines
+    inner join population_cutoffs
+        on order_lines.ordered_at < population_cutoffs.cutoff_at
+    where order_lines.is_completed and not order_lines.is_return and order_lines.category is not null
+    group by population_cutoffs.cutoff_at, order_lines.customer_id, order_lines.category
+    union all
+    select
+        population_cutoffs.cutoff_at,
+        web_events.customer_id,
+        web_events.category,
+        count(*) as weight
+    from web_events
+    inner join population_cutoffs
+        on web_events.occurred_at < population_cutoffs.cutoff_at
+        and web_events.occurred_at >= population_cutoffs.cutoff_at - interval '90 days'
+    where web_events.event_type = 'product_view' and web_events.category is not null
+        and web_events.customer_id is not null
+    group by population_cutoffs.cutoff_at, web_events.customer_id, web_events.category
+),
+
+category_weights as (
+    select
+        cutoff_at,
+        customer_id,
+        category,
+        sum(weight) as weight
+    from category_signals
+    group by cutoff_at, customer_id, category
+),
+
+-- the heaviest category; ties go to the first name alphabetically
+top_categories as (
+    select
+        cutoff_at,
+        customer_id,
+        category as top_category
+    from category_weights
+    qualify row_number() over (partition by cutoff_at, customer_id order by weight desc, category asc) = 1
+)
+
+select
+    population.customer_id,
+    population.cutoff_at,
+    top_categories.top_category
+from {{ population }} as population
+left join top_categories
+    on population.customer_id = top_categories.customer_id
+    and population.cutoff_at = top_categories.cutoff_at
+{% endmacro %}
