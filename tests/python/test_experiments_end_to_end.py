@@ -197,7 +197,8 @@ def mismatched(demo_data, tmp_path_factory):
     work = tmp_path_factory.mktemp("variants_mismatch")
     raw = copy_raw(demo_data[0], work / "raw")
     make_variants_mismatch(raw)
-    select = ["--select", "+rpt_experiment_results", "+rpt_experiment_daily", "--indirect-selection", "cautious"]
+    reports = ["+rpt_experiment_results", "+rpt_experiment_daily", "+fct_experiment_assignments"]
+    select = ["--select", *reports, "--indirect-selection", "cautious"]
     build = assert_ok(
         run_dbt(["build", *select, "--exclude", "test_type:unit"], raw, work / "build", {"as_of_date": E2E_END_DATE})
     )
