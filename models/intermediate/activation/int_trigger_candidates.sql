@@ -52,7 +52,7 @@ customers as (
     select
         customer_id,
         signed_up_at
-    from {{ ref('dim_customers') }}
+    from {{ ref('int_customers_unified') }}
 ),
 
 -- the main product of each order: its largest line

@@ -28,7 +28,7 @@ customers as (
     select
         customer_id,
         first_seen_at
-    from {{ ref('dim_customers') }}
+    from {{ ref('int_customers_unified') }}
     where is_known
 ),
 
@@ -51,7 +51,7 @@ external_assignments as (
     inner join experiments
         on external_attributed.experiment_id = experiments.experiment_id
         and experiments.assigned_by = 'external'
-    -- only customers still in dim_customers (erased people are gone)
+    -- only customers still known (erased people are gone: int_customers_unified)
     inner join customers
         on external_attributed.customer_id = customers.customer_id
     group by external_attributed.experiment_id, external_attributed.customer_id, external_attributed.variant

@@ -14,10 +14,7 @@ from python_udfs.ml.snapshots import plan_snapshots
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    features = dbt.ref("fct_customer_features")
-    as_of, first_order, customers = features.aggregate(
-        "max(cutoff_at) as as_of_at, min(first_order_at) as first_order_at, count(*) as customers"
-    ).fetchall()[0]
+    as_of, first_order, customers = dbt.ref("int_training_history_measured").fetchall()[0]
     history = None if as_of is None or first_order is None else int((as_of - first_order).total_seconds() // 86_400)
     plan = plan_snapshots(
         history,

@@ -20,7 +20,7 @@ recommendations as (
 ),
 
 products as (
-    select * from {{ ref('stg_shop__products') }}
+    select * from {{ ref('dim_products') }}
 )
 
 select

@@ -114,7 +114,7 @@ week_capped as (
 ),
 
 products as (
-    select * from {{ ref('stg_shop__products') }}
+    select * from {{ ref('dim_products') }}
 )
 
 select

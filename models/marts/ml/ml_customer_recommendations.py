@@ -32,7 +32,7 @@ def model(dbt, session):
     out = recommend(
         fitted,
         dbt.ref("int_recommendation_events").to_arrow_table().to_pandas(),
-        dbt.ref("stg_shop__products").to_arrow_table().to_pandas(),
+        dbt.ref("dim_products").to_arrow_table().to_pandas(),
         customers,
         dbt.ref("recommendation_rules").to_arrow_table().to_pandas(),
         as_of=features["cutoff_at"].max(),

@@ -18,7 +18,7 @@ def model(dbt, session):
     features = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
     row = train_recommender(
         dbt.ref("int_recommendation_events").to_arrow_table().to_pandas(),
-        dbt.ref("stg_shop__products").to_arrow_table().to_pandas(),
+        dbt.ref("dim_products").to_arrow_table().to_pandas(),
         customer_frame(features),
         dbt.ref("recommendation_rules").to_arrow_table().to_pandas(),
         features["cutoff_at"].max(),
