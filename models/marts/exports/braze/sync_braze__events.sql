@@ -37,12 +37,12 @@ external_ids as (
     select
         customer_id,
         external_id
-    from {{ ref('int_customer_external_ids') }}
+    from {{ ref('dim_customer_external_ids') }}
     where is_active
 ),
 
 top_bestseller as (
-    select * from {{ ref('int_bestsellers') }}
+    select * from {{ ref('dim_products') }}
     where overall_rank = 1
 ),
 

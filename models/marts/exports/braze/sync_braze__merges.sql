@@ -1,6 +1,6 @@
 {#-
     Braze merges to apply: one row per external_id that was merged into
-    another (int_customer_external_ids), as an item of /users/merge's
+    another (dim_customer_external_ids), as an item of /users/merge's
     merge_updates. identifier_to_keep is the id the person goes by now, so a
     merge applied late, or after a later merge of the kept id, still lands on a
     live profile. Apply each row once (insert mode keyed by
@@ -10,7 +10,7 @@
 with
 
 external_ids as (
-    select * from {{ ref('int_customer_external_ids') }}
+    select * from {{ ref('dim_customer_external_ids') }}
 ),
 
 content as (

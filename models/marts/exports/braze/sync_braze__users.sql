@@ -1,6 +1,6 @@
 {#-
     Braze users keyed by external_id: the persistent id of
-    int_customer_external_ids, which never changes for a person once issued
+    dim_customer_external_ids, which never changes for a person once issued
     (customer_id does when new data re-anchors them; merges are in
     sync_braze__merges). Standard attributes (email, first_name, last_name,
     email_subscribe in Braze's values) and custom attributes, every string
@@ -26,7 +26,7 @@ external_ids as (
     select
         customer_id,
         external_id
-    from {{ ref('int_customer_external_ids') }}
+    from {{ ref('dim_customer_external_ids') }}
     where is_active
 ),
 

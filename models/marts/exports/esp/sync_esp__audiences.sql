@@ -20,7 +20,7 @@ emails as (
 ),
 
 top_bestseller as (
-    select * from {{ ref('int_bestsellers') }}
+    select * from {{ ref('dim_products') }}
     where overall_rank = 1
 ),
 

@@ -10,7 +10,7 @@
         person);
       - every external_id the persistent identity map issued them (Braze's and
         Klaviyo's external_id: /users/delete, data-privacy deletion), read from
-        its tombstones (int_customer_external_ids.erased_at), which include ids
+        its tombstones (dim_customer_external_ids.erased_at), which include ids
         that are no hash of an identifier (ids re-issued after a merge).
     - sync_action 'unsubscribe': an email the project knows but may not mail
       (fct_contactability), with the suppression reason and the person's
@@ -64,7 +64,7 @@ tombstones as (
         cast(null as varchar) as email_sha256,
         cast(null as varchar) as email_md5,
         external_id
-    from {{ ref('int_customer_external_ids') }}
+    from {{ ref('dim_customer_external_ids') }}
     where erased_at is not null
         and external_id not in (
             select erased_people.external_id
@@ -77,7 +77,7 @@ external_ids as (
     select
         customer_id,
         external_id
-    from {{ ref('int_customer_external_ids') }}
+    from {{ ref('dim_customer_external_ids') }}
     where is_active
 ),
 

@@ -16,7 +16,7 @@ external_ids as (
     select
         customer_id,
         external_id
-    from {{ ref('int_customer_external_ids') }}
+    from {{ ref('dim_customer_external_ids') }}
     where is_active
 ),
 

@@ -3,7 +3,7 @@
     custom properties. Values are the data or null, never a placeholder, so an
     import never overwrites what Klaviyo holds. A profile import subscribes no
     one: consent goes through sync_klaviyo__subscriptions. external_id is the
-    persistent id of int_customer_external_ids (the same as Braze's and as
+    persistent id of dim_customer_external_ids (the same as Braze's and as
     sync_klaviyo__events' profile_external_id), which never changes for a person.
 #}
 
@@ -17,7 +17,7 @@ external_ids as (
     select
         customer_id,
         external_id
-    from {{ ref('int_customer_external_ids') }}
+    from {{ ref('dim_customer_external_ids') }}
     where is_active
 ),
 
