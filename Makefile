@@ -1,6 +1,6 @@
 # The two commands users need: `make demo` (set up, generate demo data, build)
 # and `make test` (set up, then every test and lint). Everything else is a step
-# of those or a benchmark.
+# of those or a benchmark; `make` alone (or `make help`) lists them all.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -30,15 +30,29 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: setup demo data build test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs preview publish docs clean
+.DEFAULT_GOAL := help
+.PHONY: help setup setup-dev demo data build test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs preview publish docs clean
 
-$(VENV)/.installed: requirements.txt
+## help: list the targets and what they do (the default goal)
+help:
+	@awk '/^## [A-Za-z0-9_-]+: / { sub(/^## /, ""); n = index($$0, ":"); \
+		printf "  %-24s %s\n", substr($$0, 1, n - 1), substr($$0, n + 2) }' $(firstword $(MAKEFILE_LIST))
+
+# Stamps: each install reruns when a file it installs from changes.
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -e .
 	touch $@
 
-## setup: create the virtual environment from the pinned requirements
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## setup: create the virtual environment: runtime requirements and the project's package (python_udfs)
 setup: $(VENV)/.installed
+
+## setup-dev: setup, plus the lint and test tools of requirements-dev.txt (pytest, ruff, sqlfluff, pre-commit)
+setup-dev: $(VENV)/.installed-dev
 
 ## demo: set up, generate the demo raw data, run dbt build on embedded DuckDB
 demo: setup data build
@@ -54,25 +68,29 @@ data: setup
 build: setup
 	@mkdir -p $(dir $(DUCKDB_PATH))
 	$(DBT) build --exclude-resource-type unit_test --vars '$(DBT_VARS)'
-	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/publish_warehouse.py
+	$(BIN)/python scripts/publish_warehouse.py
 
 ## publish: copy the warehouse to DUCKDB_PUBLISHED_PATH, where readers connect while builds run
 publish: setup
-	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/publish_warehouse.py
+	$(BIN)/python scripts/publish_warehouse.py
 
 ## test: set up, then lint (ruff, sqlfluff) and every test (pytest: unit + end-to-end dbt builds)
-test: setup lint pytest
+test: setup-dev lint pytest
 
+## lint: ruff and sqlfluff, as CI runs them
 lint: lint-python lint-sql
 
-lint-python: setup
+## lint-python: ruff check and ruff format --check
+lint-python: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-lint-sql: setup
+## lint-sql: sqlfluff (dbt templater) over models, tests and analyses
+lint-sql: setup-dev
 	DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint models tests analyses --processes 2
 
-pytest: setup
+## pytest: every Python test (unit + end-to-end dbt builds)
+pytest: setup-dev
 	$(BIN)/python -m pytest
 
 ## bench: generate CONTACTS contacts, build, print per-model time, wall time and peak memory
@@ -94,20 +112,20 @@ bench-ml: setup
 
 ## bench-cdnow: real purchases (CDNOW): the project's propensity against BG/NBD and recency
 bench-cdnow: setup
-	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/bench_cdnow.py
+	$(BIN)/python scripts/bench_cdnow.py
 
 ## bench-ml100k: MovieLens 100k: the project's recommendations against popularity, item-kNN and EASE
 bench-ml100k: setup
-	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/bench_ml100k.py
+	$(BIN)/python scripts/bench_ml100k.py
 
 ## bench-completejourney: real grocery purchases (The Complete Journey): the project's recommendations and scores against peers
 bench-completejourney: setup
-	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/bench_completejourney.py
+	$(BIN)/python scripts/bench_completejourney.py
 
 ## bench-recs: CONTACTS (default 100000) contacts, PRODUCTS products (default 5,000): time and memory of recommending for everyone
 PRODUCTS ?=
 bench-recs: setup
-	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/bench_recs.py --contacts $(or $(filter-out 5000,$(CONTACTS)),100000) \
+	$(BIN)/python scripts/bench_recs.py --contacts $(or $(filter-out 5000,$(CONTACTS)),100000) \
 		$(if $(PRODUCTS),--products $(PRODUCTS))
 
 ## preview: render a sample personalised email for EMAIL (default: the first member) to data/preview.html
@@ -119,10 +137,12 @@ PREVIEW_OUT ?= data/preview.html
 unexport EMAIL
 preview: export PREVIEW_EMAIL := $(value EMAIL)
 preview: setup
-	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/preview_email.py --out $(PREVIEW_OUT)
+	$(BIN)/python scripts/preview_email.py --out $(PREVIEW_OUT)
 
+## docs: dbt docs generate (columns, lineage, exposures)
 docs: setup
 	$(DBT) docs generate --vars '$(DBT_VARS)'
 
+## clean: remove dbt's output, the warehouses and the demo data (not .venv)
 clean:
 	rm -rf target dbt_packages logs data/warehouse.duckdb data/warehouse.published.duckdb data/raw data/truth
