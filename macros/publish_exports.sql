@@ -15,6 +15,10 @@
     {%- if not execute or results is none -%}
         {{ return('select 1') }}
     {%- endif -%}
+    {#- only a build, run or retry can build exports; a seed, test or source freshness has nothing to say -#}
+    {%- if flags.WHICH not in ['build', 'run', 'retry'] -%}
+        {{ return('select 1') }}
+    {%- endif -%}
     {%- set pending_schema = 'exports_pending' -%}
     {%- set published_schema = 'exports' -%}
     {%- set passing = ['success', 'pass', 'warn', 'no-op'] -%}
