@@ -10,6 +10,7 @@ DBT := $(BIN)/dbt
 # Where raw data and the warehouse live; both may be overridden from the environment.
 RAW_DATA_DIR ?= data/raw
 TRUTH_DIR ?= data/truth
+DOC_COVERAGE_REPORT ?= $(abspath data/doc_coverage.txt)
 DUCKDB_PATH ?= data/warehouse.duckdb
 # Demo data size and shape.
 CONTACTS ?= 5000
@@ -31,7 +32,7 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev demo data build test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs preview publish docs clean
+.PHONY: help setup setup-dev demo data build freshness test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs preview publish docs clean
 
 ## help: list the targets and what they do (the default goal)
 help:
@@ -70,6 +71,10 @@ build: setup
 	$(DBT) build --exclude-resource-type unit_test --vars '$(DBT_VARS)'
 	$(BIN)/python scripts/publish_warehouse.py
 
+## freshness: is every raw table with a time fresh? (dbt source freshness; non-zero exit when a loader stopped)
+freshness: setup
+	$(DBT) source freshness --select "source:*" --vars '$(DBT_VARS)'
+
 ## publish: copy the warehouse to DUCKDB_PUBLISHED_PATH, where readers connect while builds run
 publish: setup
 	$(BIN)/python scripts/publish_warehouse.py
@@ -89,9 +94,11 @@ lint-python: setup-dev
 lint-sql: setup-dev
 	DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint models tests analyses --processes 2
 
-## pytest: every Python test (unit + end-to-end dbt builds)
+## pytest: every Python test (unit + end-to-end dbt builds), then the marts' documentation coverage (dbt-coverage)
 pytest: setup-dev
-	$(BIN)/python -m pytest
+	@mkdir -p $(dir $(DOC_COVERAGE_REPORT)) && rm -f $(DOC_COVERAGE_REPORT)
+	DOC_COVERAGE_REPORT=$(DOC_COVERAGE_REPORT) $(BIN)/python -m pytest
+	@if [ -f $(DOC_COVERAGE_REPORT) ]; then echo "Documentation coverage of the marts (dbt-coverage):"; cat $(DOC_COVERAGE_REPORT); fi
 
 ## bench: generate CONTACTS contacts, build, print per-model time, wall time and peak memory
 bench: setup
