@@ -1,3 +1,5 @@
+{{ config(group="experiments") }}
+
 -- Every experiment's control_variant must be one of its variants, or no lift
 -- can be computed.
 with

@@ -1,4 +1,4 @@
-"""Data flows one way: no model reads a layer above its own (read off the manifest of the demo build).
+"""Data flows one way and access follows the layers (read off the manifest of the demo build).
 
 staging -> intermediate -> marts -> exports, with audit marts (row accounting
 over every layer) allowed to read any layer below them. Only staging calls
@@ -85,3 +85,36 @@ def test_a_model_reading_a_layer_above_its_own_is_found():
 def test_no_model_reads_a_layer_above_its_own(built):
     manifest = json.loads((built.work_dir / "target" / "manifest.json").read_text())
     assert layer_violations(manifest) == []
+
+
+def access_problems(manifest: dict) -> list[str]:
+    """Public models are exactly the contracted marts; a private model belongs to a group."""
+    found = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        layer = layer_of(node["original_file_path"])
+        contracted = node["config"]["contract"]["enforced"]
+        access = node["access"]
+        if access == "public" and not contracted:
+            found.append(f"{node['name']} is public without an enforced contract")
+        if layer in ("marts", "audit", "exports") and node["language"] == "sql" and access != "public":
+            found.append(f"{node['name']} is a SQL mart that is not public")
+        if layer in ("staging", "intermediate") and access == "public":
+            found.append(f"{node['name']} is public below the marts")
+        if access == "private" and not node["group"]:
+            found.append(f"{node['name']} is private without a group")
+    return sorted(found)
+
+
+def test_public_models_are_the_contracted_marts_and_private_ones_have_an_owner(built):
+    manifest = json.loads((built.work_dir / "target" / "manifest.json").read_text())
+    assert access_problems(manifest) == []
+    groups = {group["name"]: group for group in manifest["groups"].values()}
+    assert {"customers", "ml", "activation", "experiments", "exports", "data_quality"} <= set(groups)
+    assert all(group["owner"].get("name") or group["owner"].get("email") for group in groups.values())
+    # the Python models' own outputs are private steps, published by contracted marts
+    access = {node["name"]: node["access"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    assert {access[name] for name in ("ml_customer_scores", "ml_customer_recommendations", "ml_feature_drift")} == {
+        "private"
+    }
