@@ -100,30 +100,33 @@ pytest: setup-dev
 	DOC_COVERAGE_REPORT=$(DOC_COVERAGE_REPORT) $(BIN)/python -m pytest
 	@if [ -f $(DOC_COVERAGE_REPORT) ]; then echo "Documentation coverage of the marts (dbt-coverage):"; cat $(DOC_COVERAGE_REPORT); fi
 
+# Benchmarks live in benchmarks/ (their helpers and peers beside them); the demo-data generator they use is in scripts/.
+BENCH_PYTHON := PYTHONPATH=$(CURDIR)/scripts $(BIN)/python
+
 ## bench: generate CONTACTS contacts, build, print per-model time, wall time and peak memory
 bench: setup
-	$(BIN)/python scripts/bench.py --contacts $(CONTACTS) --days $(DAYS) --seed $(SEED) --vars '$(DBT_VARS)'
+	$(BENCH_PYTHON) benchmarks/bench.py --contacts $(CONTACTS) --days $(DAYS) --seed $(SEED) --vars '$(DBT_VARS)'
 
 ## bench-experiments: time the experiment layer on ASSIGNMENTS assignments (default one million) with three metrics
 ASSIGNMENTS ?= 1000000
 bench-experiments: setup
-	$(BIN)/python scripts/bench_experiments.py --assignments $(ASSIGNMENTS)
+	$(BENCH_PYTHON) benchmarks/bench_experiments.py --assignments $(ASSIGNMENTS)
 
 ## bench-activation: time the activation and export layer for CONTACTS contacts (default 100000)
 bench-activation: setup
-	$(BIN)/python scripts/bench_activation.py --contacts $(if $(filter 5000,$(CONTACTS)),100000,$(CONTACTS))
+	$(BENCH_PYTHON) benchmarks/bench_activation.py --contacts $(if $(filter 5000,$(CONTACTS)),100000,$(CONTACTS))
 
 ## bench-ml: time training + scoring, then scoring only, for CONTACTS contacts (default 100000)
 bench-ml: setup
-	$(BIN)/python scripts/bench_ml.py --contacts $(if $(filter 5000,$(CONTACTS)),100000,$(CONTACTS))
+	$(BENCH_PYTHON) benchmarks/bench_ml.py --contacts $(if $(filter 5000,$(CONTACTS)),100000,$(CONTACTS))
 
 ## bench-cdnow: real purchases (CDNOW): the project's propensity against BG/NBD and recency
 bench-cdnow: setup
-	$(BIN)/python scripts/bench_cdnow.py
+	$(BENCH_PYTHON) benchmarks/bench_cdnow.py
 
 ## bench-ml100k: MovieLens 100k: the project's recommendations against popularity, item-kNN and EASE
 bench-ml100k: setup
-	$(BIN)/python scripts/bench_ml100k.py
+	$(BENCH_PYTHON) benchmarks/bench_ml100k.py
 
 ## bench-completejourney: real grocery purchases (The Complete Journey): the project's recommendations and scores against peers
 bench-completejourney: setup
@@ -132,7 +135,7 @@ bench-completejourney: setup
 ## bench-recs: CONTACTS (default 100000) contacts, PRODUCTS products (default 5,000): time and memory of recommending for everyone
 PRODUCTS ?=
 bench-recs: setup
-	$(BIN)/python scripts/bench_recs.py --contacts $(or $(filter-out 5000,$(CONTACTS)),100000) \
+	$(BENCH_PYTHON) benchmarks/bench_recs.py --contacts $(or $(filter-out 5000,$(CONTACTS)),100000) \
 		$(if $(PRODUCTS),--products $(PRODUCTS))
 
 ## preview: render a sample personalised email for EMAIL (default: the first member) to data/preview.html

@@ -6,7 +6,7 @@ import pytest
 import scipy.sparse as sp
 
 from python_udfs.recs import ranking
-from python_udfs.recs.collaborative import ease, item_knn, keep_top, popularity
+from python_udfs.recs.collaborative import ease, popularity
 from python_udfs.recs.engine import Params, evaluate, fit, recommend
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
 from python_udfs.recs.model import no_rules
@@ -48,14 +48,8 @@ def test_ease_matches_the_closed_form_and_has_a_zero_diagonal():
     assert np.allclose(np.diag(b), 0)
 
 
-def test_item_knn_is_cosine_and_keep_top_keeps_the_largest():
+def test_popularity_counts_the_users_of_each_item():
     x = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 1, 1]], dtype=float))
-    sim = item_knn(x).toarray()
-    assert sim[0, 1] == pytest.approx(2 / np.sqrt(2 * 3))
-    assert sim[0, 2] == 0
-    assert sim[0, 0] == 0
-    top = keep_top(sp.csr_matrix(np.array([[0, 3, 1, 2.0]])), 2).toarray()
-    assert top.tolist() == [[0, 3, 0, 2]]
     assert popularity(x).tolist() == [2, 3, 1]
 
 

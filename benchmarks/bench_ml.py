@@ -6,7 +6,7 @@ model) and the scoring models, and then the scoring models alone, which reuse
 the registered models. Prints what it measured and writes
 benchmarks/results/ml.json.
 
-    python scripts/bench_ml.py --contacts 100000
+    PYTHONPATH=scripts python benchmarks/bench_ml.py --contacts 100000
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ times, bestsellers, personalised fields, trigger candidates and audiences and
 the sync_* marts (built in exports_pending: `dbt run` publishes nothing). Prints what it measured and writes
 benchmarks/results/activation.json.
 
-    python scripts/bench_activation.py --contacts 100000
+    PYTHONPATH=scripts python benchmarks/bench_activation.py --contacts 100000
 """
 
 from __future__ import annotations

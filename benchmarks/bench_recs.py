@@ -9,7 +9,7 @@ registered recommender. Prints what it measured and writes
 benchmarks/results/recommendations.json (recommendations_<products>.json when
 --products is given), with the peak memory of the training node's dbt run too.
 
-    python scripts/bench_recs.py --contacts 100000 [--products 100000]
+    PYTHONPATH=scripts python benchmarks/bench_recs.py --contacts 100000 [--products 100000]
 """
 
 from __future__ import annotations

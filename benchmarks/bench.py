@@ -5,7 +5,7 @@ dbt process (the warehouse and Python models run inside it) and per-model
 times from dbt's run_results.json; writes the same to
 benchmarks/results/build_<contacts>.json.
 
-    python scripts/bench.py --contacts 100000
+    PYTHONPATH=scripts python benchmarks/bench.py --contacts 100000
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ It also prints a ceiling: xgboost fitted to the holdout's own labels, scored
 out of fold. It uses the future, so it is no competitor; it shows how much
 AUC the purchase histories before the cut-off hold at all.
 
-    python scripts/bench_cdnow.py
+    python benchmarks/bench_cdnow.py
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ requested number of assignments, then times `dbt run --select tag:experiments`
 alone (assignment, unit metrics, arm sums, statistics, results and daily
 marts). Prints what it measured and writes benchmarks/results/experiments.json.
 
-    python scripts/bench_experiments.py --assignments 1000000
+    PYTHONPATH=scripts python benchmarks/bench_experiments.py --assignments 1000000
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ vars. Already-seen films are excluded (the project learns that films are not
 bought twice; the peers are told). The peers are fitted in the same run on the
 same training ratings. Prints a table and writes benchmarks/results/ml100k.json.
 
-    python scripts/bench_ml100k.py
+    python benchmarks/bench_ml100k.py
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ from benchlib import (
     run_dbt_measured,
     write_empty_optional_tables,
 )
+from peers.item_knn import item_knn
 
-from python_udfs.recs.collaborative import ease, item_knn, popularity
+from python_udfs.recs.collaborative import ease, popularity
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
 
 K = 10
