@@ -1,7 +1,6 @@
 """Activation and exports on generated data: send times, triggers, consent, erasure, change tracking, files."""
 
 import hashlib
-import shutil
 
 import pandas as pd
 import pytest
@@ -99,17 +98,15 @@ def _person_identifiers(built, email: str) -> set[str]:
     return {r[0] for r in rows} | {rows[0][1]}
 
 
-def test_an_erasure_request_removes_the_person_from_every_mart_and_export(built, demo_data, tmp_path):
-    raw, truth_dir, _ = demo_data
+def test_an_erasure_request_removes_the_person_from_every_mart_and_export(built, demo_data, rebuild):
+    _, truth_dir, _ = demo_data
     people = pd.read_parquet(truth_dir / "people.parquet")
     members = {r[0] for r in built.query("select email_address from exports.sync_mailchimp__members")}
     person = people[people["email"].isin(members)].iloc[0]
     identifiers = _person_identifiers(built, person["email"])
     assert len(identifiers) >= 3  # contact id, email, devices, customer id
     sha = hashlib.sha256(person["email"].encode()).hexdigest()
-    erased = assert_ok(
-        run_dbt(["build"], raw, tmp_path / "build", {"as_of_date": E2E_END_DATE, "erasure_email_sha256s": [sha]})
-    )
+    erased = rebuild("erasure_request", dbt_vars={"as_of_date": E2E_END_DATE, "erasure_email_sha256s": [sha]})
     values = ", ".join(f"'{v}'" for v in identifiers)
     found = []
     tables = erased.query(
@@ -141,16 +138,8 @@ def test_an_erasure_request_removes_the_person_from_every_mart_and_export(built,
 BUILD_EXPORTS = ["build", "--exclude-resource-type", "unit_test", "--select", "tag:exports"]
 
 
-@pytest.fixture
-def warehouse_copy(built, tmp_path):
-    work = tmp_path / "copy"
-    work.mkdir()
-    shutil.copy(built.db_path, work / "warehouse.duckdb")
-    return work
-
-
 def test_updated_at_moves_only_for_rows_whose_content_changed(built, warehouse_copy):
-    work = warehouse_copy
+    work = warehouse_copy()
     before = assert_ok(run_dbt(BUILD_EXPORTS, built.raw_dir, work, {"as_of_date": E2E_END_DATE}))
     stamps = dict(before.query("select email_address, updated_at from exports.sync_mailchimp__members"))
     target = sorted(stamps)[0]
@@ -170,7 +159,8 @@ def test_updated_at_moves_only_for_rows_whose_content_changed(built, warehouse_c
 
 
 def test_exports_can_be_written_as_files_for_bulk_import(built, warehouse_copy, monkeypatch):
-    out = warehouse_copy / "files"
+    work = warehouse_copy()
+    out = work / "files"
     monkeypatch.setenv("EXPORT_DIR", str(out))
     run = assert_ok(
         run_dbt(
@@ -183,7 +173,7 @@ def test_exports_can_be_written_as_files_for_bulk_import(built, warehouse_copy, 
                 "sync_mailchimp__members",
             ],
             built.raw_dir,
-            warehouse_copy,
+            work,
             {"as_of_date": E2E_END_DATE, "export_format": "csv"},
         )
     )

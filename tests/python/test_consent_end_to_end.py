@@ -17,7 +17,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, raw_timestamp, read_raw_table, run_dbt, write_raw_table
+from conftest import E2E_END_DATE, raw_timestamp, read_raw_table, write_raw_table
 
 pytestmark = pytest.mark.e2e
 
@@ -84,10 +84,8 @@ def _time(frame, column, value):
     return raw_timestamp(frame, column, value)
 
 
-@pytest.fixture(scope="module")
-def consent(demo_data, tmp_path_factory):
-    root = tmp_path_factory.mktemp("consent")
-    raw = copy_raw(demo_data[0], root / "raw")
+def _plant(raw):
+    """A CRM contact, a subscription and the hostile rows of CASES and RESTORED for each person, and controls."""
     people = {**CASES, **RESTORED, **{c: ([], []) for c in CONTROLS}}
 
     contacts, contacts_path = read_raw_table(raw, "crm_contacts")
@@ -130,8 +128,10 @@ def consent(demo_data, tmp_path_factory):
     ]
     write_raw_table(pd.concat([events, pd.DataFrame(new_events)], ignore_index=True), events_path)
 
-    build = assert_ok(run_dbt(["build", "--select", "fqn:*"], raw, root / "build", {"as_of_date": E2E_END_DATE}))
-    return build
+
+@pytest.fixture(scope="module")
+def consent(rebuild):
+    return rebuild("consent", _plant)
 
 
 def _holds(text: str, email: str) -> bool:

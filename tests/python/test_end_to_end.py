@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
+from conftest import E2E_END_DATE, assert_ok, run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -102,10 +102,8 @@ def test_usual_open_hour_recovers_planted_local_hours(built, demo_data):
     assert within_one_hour > 0.7, within_one_hour
 
 
-def test_data_after_as_of_date_changes_nothing_downstream(built, demo_data, tmp_path):
-    """Rows dated at or after as_of_date are rejected as such and leave every mart unchanged."""
-    raw, _, _ = demo_data
-    late = copy_raw(raw, tmp_path / "raw")
+def _plant_late_rows(late):
+    """Web events and orders at or after as_of_date; return the id of the existing event moved there."""
     web = pd.read_parquet(late / "web_events.parquet")
     extra = web.sample(n=500, random_state=1).assign(
         event_id=lambda d: d["event_id"] + "-late", occurred_at=pd.Timestamp(E2E_END_DATE) + pd.Timedelta(hours=3)
@@ -118,8 +116,13 @@ def test_data_after_as_of_date_changes_nothing_downstream(built, demo_data, tmp_
         order_id=lambda d: d["order_id"] + "-late", ordered_at=f"{E2E_END_DATE}T00:00:00Z"
     )
     pd.concat([orders, late_orders]).to_parquet(late / "orders.parquet", index=False)
-    second = assert_ok(run_dbt(["build"], late, tmp_path / "build", {"as_of_date": E2E_END_DATE}))
-    moved = web.loc[web.index[0], "event_id"]
+    return web.loc[web.index[0], "event_id"]
+
+
+def test_data_after_as_of_date_changes_nothing_downstream(built, rebuild):
+    """Rows dated at or after as_of_date are rejected as such and leave every mart unchanged."""
+    second = rebuild("late", _plant_late_rows)
+    moved = second.planted
     with duckdb.connect(str(second.db_path), read_only=True) as con:
         reasons = dict(
             con.execute(
@@ -145,37 +148,36 @@ def test_data_after_as_of_date_changes_nothing_downstream(built, demo_data, tmp_
             assert changed <= (1 if mart == "fct_customer_features" else 0), (mart, changed, columns[:3])
 
 
-def test_missing_required_column_fails_early_naming_table_and_column(demo_data, tmp_path):
-    raw, _, _ = demo_data
-    bad = copy_raw(raw, tmp_path / "raw")
+def _drop_order_status(bad):
     orders = pd.read_parquet(bad / "orders.parquet").drop(columns=["status"])
     orders.to_parquet(bad / "orders.parquet", index=False)
-    build = run_dbt(["build"], bad, tmp_path / "build")
+
+
+def test_missing_required_column_fails_early_naming_table_and_column(rebuild):
+    build = rebuild("no_status", _drop_order_status, dbt_vars={}, check=False)
     assert build.result.returncode != 0
     out = build.result.stdout
     assert "table 'orders' is missing required column 'status'" in out
     assert "OK created" not in out, "no model may run before the contract check"
 
 
-def test_missing_raw_table_fails_naming_it(demo_data, tmp_path):
-    raw, _, _ = demo_data
-    bad = copy_raw(raw, tmp_path / "raw")
-    (bad / "campaigns.csv").unlink()
-    build = run_dbt(["build"], bad, tmp_path / "build")
+def test_missing_raw_table_fails_naming_it(rebuild):
+    build = rebuild("no_campaigns", lambda bad: (bad / "campaigns.csv").unlink(), dbt_vars={}, check=False)
     assert build.result.returncode != 0
     assert "Raw table 'campaigns' not found" in build.result.stdout
 
 
-def test_empty_optional_tables_build_every_mart(demo_data, tmp_path):
-    raw, _, _ = demo_data
-    sparse = copy_raw(raw, tmp_path / "raw")
+def _empty_optional_tables(sparse):
     for path in sparse.iterdir():
         if path.stem in ("crm_contacts", "orders"):
             continue
         frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
         path.unlink()
         frame.head(0).to_csv(sparse / f"{path.stem}.csv", index=False)
-    build = assert_ok(run_dbt(["build"], sparse, tmp_path / "build", {"as_of_date": E2E_END_DATE}))
+
+
+def test_empty_optional_tables_build_every_mart(rebuild):
+    build = rebuild("sparse", _empty_optional_tables)
     assert build.scalar("select count(*) from main.dim_customers") > 0
     assert build.scalar("select count(*) from main.fct_customer_segments") == build.scalar(
         "select count(*) from main.dim_customers"

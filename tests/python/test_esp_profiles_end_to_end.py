@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -163,7 +162,7 @@ def test_klaviyo_subscriptions_hold_every_contactable_profile_with_its_consent_t
 
 
 @pytest.fixture(scope="module")
-def hostile(built, tmp_path_factory):
+def hostile(built, rebuild):
     """Members who left in the ESP after subscribing, and a contact whose first name is blank."""
     members = [
         r[0]
@@ -178,23 +177,21 @@ def hostile(built, tmp_path_factory):
     unsubscribed, cleaned, blank_name = members
     contact_id = built.scalar(f"select contact_id from main.fct_customer_personalization where email = '{blank_name}'")
 
-    root = tmp_path_factory.mktemp("esp_profiles")
-    raw = copy_raw(built.raw_dir, root / "raw")
-    subs_path = raw / "email_subscriptions.csv"
-    subs = pd.read_csv(subs_path, dtype=str, keep_default_na=False)
-    later = [
-        {"email": unsubscribed, "status": "unsubscribed", "updated_at": "2026-05-31T09:00:00+00:00"},
-        {"email": cleaned.upper(), "status": "cleaned", "updated_at": "2026-05-31T09:00:00+00:00"},
-    ]
-    pd.concat([subs, pd.DataFrame(later)], ignore_index=True).to_csv(subs_path, index=False)
-    contacts_path = raw / "crm_contacts.csv"
-    contacts = pd.read_csv(contacts_path, dtype=str, keep_default_na=False)
-    assert (contacts["contact_id"] == contact_id).any()
-    contacts.loc[contacts["contact_id"] == contact_id, "first_name"] = "  "
-    contacts.to_csv(contacts_path, index=False)
+    def leave_and_blank(raw):
+        subs_path = raw / "email_subscriptions.csv"
+        subs = pd.read_csv(subs_path, dtype=str, keep_default_na=False)
+        later = [
+            {"email": unsubscribed, "status": "unsubscribed", "updated_at": "2026-05-31T09:00:00+00:00"},
+            {"email": cleaned.upper(), "status": "cleaned", "updated_at": "2026-05-31T09:00:00+00:00"},
+        ]
+        pd.concat([subs, pd.DataFrame(later)], ignore_index=True).to_csv(subs_path, index=False)
+        contacts_path = raw / "crm_contacts.csv"
+        contacts = pd.read_csv(contacts_path, dtype=str, keep_default_na=False)
+        assert (contacts["contact_id"] == contact_id).any()
+        contacts.loc[contacts["contact_id"] == contact_id, "first_name"] = "  "
+        contacts.to_csv(contacts_path, index=False)
 
-    build = assert_ok(run_dbt(["build", "--select", "fqn:*"], raw, root / "work", {"as_of_date": E2E_END_DATE}))
-    return build, unsubscribed, cleaned, blank_name
+    return rebuild("esp_profiles", leave_and_blank), unsubscribed, cleaned, blank_name
 
 
 def test_members_who_left_in_the_esp_are_never_sent_as_subscribed(hostile):

@@ -11,14 +11,13 @@ account for the same raw rows as the CSV demo.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import E2E_END_DATE, PROJECT_DIR
+from conftest import E2E_END_DATE, PROJECT_DIR, dbt_env
 
 pytestmark = pytest.mark.e2e
 
@@ -109,15 +108,13 @@ def write_typed_parquet(raw: Path, dest: Path) -> None:
 def make_build(raw: Path, work: Path, dbt_vars: dict) -> subprocess.CompletedProcess:
     """Run `make build` itself (so the test proves the user's command), isolated in work."""
     venv = Path(sys.executable).parent.parent
-    env = {
-        **os.environ,
-        "RAW_DATA_DIR": str(raw),
-        "DUCKDB_PATH": str(work / "warehouse.duckdb"),
-        "MODEL_DIR": str(work / "models"),
-        "DBT_TARGET_PATH": str(work / "target"),
-        "DBT_LOG_PATH": str(work / "logs"),
-        "DBT_VARS": json.dumps(dbt_vars),
-    }
+    env = dbt_env(
+        raw,
+        work,
+        DBT_TARGET_PATH=str(work / "target"),
+        DBT_LOG_PATH=str(work / "logs"),
+        DBT_VARS=json.dumps(dbt_vars),
+    )
     # VENV points make at this interpreter's environment; -o: never re-run setup from a test
     cmd = ["make", "--no-print-directory", "-o", f"{venv}/.installed", f"VENV={venv}", "build"]
     return subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, raw_timestamp, read_raw_table, run_dbt, write_raw_table
+from conftest import raw_timestamp, read_raw_table, write_raw_table
 
 pytestmark = pytest.mark.e2e
 
@@ -22,10 +22,13 @@ INVALID_EMAILS = ["n/a", "john.doe@", " foo at bar.com "]
 
 
 @pytest.fixture(scope="module")
-def hostile(demo_data, tmp_path_factory):
-    root = tmp_path_factory.mktemp("placeholders")
-    raw = copy_raw(demo_data[0], root / "raw")
+def hostile(rebuild):
+    build = rebuild("placeholders", _plant)
+    return build, build.planted
 
+
+def _plant(raw):
+    """Placeholder identifiers and emails that are no address in every raw table; return the victim contact."""
     contacts, contacts_path = read_raw_table(raw, "crm_contacts")
     # A real CRM contact whose email is the earliest seen with contact_id 'null':
     # before the fix every 'null' order landed on her.
@@ -113,11 +116,7 @@ def hostile(demo_data, tmp_path_factory):
     write_raw_table(pd.concat([orders, pd.DataFrame(bad_orders)], ignore_index=True), orders_path)
     bad_items = [{**template_item, "order_id": order["order_id"]} for order in bad_orders]
     write_raw_table(pd.concat([items, pd.DataFrame(bad_items)], ignore_index=True), items_path)
-
-    build = assert_ok(
-        run_dbt(["build", "--exclude-resource-type", "unit_test"], raw, root / "work", {"as_of_date": E2E_END_DATE})
-    )
-    return build, victim
+    return victim
 
 
 def test_guest_orders_with_a_placeholder_contact_id_stay_with_their_own_email(hostile):

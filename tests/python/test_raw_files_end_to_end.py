@@ -133,11 +133,8 @@ OBRIEN_CONTACT = (
 )
 
 
-@pytest.fixture(scope="module")
-def hostile_build(demo_data, tmp_path_factory):
-    """One build with apostrophes in both folders, a malformed CSV line and an o'brien subscriber."""
-    root = tmp_path_factory.mktemp("hostile")
-    raw = copy_raw(demo_data[0], root / "o'brien data")
+def _plant_malformed_line_and_obrien(raw):
+    """A CRM line with an extra field (its email is returned), and an o'brien contact who subscribed."""
     lines = _lines_of(raw / "crm_contacts.csv")
     malformed_email = lines[2].split(",")[1]
     lines[2] += ",an extra field"
@@ -145,12 +142,20 @@ def hostile_build(demo_data, tmp_path_factory):
     (raw / "crm_contacts.csv").write_text("\n".join(lines), encoding="utf-8")
     with (raw / "email_subscriptions.csv").open("a", encoding="utf-8") as f:
         f.write(f"{OBRIEN},subscribed,2025-01-01T10:00:00\n")
-    exports = root / "o'brien exports"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("EXPORT_DIR", str(exports))
-        dbt_vars = {"as_of_date": E2E_END_DATE, "export_format": "csv"}
-        build = assert_ok(run_dbt(["build", "--exclude-resource-type", "unit_test"], raw, root / "work", dbt_vars))
-    return build, exports, malformed_email
+    return malformed_email
+
+
+@pytest.fixture(scope="module")
+def hostile_build(rebuild):
+    """One build with apostrophes in both folders, a malformed CSV line and an o'brien subscriber."""
+    build = rebuild(
+        "hostile",
+        _plant_malformed_line_and_obrien,
+        raw_name="o'brien data",
+        env=lambda root: {"EXPORT_DIR": root / "o'brien exports"},
+        dbt_vars={"as_of_date": E2E_END_DATE, "export_format": "csv"},
+    )
+    return build, build.work_dir.parent / "o'brien exports", build.planted
 
 
 def test_folders_with_an_apostrophe_build_and_export(hostile_build):
