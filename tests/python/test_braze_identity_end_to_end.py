@@ -1,7 +1,7 @@
 """Braze external ids survive re-anchoring, merges are exported, trigger events are stable, end to end.
 
-One warehouse, built twice. The first build issues an external id to every
-person. Then the raw data changes as a CRM does: a guest who ordered gets a CRM
+One warehouse, built twice. The first build (the session's, copied) issues an
+external id to every person. Then the raw data changes as a CRM does: a guest who ordered gets a CRM
 record created before their first order (their customer_id becomes the
 record's) and subscribes, and one CRM contact's email is changed to another
 contact's (rule 1 makes them one person). The second build, in the same warehouse, must keep the
@@ -18,7 +18,7 @@ import hashlib
 
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
+from conftest import E2E_END_DATE, assert_ok, run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -29,16 +29,10 @@ IDS = "intermediate.int_customer_external_ids"
 STITCHED = "intermediate.int_identities_stitched"
 
 
-def _build(raw, work):
-    return assert_ok(run_dbt(["build"], raw, work, {"as_of_date": E2E_END_DATE}))
-
-
 @pytest.fixture(scope="module")
-def builds(demo_data, tmp_path_factory):
-    raw_demo, _, _ = demo_data
-    raw = copy_raw(raw_demo, tmp_path_factory.mktemp("braze") / "raw")
-    work = tmp_path_factory.mktemp("braze_work")
-    first = _build(raw, work)
+def builds(built, warehouse_copy, rebuild):
+    # the first build of the demo data: the session's, whose warehouse the second build continues in a copy
+    first, work = built, warehouse_copy("braze_work")
 
     before = {
         "users": first.query(f"select external_id, email from {USERS}"),
@@ -86,29 +80,31 @@ def builds(demo_data, tmp_path_factory):
     before["merge_external_id"] = _external_id_of(first, "contact_id", merge_contact)
     before["merges"] = first.scalar("select count(*) from exports.sync_braze__merges")
 
-    contacts_path = raw / "crm_contacts.csv"
-    contacts = pd.read_csv(contacts_path, dtype=str, keep_default_na=False)
-    contacts.loc[contacts["contact_id"] == merge_contact, "email"] = keep_email
-    contacts.loc[contacts["contact_id"] == merge_contact, "updated_at"] = "2026-05-30T00:00:00"
-    new_row = dict.fromkeys(contacts.columns, "")
-    new_row.update(
-        contact_id=NEW_CONTACT_ID,
-        email=guest,
-        first_name="Gia",
-        created_at="2020-01-01T00:00:00",
-        updated_at="2020-01-01T00:00:00",
-    )
-    contacts = pd.concat([contacts, pd.DataFrame([new_row])], ignore_index=True)
-    contacts.to_csv(contacts_path, index=False)
-    # ... and subscribes, so the second build exports them to Braze
-    subscriptions_path = raw / "email_subscriptions.csv"
-    subscriptions = pd.read_csv(subscriptions_path, dtype=str, keep_default_na=False)
-    subscription = dict.fromkeys(subscriptions.columns, "")
-    subscription.update(email=guest, status="subscribed", updated_at="2026-05-31T00:00:00")
-    pd.concat([subscriptions, pd.DataFrame([subscription])], ignore_index=True).to_csv(subscriptions_path, index=False)
+    def re_anchor_and_merge(raw):
+        contacts_path = raw / "crm_contacts.csv"
+        contacts = pd.read_csv(contacts_path, dtype=str, keep_default_na=False)
+        contacts.loc[contacts["contact_id"] == merge_contact, "email"] = keep_email
+        contacts.loc[contacts["contact_id"] == merge_contact, "updated_at"] = "2026-05-30T00:00:00"
+        new_row = dict.fromkeys(contacts.columns, "")
+        new_row.update(
+            contact_id=NEW_CONTACT_ID,
+            email=guest,
+            first_name="Gia",
+            created_at="2020-01-01T00:00:00",
+            updated_at="2020-01-01T00:00:00",
+        )
+        contacts = pd.concat([contacts, pd.DataFrame([new_row])], ignore_index=True)
+        contacts.to_csv(contacts_path, index=False)
+        # ... and subscribes, so the second build exports them to Braze
+        subscriptions_path = raw / "email_subscriptions.csv"
+        subscriptions = pd.read_csv(subscriptions_path, dtype=str, keep_default_na=False)
+        subscription = dict.fromkeys(subscriptions.columns, "")
+        subscription.update(email=guest, status="subscribed", updated_at="2026-05-31T00:00:00")
+        subscriptions = pd.concat([subscriptions, pd.DataFrame([subscription])], ignore_index=True)
+        subscriptions.to_csv(subscriptions_path, index=False)
 
-    second = _build(raw, work)
-    # first and second read the same warehouse file: what the first build held is in before
+    second = rebuild("braze", re_anchor_and_merge, work=work)
+    # what the first build held is in before: the second build changed its copy
     return {
         "second": second,
         "before": before,
