@@ -19,7 +19,7 @@ import hashlib
 import duckdb
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, raw_timestamp, read_raw_table, run_dbt, write_raw_table
+from conftest import E2E_END_DATE, raw_timestamp, read_raw_table, run_dbt, write_raw_table
 
 ZOE = {
     "contact_id": "C-ERASE-ZOE",
@@ -138,11 +138,8 @@ def _plant_unsafe_urls(raw):
     write_raw_table(products, path)
 
 
-@pytest.fixture(scope="module")
-def erased(demo_data, tmp_path_factory):
-    raw_src, _, _ = demo_data
-    root = tmp_path_factory.mktemp("erasure")
-    raw = copy_raw(raw_src, root / "raw")
+def _plant(raw):
+    """Zoë and Quill added (the CRM file with upper-case headers), Esme in the ESP's files, unsafe URLs."""
     _add_person(raw, ZOE)
     _add_person(raw, QUILL)
     # the CRM file arrives with upper-case headers
@@ -156,23 +153,22 @@ def erased(demo_data, tmp_path_factory):
     )
     _add(raw, "email_subscriptions", [{"email": ESME["email"], "status": "subscribed"}])
     _plant_unsafe_urls(raw)
-    exports = root / "exports"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("EXPORT_DIR", str(exports))
-        build = assert_ok(
-            run_dbt(
-                ["build", "--select", "fqn:*", "--exclude-resource-type", "unit_test"],
-                raw,
-                root / "work",
-                {
-                    "as_of_date": E2E_END_DATE,
-                    "export_format": "csv",
-                    # one request by var, the others by the same var's list
-                    "erasure_email_sha256s": [_sha(ZOE["email"]), _sha(QUILL["email"]).upper(), _sha(ESME["email"])],
-                },
-            )
-        )
-    return build, exports
+
+
+@pytest.fixture(scope="module")
+def erased(rebuild):
+    build = rebuild(
+        "erasure",
+        _plant,
+        env=lambda root: {"EXPORT_DIR": root / "exports"},
+        dbt_vars={
+            "as_of_date": E2E_END_DATE,
+            "export_format": "csv",
+            # one request by var, the others by the same var's list
+            "erasure_email_sha256s": [_sha(ZOE["email"]), _sha(QUILL["email"]).upper(), _sha(ESME["email"])],
+        },
+    )
+    return build, build.work_dir.parent / "exports"
 
 
 def _needles(person):
@@ -199,14 +195,16 @@ def _relations_holding(build, needles):
                 and not (table_schema = 'raw_files' and table_type = 'VIEW')
             """
         ).fetchall()
+        # one scan of each relation counts the rows holding each needle (a view is computed once, not per needle)
+        counts = ", ".join("count(*) filter (where position(? in row_text) > 0)" for _ in needles)
         for schema, table in relations:
-            for needle in needles:
-                count = con.execute(
-                    f'select count(*) from "{schema}"."{table}" as t where position(? in cast(t as varchar)) > 0',
-                    [needle],
-                ).fetchone()[0]
-                if count:
-                    hits.append((f"{schema}.{table}", needle, count))
+            found = con.execute(
+                f'select {counts} from (select cast(t as varchar) as row_text from "{schema}"."{table}" as t)',
+                needles,
+            ).fetchone()
+            hits += [
+                (f"{schema}.{table}", needle, count) for needle, count in zip(needles, found, strict=True) if count
+            ]
     return hits
 
 
