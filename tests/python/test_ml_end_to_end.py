@@ -1,7 +1,6 @@
 """Predictive models inside the build: registry, honest metrics, scores for everyone, score-only reuse."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -89,11 +88,8 @@ def test_propensity_deciles_are_tenths(built):
     assert max(shares.values()) < 0.15
 
 
-def test_score_only_job_reuses_the_registered_models(built, tmp_path):
-    work = tmp_path / "copy"
-    work.mkdir()
-    shutil.copy(built.db_path, work / "warehouse.duckdb")
-    shutil.copytree(built.work_dir / "models", work / "models")
+def test_score_only_job_reuses_the_registered_models(built, warehouse_copy):
+    work = warehouse_copy()
     runs_before = built.scalar("select count(*) from main.ml_model_runs")
     drift_before = built.scalar("select count(distinct scored_at) from main.ml_feature_drift")
     scored = assert_ok(

@@ -2,7 +2,6 @@
 models, saying so; score_only on a fresh warehouse says to run the full build first."""
 
 import json
-import shutil
 
 import pytest
 from conftest import E2E_END_DATE, assert_ok, run_dbt
@@ -14,11 +13,8 @@ pytestmark = pytest.mark.e2e
 FAR_PAST_THE_DATA = "2028-06-01"  # the demo orders end on E2E_END_DATE: no label window holds a purchase
 
 
-def test_a_retrain_past_the_data_is_not_promoted_and_scoring_keeps_the_last_good_version(built, tmp_path):
-    work = tmp_path / "copy"
-    work.mkdir()
-    shutil.copy(built.db_path, work / "warehouse.duckdb")
-    shutil.copytree(built.work_dir / "models", work / "models")
+def test_a_retrain_past_the_data_is_not_promoted_and_scoring_keeps_the_last_good_version(built, warehouse_copy):
+    work = warehouse_copy()
     good = dict(built.query("select model_name, model_version from main.ml_model_runs"))
     retrained = assert_ok(
         run_dbt(["build", "--selector", "weekly_retrain"], built.raw_dir, work, {"as_of_date": FAR_PAST_THE_DATA})

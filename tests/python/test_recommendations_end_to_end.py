@@ -125,13 +125,8 @@ def test_personalised_fields_take_the_recommendations_first(built):
     assert built.scalar("select count(*) from main.fct_customer_personalization where not is_global_holdout") > 100
 
 
-def test_score_only_reuses_the_registered_recommender(built, tmp_path):
-    import shutil
-
-    work = tmp_path / "copy"
-    work.mkdir()
-    shutil.copy(built.db_path, work / "warehouse.duckdb")
-    shutil.copytree(built.work_dir / "models", work / "models")
+def test_score_only_reuses_the_registered_recommender(built, warehouse_copy):
+    work = warehouse_copy()
     latest = built.scalar(
         "select model_version from main.ml_model_runs where model_name = 'recommendations' order by trained_at desc"
     )
