@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,9 +24,8 @@ DBT_COVERAGE = Path(DBT).parent / "dbt-coverage"  # installed beside dbt (requir
 
 
 @pytest.fixture(scope="module")
-def coverage(built, tmp_path_factory):
-    work = tmp_path_factory.mktemp("doc_coverage")
-    shutil.copy(built.db_path, work / "warehouse.duckdb")
+def coverage(built, warehouse_copy):
+    work = warehouse_copy("doc_coverage")
     assert_ok(run_dbt(["docs", "generate"], built.raw_dir, work))
     report = work / "coverage-doc.json"
     run = subprocess.run(

@@ -8,7 +8,6 @@ must be reported stale (error), and a row dated year 9999 planted in orders
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.e2e
 TIMED = {"crm_contacts", "email_events", "email_subscriptions", "campaigns", "orders", "web_events"}
 
 
-def test_a_loader_that_stopped_is_caught_and_future_dirt_does_not_hide_it(built, tmp_path):
+def test_a_loader_that_stopped_is_caught_and_future_dirt_does_not_hide_it(built, tmp_path, warehouse_copy):
     raw = copy_raw(built.raw_dir, tmp_path / "raw")
     orders, path = read_raw_table(raw, "orders")
     future = orders.iloc[[0]].copy()
@@ -27,9 +26,7 @@ def test_a_loader_that_stopped_is_caught_and_future_dirt_does_not_hide_it(built,
     future["ordered_at"] = raw_timestamp(orders, "ordered_at", pd.Timestamp("9999-01-01"))
     write_raw_table(pd.concat([orders, future], ignore_index=True), path)
 
-    work = tmp_path / "work"
-    work.mkdir()
-    shutil.copy(built.db_path, work / "warehouse.duckdb")
+    work = warehouse_copy()
     out = work / "sources.json"
     run = run_dbt(["source", "freshness", "--select", "source:*", "--output", str(out)], raw, work)
     assert run.result.returncode != 0, "stale sources must fail the freshness check"
