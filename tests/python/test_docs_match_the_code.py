@@ -23,7 +23,7 @@ FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 CODE_SPAN = re.compile(r"(?<!`)`([^`]+)`(?!`)")
 # a repository path: one of the project's top-level folders, then anything up to whitespace or quoting
 REPO_PATH = re.compile(
-    r"(?<![\w./$-])((?:models|macros|scripts|seeds|python_udfs|tests|docs|analyses)/[^\s`'\"(),;|]*)"
+    r"(?<![\w./$-])((?:models|macros|scripts|seeds|python_udfs|tests|docs|analyses|benchmarks)/[^\s`'\"(),;|]*)"
 )
 MAKE = re.compile(r"(?:^|[\s;&|(])make\s+([a-z][a-z0-9_-]*)", re.MULTILINE)
 MODEL_PREFIXES = ("stg", "base", "int", "dim", "fct", "rpt", "sync", "audit", "ml")
