@@ -8,24 +8,8 @@
         training snapshots of the ML models (several past cut-offs). -#}
 with
 
-customers as (
-    select
-        customer_id,
-        first_seen_at,
-        coalesce(signed_up_at, first_seen_at) as tenure_start_at,
-        time_zone
-    from {{ ref('int_customers_unified') }}
-),
-
 population as (
-    select
-        customers.customer_id,
-        customers.tenure_start_at,
-        customers.time_zone,
-        cutoffs.cutoff_at
-    from customers
-    inner join {{ cutoffs }} as cutoffs
-        on customers.first_seen_at < cutoffs.cutoff_at
+    {{ customer_population_at(cutoffs) | indent(4) }}
 ),
 
 order_features as (

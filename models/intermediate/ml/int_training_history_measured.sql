@@ -12,20 +12,8 @@ cutoffs as (
     select {{ as_of_timestamp() }} as cutoff_at
 ),
 
-customers as (
-    select
-        customer_id,
-        first_seen_at
-    from {{ ref('int_customers_unified') }}
-),
-
 population as (
-    select
-        customers.customer_id,
-        cutoffs.cutoff_at
-    from customers
-    inner join cutoffs
-        on customers.first_seen_at < cutoffs.cutoff_at
+    {{ customer_population_at('cutoffs') | indent(4) }}
 ),
 
 order_features as (

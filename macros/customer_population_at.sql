@@ -1,0 +1,16 @@
+{% macro customer_population_at(cutoffs) %}
+    {#- Who has features at each cut-off: one row per customer first seen
+        strictly before cutoff_at (int_customers_unified) and cut-off of
+        `cutoffs` (a relation with a column cutoff_at), with the tenure start
+        (signup, else first sighting) and time zone the features need. The one
+        definition of the population of customer_features_at and of
+        int_training_history_measured. -#}
+select
+    customers.customer_id,
+    coalesce(customers.signed_up_at, customers.first_seen_at) as tenure_start_at,
+    customers.time_zone,
+    cutoffs.cutoff_at
+from {{ ref('int_customers_unified') }} as customers
+inner join {{ cutoffs }} as cutoffs
+    on customers.first_seen_at < cutoffs.cutoff_at
+{% endmacro %}
