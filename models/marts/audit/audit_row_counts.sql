@@ -1,7 +1,6 @@
-{#- tables whose base model records person identifiers ignored as placeholders -#}
-{%- set with_placeholders = ['crm_contacts', 'orders', 'web_events', 'experiment_assignments'] -%}
-{#- tables whose base model keeps a row by its other identifiers when its email is no address -#}
-{%- set with_optional_email = ['crm_contacts', 'orders', 'web_events', 'experiment_assignments'] -%}
+{#- tables that identify a person by several optional identifiers: their base model records
+    identifiers set aside (placeholders, emails that are no address) and keeps the row by the others -#}
+{%- set with_person_identifiers = ['crm_contacts', 'orders', 'web_events', 'experiment_assignments'] -%}
 
 with
 
@@ -11,12 +10,12 @@ raw_{{ table.source_table }} as (
         '{{ table.source_table }}' as source_table,
         count(*) as raw_rows,
         count(*) filter (where rejection_reason is null and is_duplicate) as duplicate_rows,
-        {%- if table.source_table in with_placeholders %}
+        {%- if table.source_table in with_person_identifiers %}
         count(*) filter (where has_placeholder_identifier) as placeholder_identifier_rows,
         {%- else %}
         cast(0 as bigint) as placeholder_identifier_rows,
         {%- endif %}
-        {%- if table.source_table in with_optional_email %}
+        {%- if table.source_table in with_person_identifiers %}
         count(*) filter (where rejection_reason is null and has_invalid_email) as invalid_email_rows
         {%- else %}
         cast(0 as bigint) as invalid_email_rows
