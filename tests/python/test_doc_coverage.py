@@ -77,5 +77,6 @@ def test_the_python_models_private_outputs_are_documented_too(coverage):
     # not public (their marts publish them), but a reader of the warehouse still finds every column explained
     report, _ = coverage
     tables = {table["name"]: table for table in report["tables"]}
-    for name in ("main.ml_customer_scores", "main.ml_customer_recommendations", "main.ml_predictive_model_runs"):
+    for name in ("intermediate.ml_customer_scores", "intermediate.ml_customer_recommendations",
+                 "intermediate.ml_predictive_model_runs", "intermediate.ml_recommender_runs"):  # fmt: skip
         assert tables[name]["coverage"] == 1.0, name

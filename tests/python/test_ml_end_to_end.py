@@ -91,7 +91,7 @@ def test_propensity_deciles_are_tenths(built):
 def test_score_only_job_reuses_the_registered_models(built, warehouse_copy):
     work = warehouse_copy()
     runs_before = built.scalar("select count(*) from main.ml_model_runs")
-    drift_before = built.scalar("select count(distinct scored_at) from main.ml_feature_drift")
+    drift_before = built.scalar("select count(distinct scored_at) from intermediate.ml_feature_drift")
     scored = assert_ok(
         run_dbt(["build", "--selector", "score_only"], built.raw_dir, work, {"as_of_date": E2E_END_DATE})
     )
@@ -104,7 +104,7 @@ def test_score_only_job_reuses_the_registered_models(built, warehouse_copy):
         "select model_version from main.ml_model_runs where model_name = 'propensity' order by trained_at desc limit 1"
     )
     assert scored.query("select distinct model_version from main.fct_customer_scores") == [(latest,)]
-    assert scored.scalar("select count(distinct scored_at) from main.ml_feature_drift") == drift_before + 1
+    assert scored.scalar("select count(distinct scored_at) from intermediate.ml_feature_drift") == drift_before + 1
 
 
 def test_propensity_ranks_the_planted_holdout_purchases(demo_data, tmp_path):

@@ -41,7 +41,8 @@ def test_a_retrain_past_the_data_is_not_promoted_and_scoring_keeps_the_last_good
         name: good[name] for name in ("propensity", "churn", "clv")
     }
     scores = retrained.query(
-        "select distinct model_version, is_fallback, scored_with_versions, scoring_note from main.ml_customer_scores"
+        "select distinct model_version, is_fallback, scored_with_versions, scoring_note "
+        "from intermediate.ml_customer_scores"
     )
     assert len(scores) == 1
     version, is_fallback, versions, note = scores[0]
@@ -50,10 +51,11 @@ def test_a_retrain_past_the_data_is_not_promoted_and_scoring_keeps_the_last_good
     assert json.loads(versions)["churn"] == good["churn"]
     assert f"propensity: run {latest['propensity'][0]} trained" in note
     assert f"scored with {good['propensity']} trained" in note
-    spread = retrained.scalar("select count(distinct purchase_propensity) from main.ml_customer_scores")
+    spread = retrained.scalar("select count(distinct purchase_propensity) from intermediate.ml_customer_scores")
     assert spread > 100, "scored by a real model, not everyone the same"
-    assert retrained.query("select distinct model_version from main.ml_feature_drift where scored_at = "
-                           "(select max(scored_at) from main.ml_feature_drift)") == [(good["propensity"],)]  # fmt: skip
+    drift = "intermediate.ml_feature_drift"
+    assert retrained.query(f"select distinct model_version from {drift} where scored_at = "
+                           f"(select max(scored_at) from {drift})") == [(good["propensity"],)]  # fmt: skip
 
 
 def test_score_only_on_a_fresh_warehouse_says_to_run_the_full_build_first(demo_data, tmp_path):
