@@ -32,7 +32,7 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev demo data build freshness test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs preview publish docs clean
+.PHONY: help setup setup-dev demo data build freshness test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs preview serve api-key publish docs clean
 
 ## help: list the targets and what they do (the default goal)
 help:
@@ -148,6 +148,27 @@ unexport EMAIL
 preview: export PREVIEW_EMAIL := $(value EMAIL)
 preview: setup
 	$(BIN)/python scripts/preview_email.py --out $(PREVIEW_OUT)
+
+## serve: serve the published build over HTTP on SERVE_HOST:SERVE_PORT (docs/api.md): what ESPs fetch per recipient
+## It reloads each newly published build without a restart. Keys: `make api-key NAME=...`; EXPOSURE_DIR turns on
+## the exposure log the next build reads (docs/api.md).
+SERVE_HOST ?= 127.0.0.1
+SERVE_PORT ?= 8000
+SERVE_WORKERS ?= 1
+API_KEYS_FILE ?= data/api_keys.json
+export API_KEYS_FILE := $(abspath $(API_KEYS_FILE))
+serve: setup
+	$(BIN)/python -m personalization_api serve --host $(SERVE_HOST) --port $(SERVE_PORT) --workers $(SERVE_WORKERS) \
+		$(if $(EXPOSURE_DIR),--exposure-dir $(EXPOSURE_DIR))
+
+## api-key: create the API key NAME in API_KEYS_FILE and print it once (`python -m personalization_api keys --help`)
+NAME ?=
+# like EMAIL for preview: only NAME's literal text reaches the command, through the environment
+unexport NAME
+api-key: export API_KEY_NAME := $(value NAME)
+api-key: setup
+	@test -n "$$API_KEY_NAME" || { echo "usage: make api-key NAME=braze" >&2; exit 2; }
+	@$(BIN)/python -m personalization_api keys add "$$API_KEY_NAME"
 
 ## docs: dbt docs generate (columns, lineage, exposures)
 docs: setup
