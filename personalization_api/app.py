@@ -310,6 +310,9 @@ ROUTE_NAMES = {
     "/v1/recommendations": "/v1/recommendations",
 }
 OPEN_PATHS = {"/v1/health"}
+# Non-personal routes that also take the key as ?api_key=, for clients that cannot send headers (a Klaviyo web
+# feed). Never the per-recipient routes: a URL with a key and a recipient would sit in every log on the way.
+URL_KEY_PATHS = {"/v1/products/{product_id}/similar"}
 
 
 def route_name(path: str) -> str:
@@ -366,7 +369,10 @@ class Guard:
                 return
             path = scope["path"]
             if path not in OPEN_PATHS:
-                name = self.state.keys.verify(api_key(scope["headers"]))
+                key = api_key(scope["headers"])
+                if key is None and route_name(path) in URL_KEY_PATHS:
+                    key = query_api_key(scope.get("query_string", b""))
+                name = self.state.keys.verify(key)
                 if name is None:
                     await _send_plain(
                         send_recording, 401, "missing or invalid API key", [(b"www-authenticate", b"Bearer")]
@@ -428,6 +434,13 @@ def api_key(headers) -> str | None:
                 return token.strip()
         elif name == b"x-api-key":
             return value.decode("latin-1").strip()
+    return None
+
+
+def query_api_key(query: bytes) -> str | None:
+    for name, value in parse_qsl(query.decode("latin-1"), max_num_fields=20):
+        if name == "api_key":
+            return value.strip() or None
     return None
 
 

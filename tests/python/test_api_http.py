@@ -174,3 +174,15 @@ def test_a_new_build_is_swapped_in_and_a_broken_one_keeps_the_old(tmp_path, capl
     assert "could not load the published build" in caplog.text
     assert client.get("/v1/health").json()["build_id"] == "build-2"
     assert client.get("/v1/personalization", {"email": "ann@example.com"}).json()["recipient"]["found"] is True
+
+
+def test_a_key_in_the_url_opens_only_the_non_personal_route(tmp_path):
+    app, client, _ = make_app(tmp_path)
+    anonymous = Client(app)
+    assert anonymous.get("/v1/products/P1/similar", {"api_key": client.key}).status == 200
+    assert anonymous.get("/v1/products/P1/similar", {"api_key": "nope"}).status == 401
+    for path, params in (
+        ("/v1/personalization", {"email": "ann@example.com"}),
+        ("/v1/recommendations", {"contact_id": "C1"}),
+    ):
+        assert anonymous.get(path, {**params, "api_key": client.key}).status == 401
