@@ -1,7 +1,11 @@
 {% macro raw_tables() %}
     {#- The raw contract's tables, each with the base model that classifies its
-        rows and the staging model that holds the accepted ones. One list, used
-        by the audit models. -#}
+        rows and the staging model that holds the accepted ones, and the
+        project's own files counted the same way: the HTTP API's exposure log
+        (not a raw contract table), whose well-formed rows are then resolved to
+        customers and experiments by a later model ('resolved': it keeps the
+        accepted rows and rejects the others with a reason). One list, used by
+        the audit models. -#}
     {{ return([
         {'source_name': 'crm', 'source_table': 'crm_contacts', 'base': 'base_crm__contacts', 'staging': 'stg_crm__contacts'},
         {'source_name': 'shop', 'source_table': 'products', 'base': 'base_shop__products', 'staging': 'stg_shop__products'},
@@ -12,5 +16,6 @@
         {'source_name': 'esp', 'source_table': 'email_subscriptions', 'base': 'base_esp__subscriptions', 'staging': 'stg_esp__subscriptions'},
         {'source_name': 'esp', 'source_table': 'campaigns', 'base': 'base_esp__campaigns', 'staging': 'stg_esp__campaigns'},
         {'source_name': 'experiments', 'source_table': 'experiment_assignments', 'base': 'base_experiments__assignments', 'staging': 'stg_experiments__assignments'},
+        {'source_name': 'api', 'source_table': 'api_exposures', 'base': 'base_api__exposures', 'staging': 'stg_api__exposures', 'resolved': 'int_experiment_exposures_resolved'},
     ]) }}
 {% endmacro %}

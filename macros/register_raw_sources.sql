@@ -18,7 +18,16 @@
         'create or replace table raw_files.malformed_lines (source_table varchar, file_name varchar, '
         ~ 'line_number bigint, problem varchar, expected_fields integer, found_fields integer)'
     ) %}
-    {%- set raw_sources = graph.sources.values() | selectattr('package_name', 'equalto', project_name) | list -%}
+    {#- The raw contract's tables: every source of the project but the project's
+        own files (meta raw_contract: false: the API's exposure log, registered
+        by register_api_exposures below, whatever the mode). -#}
+    {%- set raw_sources = [] -%}
+    {%- for src in graph.sources.values() if src.package_name == project_name -%}
+        {%- if (src.meta or {}).get('raw_contract', true) and (src.config.meta or {}).get('raw_contract', true) -%}
+            {%- do raw_sources.append(src) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {% do register_api_exposures() %}
     {%- set problems = [] -%}
     {%- set header_checked = [] -%}
     {%- set header_failed = [] -%}

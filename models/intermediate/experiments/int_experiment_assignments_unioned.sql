@@ -3,8 +3,11 @@
 {#-
     Every assignment candidate: assignments made elsewhere (resolved to
     customers through the identity map), the project's own hash-based
-    assignments, and the global holdout. A customer may appear twice in one
-    experiment here; fct_experiment_assignments excludes those.
+    assignments, the global holdout, and the variants the HTTP API served
+    (int_experiment_exposures_resolved, assignment_source 'api': the first
+    exposure; int_experiment_assignments_resolved takes the exposure time
+    from them). A customer may appear twice in one experiment here;
+    fct_experiment_assignments excludes those.
 -#}
 
 with
@@ -108,8 +111,30 @@ project_assignments as (
     anti join holdout
         on hashed.customer_id = holdout.customer_id
         and not hashed.is_global_holdout
+),
+
+-- what the API served: a candidate like any other (two variants for one
+-- customer exclude them); a global-holdout customer takes part in no other
+-- experiment, whatever was served
+api_assignments as (
+    select
+        exposures.experiment_id,
+        exposures.customer_id,
+        exposures.variant,
+        min(exposures.exposed_at) as assigned_at,
+        'api' as assignment_source
+    from {{ ref('int_experiment_exposures_resolved') }} as exposures
+    inner join experiments
+        on exposures.experiment_id = experiments.experiment_id
+    left join holdout
+        on exposures.customer_id = holdout.customer_id
+    where exposures.rejection_reason is null
+        and (experiments.is_global_holdout or holdout.customer_id is null)
+    group by exposures.experiment_id, exposures.customer_id, exposures.variant
 )
 
 select * from external_assignments
 union all
 select * from project_assignments
+union all
+select * from api_assignments

@@ -20,6 +20,17 @@ rejected as (
         raw_record
     from {{ ref(table.base) }}
     where rejection_reason is not null
+    {%- if table.resolved %}
+    union all
+    -- well-formed rows rejected when resolved (an unknown or erased id, an unknown experiment)
+    select
+        '{{ table.source_table }}' as source_table,
+        raw_key,
+        rejection_reason,
+        raw_record
+    from {{ ref(table.resolved) }}
+    where rejection_reason is not null
+    {%- endif %}
     {%- if not loop.last %}
     union all
     {%- endif %}

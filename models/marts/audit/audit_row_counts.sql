@@ -24,7 +24,14 @@ raw_{{ table.source_table }} as (
 ),
 
 accepted_{{ table.source_table }} as (
+    {%- if table.resolved %}
+    -- well-formed rows a later step resolves: accepted are those it keeps
+    select count(*) as accepted_rows
+    from {{ ref(table.resolved) }}
+    where rejection_reason is null
+    {%- else %}
     select count(*) as accepted_rows from {{ ref(table.staging) }}
+    {%- endif %}
 ),
 {% endfor %}
 
