@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import gc
 import json
 import logging
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -94,6 +97,10 @@ class State:
         if signature is None or signature == current or signature == self.failed_signature:
             return False
         started = time.perf_counter()
+        # the load runs in a thread beside the event loop: let the loop take the GIL back every 1 ms (not 5)
+        # so that requests served meanwhile wait less
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch_interval, 0.001))
         try:
             snapshot = load_snapshot(
                 path,
@@ -104,8 +111,11 @@ class State:
             self.failed_signature = signature
             log.error("could not load the published build at %s (%s); still serving %s", path, exc, self.build_id())
             return False
+        finally:
+            sys.setswitchinterval(switch_interval)
         self.snapshot = snapshot
         self.failed_signature = None
+        release_free_memory()
         log.info(
             "serving build %s (%d recipients, %d products), loaded in %.2fs",
             snapshot.build_id,
@@ -124,6 +134,13 @@ class State:
                 log.info("API keys (re)loaded from %s: %d active", self.keys.path, len(self.keys.keys.entries))
         except (OSError, ValueError) as exc:
             log.error("could not read API keys from %s (%s); keeping the previous keys", self.keys.path, exc)
+
+
+def release_free_memory() -> None:
+    """Hand the load's freed memory (DuckDB's result buffers, the rows) back to the OS (glibc; else nothing)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 # ---- responses ----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,13 +64,16 @@ class Product:
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
+    """One person the build may personalise for: compact, since a build holds one per contactable customer."""
+
     customer_id: str
     external_id: str | None
     variant: str  # personalized | holdout
-    header: dict  # the "recipient" object
-    # candidate items, best first: (Product, reason)
-    items: tuple
-    top_category: str | None
+    # first_name, segment, lifecycle_stage, tier, send_hour_utc, trigger_audiences (tuple)
+    fields: tuple
+    # candidate items, best first, as positions in Snapshot.catalogue and their reasons; None for the holdout
+    product_positions: array | None
+    reasons: tuple | None
     body: bytes  # /v1/personalization at the default limit
     etag: str
 
@@ -92,6 +96,7 @@ class Snapshot:
     by_email: dict[str, Recipient]
     by_contact_id: dict[str, Recipient]
     by_external_id: dict[str, Recipient]
+    catalogue: tuple  # every product that may be shown, by position
     products: dict[str, Product]
     bestsellers: tuple  # (Product, reason), best first
     category_bestsellers: dict[str, tuple]  # lower-case category -> (Product, reason)
@@ -120,12 +125,41 @@ class Snapshot:
             return self.limits.default
         return max(1, min(self.limits.maximum, limit))
 
+    def header(self, recipient: Recipient | None) -> dict:
+        """The "recipient" object of an answer."""
+        if recipient is None:
+            return self.fallback_header
+        first_name, segment, lifecycle_stage, tier, send_hour_utc, triggers = recipient.fields
+        if recipient.variant == "holdout":
+            return {**self.holdout_header, "first_name": first_name}
+        return {
+            "found": True,
+            "personalized": True,
+            "variant": "personalized",
+            "first_name": first_name,
+            "segment": segment,
+            "lifecycle_stage": lifecycle_stage,
+            "tier": tier,
+            "send_hour_utc": send_hour_utc,
+            "trigger_audiences": list(triggers),
+        }
+
+    def items(self, recipient: Recipient | None, n: int | None = None) -> list:
+        """The recipient's candidate items, best first (the first n): (Product, reason)."""
+        if recipient is None or recipient.product_positions is None:
+            return list(self.bestsellers[:n])
+        catalogue = self.catalogue
+        positions, reasons = recipient.product_positions, recipient.reasons
+        if n is not None:
+            positions, reasons = positions[:n], reasons[:n]
+        return [(catalogue[i], reason) for i, reason in zip(positions, reasons, strict=True)]
+
     # ---- payloads ------------------------------------------------------------------------------
     def candidates(self, recipient: Recipient | None, category: str | None = None) -> list:
         """Items to show, best first: the recipient's (or the bestsellers), restricted to a category if given."""
-        base = recipient.items if recipient is not None else self.bestsellers
+        base = self.items(recipient)
         if category is None:
-            return list(base)
+            return base
         wanted = category.strip().lower()
         chosen = [item for item in base if item[0].category.lower() == wanted]
         in_category = self.category_bestsellers.get(wanted)
@@ -133,21 +167,31 @@ class Snapshot:
             return chosen if chosen else list(self.bestsellers)
         return merge(chosen, in_category)
 
+    def personalization_body(self, recipient: Recipient | None, n: int) -> bytes:
+        return orjson.dumps(
+            {
+                "recipient": self.header(recipient),
+                "recommendations": render(self.items(recipient, n), n),
+                "build_id": self.build_id,
+            }
+        )
+
     def personalization(self, recipient: Recipient | None, limit: int | None) -> tuple[bytes, str]:
         n = self.clamp(limit)
         if n == self.limits.default:
             if recipient is None:
                 return self.fallback_body, self.fallback_etag
             return recipient.body, recipient.etag
-        header = recipient.header if recipient is not None else self.fallback_header
-        items = recipient.items if recipient is not None else self.bestsellers
-        body = orjson.dumps({"recipient": header, "recommendations": render(items, n), "build_id": self.build_id})
+        body = self.personalization_body(recipient, n)
         return body, etag_of(body)
 
     def recommendations(self, recipient: Recipient | None, limit: int | None, category: str | None) -> tuple:
         n = self.clamp(limit)
-        header = recipient.header if recipient is not None else self.fallback_header
-        short = {k: header[k] for k in ("found", "personalized", "variant")}
+        if recipient is None:
+            short = {"found": False, "personalized": False, "variant": "fallback"}
+        else:
+            personalized = recipient.variant == "personalized"
+            short = {"found": True, "personalized": personalized, "variant": recipient.variant}
         body = orjson.dumps(
             {
                 "recipient": short,
@@ -251,68 +295,126 @@ def _has_table(con, name: str) -> bool:
     )
 
 
+def _text(value, fallback: str) -> str:
+    if value is None:
+        return fallback
+    text = str(value).strip()
+    return text or fallback
+
+
+# Products that may be shown (active, every rendered field present), numbered by bestseller rank: the
+# recipients' candidate lists refer to them by that position.
+SHOWN_PRODUCTS = """
+    select
+        row_number() over (order by overall_rank nulls last, product_id) - 1 as position,
+        product_id,
+        trim(product_name) as product_name,
+        coalesce(nullif(trim(category), ''), 'Other') as category,
+        product_url,
+        image_url,
+        cast(price as double) as price,
+        currency,
+        overall_rank
+    from main.dim_products
+    where is_active
+        and product_id is not null
+        and nullif(trim(product_name), '') is not null
+        and nullif(trim(product_url), '') is not null
+        and nullif(trim(image_url), '') is not null
+        and price is not null
+        and nullif(trim(currency), '') is not null
+"""
+
+# Who may be personalised: the exports' population (fct_customer_personalization: contactable primary
+# emails), re-checked against fct_contactability, subscribed only (consent fails closed).
+PEOPLE = """
+    select
+        p.customer_id,
+        p.email,
+        p.contact_id,
+        p.first_name,
+        p.is_global_holdout,
+        p.rfm_segment,
+        p.lifecycle_stage,
+        p.action_tier,
+        p.top_category,
+        p.send_hour_utc
+    from main.fct_customer_personalization as p
+    inner join main.fct_contactability as c
+        on p.customer_id = c.customer_id and c.is_primary_email
+    where c.is_contactable
+        and c.subscription_status = 'subscribed'
+        and p.subscription_status = 'subscribed'
+"""
+
+# Each person's row with the recommender's picks (positions in the shown products, best first, with their
+# reasons) and active triggers. The bestsellers that follow them are the same for everyone and are added in
+# Python (see build_snapshot), as fct_customer_personalization orders them.
+RECIPIENTS = f"""
+with
+shown as ({SHOWN_PRODUCTS}),
+people as ({PEOPLE}),
+personal as (
+    select
+        recommendations.customer_id,
+        list(shown.position order by recommendations.rank) as positions,
+        list(coalesce(nullif(trim(recommendations.reason), ''), 'Picked for you') order by recommendations.rank)
+            as reasons
+    from main.fct_customer_recommendations as recommendations
+    inner join shown
+        on recommendations.product_id = shown.product_id
+    group by recommendations.customer_id
+),
+triggers as (
+    select
+        customer_id,
+        list(trigger_type order by priority, trigger_type) as trigger_types
+    from (
+        select customer_id, trigger_type, min(priority) as priority
+        from main.fct_trigger_audiences
+        where is_active
+        group by customer_id, trigger_type
+    )
+    group by customer_id
+)
+select
+    people.*,
+    case when not people.is_global_holdout then personal.positions end as positions,
+    case when not people.is_global_holdout then personal.reasons end as reasons,
+    triggers.trigger_types
+from people
+left join personal
+    on people.customer_id = personal.customer_id
+left join triggers
+    on people.customer_id = triggers.customer_id
+"""
+
+
 @dataclass
 class Raw:
     """What a build holds for the API, as plain rows (read with the file open, indexed after closing it)."""
 
     build: tuple | None
+    products: list
     recipients: list
     external_ids: list
-    recommendations: list
-    triggers: list
-    products: list
     similar: list | None
     send_hour_utc: int | None
 
 
-def read_raw(path: Path) -> Raw:
+def read_raw(path: Path, limits: Limits) -> Raw:
     con = duckdb.connect(str(path), read_only=True)
     try:
         con.execute("set TimeZone = 'UTC'")
         build = None
         if _has_table(con, "published_build"):
             build = con.execute("select build_id, built_at, published_at from main.published_build limit 1").fetchone()
-        recipients = con.execute(
-            """
-            select
-                p.customer_id, p.email, p.contact_id, p.first_name, p.is_global_holdout,
-                p.rfm_segment, coalesce(p.lifecycle_stage, 'default'), p.action_tier,
-                p.top_category, p.send_hour_utc
-            from main.fct_customer_personalization as p
-            inner join main.fct_contactability as c
-                on p.customer_id = c.customer_id and c.is_primary_email
-            where c.is_contactable and c.subscription_status = 'subscribed'
-                and p.subscription_status = 'subscribed'
-            """
-        ).fetchall()
+        products = con.execute(f"select * from ({SHOWN_PRODUCTS}) order by position").fetchall()
+        recipients = con.execute(RECIPIENTS).fetchall()
         external_ids = con.execute(
             """
             select external_id, customer_id, current_external_id, merged_into_external_id, erased_at is not null
             from main.dim_customer_external_ids
-            """
-        ).fetchall()
-        recommendations = con.execute(
-            """
-            select customer_id, product_id, reason
-            from main.fct_customer_recommendations
-            order by customer_id, rank
-            """
-        ).fetchall()
-        triggers = con.execute(
-            """
-            select customer_id, trigger_type
-            from main.fct_trigger_audiences
-            where is_active
-            group by customer_id, trigger_type
-            order by customer_id, min(priority), trigger_type
-            """
-        ).fetchall()
-        products = con.execute(
-            """
-            select product_id, product_name, category, product_url, image_url, cast(price as double), currency,
-                is_active, overall_rank, category_rank
-            from main.dim_products
-            order by overall_rank nulls last, product_id
             """
         ).fetchall()
         similar = None
@@ -327,92 +429,100 @@ def read_raw(path: Path) -> Raw:
         send_hour = con.execute("select mode(best_hour_utc) from main.fct_send_times").fetchone()[0]
     finally:
         con.close()
-    return Raw(build, recipients, external_ids, recommendations, triggers, products, similar, send_hour)
+    return Raw(build, products, recipients, external_ids, similar, send_hour)
 
 
-def load_snapshot(
-    path: Path,
-    limits: Limits | None = None,
-    default_send_hour: int = 10,
-) -> Snapshot:
+def load_snapshot(path: Path, limits: Limits | None = None, default_send_hour: int = 10) -> Snapshot:
     """Read the published build at path (open, read, close) and index it."""
     path = Path(path)
+    limits = limits or Limits()
     signature = file_signature(path)
     if signature is None:
         raise FileNotFoundError(path)
-    raw = read_raw(path)
-    return build_snapshot(raw, signature, limits or Limits(), default_send_hour)
+    raw = read_raw(path, limits)
+    return build_snapshot(raw, signature, limits, default_send_hour)
 
 
-def _text(value, fallback: str) -> str:
-    if value is None:
-        return fallback
-    text = str(value).strip()
-    return text or fallback
+def resolve_external_ids(rows: list) -> tuple[dict[str, str], dict[str, str]]:
+    """(every issued id -> the live id's customer, customer -> live id). Erased ids, and ids merged into an
+    erased one, resolve to nobody; a merged id follows merged_into (else current) to the live one."""
+    by_id = {row[0]: row for row in rows}
+    live: dict[str, str] = {}
+    for external_id, customer_id, _current, merged_into, erased in rows:
+        if customer_id and not erased and not merged_into:
+            live.setdefault(customer_id, external_id)
+    resolved: dict[str, str] = {}
+    for external_id in by_id:
+        seen: set[str] = set()
+        current = external_id
+        while current not in seen:
+            seen.add(current)
+            row = by_id.get(current)
+            if row is None or row[4]:
+                break
+            nxt = row[3] or (row[2] if row[2] and row[2] != current else None)
+            if not nxt:
+                if row[1]:
+                    resolved[external_id] = row[1]
+                break
+            current = nxt
+    return resolved, live
+
+
+def fill(positions, reasons, in_category, overall, n: int) -> tuple[list, list]:
+    """The recommender's picks, then the category's bestsellers, then the overall ones: n products, each once."""
+    out_positions: list = []
+    out_reasons: list = []
+    seen: set = set()
+    for position, reason in zip(positions, reasons, strict=True):
+        if position not in seen:
+            seen.add(position)
+            out_positions.append(position)
+            out_reasons.append(reason)
+            if len(out_positions) == n:
+                return out_positions, out_reasons
+    for items in (in_category, overall):
+        for position, reason in items:
+            if position not in seen:
+                seen.add(position)
+                out_positions.append(position)
+                out_reasons.append(reason)
+                if len(out_positions) == n:
+                    return out_positions, out_reasons
+    return out_positions, out_reasons
 
 
 def build_snapshot(raw: Raw, signature: tuple | None, limits: Limits, default_send_hour: int = 10) -> Snapshot:
     if raw.build is not None:
-        build_id, built_at, published_at = raw.build[0], _iso(raw.build[1]), _iso(raw.build[2])
+        build_id, built_at, published_at = str(raw.build[0]), _iso(raw.build[1]), _iso(raw.build[2])
     else:  # a copy published before builds were stamped: name it after the file version
         build_id = "file-" + hashlib.blake2b(repr(signature).encode(), digest_size=8).hexdigest()
         built_at = published_at = None
     loaded_at = _iso(datetime.now(UTC))
 
-    # products: only complete, active ones are ever shown, so no field renders blank
-    products: dict[str, Product] = {}
+    catalogue = []
     bestsellers: list = []
     category_bestsellers: dict[str, list] = {}
-    for pid, name, category, url, image_url, price, currency, is_active, overall_rank, _category_rank in raw.products:
-        if not (is_active and pid and name and url and image_url and price is not None and currency):
-            continue
-        category = _text(category, "Other")
+    for _position, pid, name, category, url, image_url, price, currency, overall_rank in raw.products:
         product = Product(pid, category, (name, url, image_url, round(float(price), 2), currency))
-        products[pid] = product
+        catalogue.append(product)
         if overall_rank is not None:
-            bestsellers.append((product, BESTSELLER_REASON))
-            category_bestsellers.setdefault(category.lower(), []).append(
-                (product, f"{BESTSELLER_REASON} in {category}")
-            )
-    # dim_products is ordered by overall rank, so each category's list is in rank order too
-    bestsellers_t = tuple(bestsellers[: limits.maximum])
-    category_t = {cat: tuple(items[: limits.maximum]) for cat, items in category_bestsellers.items()}
-
+            if len(bestsellers) < limits.maximum:
+                bestsellers.append((product, BESTSELLER_REASON))
+            in_category = category_bestsellers.setdefault(category.lower(), [])
+            if len(in_category) < limits.maximum:
+                in_category.append((product, f"{BESTSELLER_REASON} in {category}"))
+    catalogue_t = tuple(catalogue)
+    position_of = {product.product_id: position for position, product in enumerate(catalogue_t)}
+    bestseller_positions = tuple((position_of[p.product_id], reason) for p, reason in bestsellers)
+    category_positions = {
+        key: tuple((position_of[p.product_id], reason) for p, reason in items)
+        for key, items in category_bestsellers.items()
+    }
+    products = {product.product_id: product for product in catalogue_t}
+    bestsellers_t = tuple(bestsellers)
+    category_t = {key: tuple(items) for key, items in category_bestsellers.items()}
     send_hour = int(raw.send_hour_utc) if raw.send_hour_utc is not None else int(default_send_hour)
-
-    personal: dict[str, list] = {}
-    reasons: dict[str, str] = {}
-    for customer_id, product_id, reason in raw.recommendations:
-        product = products.get(product_id)
-        if product is None:
-            continue
-        reason = reasons.setdefault(reason, reason) if reason else "Picked for you"
-        personal.setdefault(customer_id, []).append((product, reason))
-
-    triggers: dict[str, list] = {}
-    for customer_id, trigger_type in raw.triggers:
-        triggers.setdefault(customer_id, []).append(trigger_type)
-
-    # external ids: any id ever issued -> the live id's customer; erased ids (and ids merged into an
-    # erased one) resolve to nobody
-    rows = {row[0]: row for row in raw.external_ids}
-    live_external_id: dict[str, str] = {}
-    for external_id, customer_id, _current, merged_into, erased in raw.external_ids:
-        if customer_id and not erased and not merged_into:
-            live_external_id.setdefault(customer_id, external_id)
-
-    def resolve(external_id: str) -> str | None:
-        seen = set()
-        while external_id not in seen:
-            seen.add(external_id)
-            row = rows.get(external_id)
-            if row is None or row[4]:
-                return None
-            nxt = row[3] or (row[2] if row[2] and row[2] != external_id else None)
-            if not nxt:
-                return row[1]
-            external_id = nxt
-        return None
 
     fallback_header = {
         "found": False,
@@ -426,10 +536,35 @@ def build_snapshot(raw: Raw, signature: tuple | None, limits: Limits, default_se
         "trigger_audiences": [],
     }
     holdout_header = {**fallback_header, "found": True, "variant": "holdout"}
+    resolved, live_external_id = resolve_external_ids(raw.external_ids)
 
-    recipients: dict[str, Recipient] = {}
-    by_email: dict[str, Recipient] = {}
-    by_contact: dict[str, Recipient] = {}
+    snapshot = Snapshot(
+        build_id=build_id,
+        built_at=built_at,
+        published_at=published_at,
+        loaded_at=loaded_at,
+        signature=signature,
+        limits=limits,
+        recipients={},
+        by_email={},
+        by_contact_id={},
+        by_external_id={},
+        catalogue=catalogue_t,
+        products=products,
+        bestsellers=bestsellers_t,
+        category_bestsellers=category_t,
+        similar=None,
+        send_hour_utc=send_hour,
+        fallback_header=fallback_header,
+        holdout_header=holdout_header,
+    )
+    # one object per distinct label, reason and trigger list, however many people share it
+    shared: dict = {}
+
+    def same(value):
+        return shared.setdefault(value, value)
+
+    recipients, by_email, by_contact = snapshot.recipients, snapshot.by_email, snapshot.by_contact_id
     n_default = limits.default
     for (
         customer_id,
@@ -442,36 +577,40 @@ def build_snapshot(raw: Raw, signature: tuple | None, limits: Limits, default_se
         tier,
         top_category,
         hour,
+        positions,
+        reasons,
+        trigger_types,
     ) in raw.recipients:
+        first_name = _text(first_name, FALLBACK_FIRST_NAME)
+        if not is_holdout:
+            positions, reasons = fill(
+                positions or (),
+                reasons or (),
+                category_positions.get(_text(top_category, "").lower(), ()),
+                bestseller_positions,
+                limits.maximum,
+            )
         if is_holdout:
-            header = {**holdout_header, "first_name": _text(first_name, FALLBACK_FIRST_NAME)}
-            items = bestsellers_t
-            variant = "holdout"
+            variant, fields, positions_a, reasons_t = "holdout", (first_name, None, None, None, None, ()), None, None
         else:
-            header = {
-                "found": True,
-                "personalized": True,
-                "variant": "personalized",
-                "first_name": _text(first_name, FALLBACK_FIRST_NAME),
-                "segment": _text(segment, DEFAULT_LABEL),
-                "lifecycle_stage": _text(lifecycle, DEFAULT_LABEL),
-                "tier": _text(tier, DEFAULT_LABEL),
-                "send_hour_utc": int(hour) if hour is not None else send_hour,
-                "trigger_audiences": triggers.get(customer_id, []),
-            }
-            in_category = category_t.get(top_category.lower(), ()) if top_category else ()
-            items = tuple(merge(personal.get(customer_id, ()), in_category, bestsellers_t)[: limits.maximum])
             variant = "personalized"
-        body = orjson.dumps({"recipient": header, "recommendations": render(items, n_default), "build_id": build_id})
+            fields = (
+                first_name,
+                same(_text(segment, DEFAULT_LABEL)),
+                same(_text(lifecycle, DEFAULT_LABEL)),
+                same(_text(tier, DEFAULT_LABEL)),
+                int(hour) if hour is not None else send_hour,
+                same(tuple(trigger_types or ())),
+            )
+            positions_a = array("I", positions or ())
+            reasons_t = same(tuple(map(shared.setdefault, reasons, reasons)))
         recipient = Recipient(
-            customer_id=customer_id,
-            external_id=live_external_id.get(customer_id),
-            variant=variant,
-            header=header,
-            items=items,
-            top_category=top_category,
-            body=body,
-            etag=etag_of(body),
+            customer_id, live_external_id.get(customer_id), variant, fields, positions_a, reasons_t, b"", ""
+        )
+        # a copy of exactly the body's size: orjson's own buffer keeps its spare capacity (4 KiB each)
+        body = memoryview(snapshot.personalization_body(recipient, n_default)).tobytes()
+        recipient = Recipient(
+            customer_id, recipient.external_id, variant, fields, positions_a, reasons_t, body, etag_of(body)
         )
         recipients[customer_id] = recipient
         if email:
@@ -479,11 +618,11 @@ def build_snapshot(raw: Raw, signature: tuple | None, limits: Limits, default_se
         if contact_id:
             by_contact[str(contact_id).strip()] = recipient
 
-    by_external: dict[str, Recipient] = {}
-    for external_id in rows:
-        customer_id = resolve(external_id)
-        if customer_id is not None and customer_id in recipients:
-            by_external[external_id] = recipients[customer_id]
+    by_external = snapshot.by_external_id
+    for external_id, customer_id in resolved.items():
+        recipient = recipients.get(customer_id)
+        if recipient is not None:
+            by_external[external_id] = recipient
 
     similar = None
     if raw.similar is not None:
@@ -492,30 +631,14 @@ def build_snapshot(raw: Raw, signature: tuple | None, limits: Limits, default_se
             product = products.get(similar_id)
             if product is None or similar_id == product_id:
                 continue
-            similar.setdefault(product_id, []).append((product, _text(reason, "You may also like")))
-        similar = {pid: tuple(items[: limits.maximum]) for pid, items in similar.items()}
+            items = similar.setdefault(product_id, [])
+            if len(items) < limits.maximum:
+                items.append((product, _text(reason, "You may also like")))
+        similar = {pid: tuple(items) for pid, items in similar.items()}
 
-    fallback_body = orjson.dumps(
-        {"recipient": fallback_header, "recommendations": render(bestsellers_t, n_default), "build_id": build_id}
-    )
-    return Snapshot(
-        build_id=str(build_id),
-        built_at=built_at,
-        published_at=published_at,
-        loaded_at=loaded_at,
-        signature=signature,
-        limits=limits,
-        recipients=recipients,
-        by_email=by_email,
-        by_contact_id=by_contact,
-        by_external_id=by_external,
-        products=products,
-        bestsellers=bestsellers_t,
-        category_bestsellers=category_t,
-        similar=similar,
-        send_hour_utc=send_hour,
-        fallback_header=fallback_header,
-        holdout_header=holdout_header,
-        fallback_body=fallback_body,
-        fallback_etag=etag_of(fallback_body),
-    )
+    fallback_body = memoryview(snapshot.personalization_body(None, n_default)).tobytes()
+    # the snapshot is frozen to its readers; these last fields are set once, before anyone can see it
+    object.__setattr__(snapshot, "similar", similar)
+    object.__setattr__(snapshot, "fallback_body", fallback_body)
+    object.__setattr__(snapshot, "fallback_etag", etag_of(fallback_body))
+    return snapshot
