@@ -8,7 +8,9 @@ when the key itself is the one replaced) and an extra column `extreme_case`
 (the contract lets raw tables carry columns it does not list), so its fate can
 be traced: rejected with a reason in audit_rejected_rows, or accepted in staging.
 
-Two builds, all rows injected at once in each:
+Two builds (the suite's rebuild fixture: the demo raw folder copied and rewritten in place, built in a new
+folder; every raw table changes, so nothing of the session build's warehouse could be kept), all rows
+injected at once in each:
 - CSV: every table as text, every column with every value of TEXT_EXTREMES;
 - typed Parquet: the numeric and timestamp columns as native DOUBLE, BIGINT,
   TIMESTAMP, TIMESTAMPTZ, DATE and epoch BIGINT, with their own extremes
@@ -287,10 +289,18 @@ def _write_csv(path: Path, columns: list[str], rows: list[tuple]) -> None:
             writer.writerow(["" if v is None else v for v in row])
 
 
+def _clear_tables(dest: Path) -> None:
+    """No file left of the raw tables in dest (it may be the folder the demo tables were just loaded from)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for table in TABLES:
+        for path in (dest / f"{table}.csv", dest / f"{table}.parquet"):
+            path.unlink(missing_ok=True)
+
+
 def build_csv_raw(raw: Path, dest: Path) -> list[Case]:
-    """Every table as CSV text with every TEXT_EXTREMES value in every column."""
-    dest.mkdir(parents=True)
+    """Every table as CSV text with every TEXT_EXTREMES value in every column (dest may be raw itself)."""
     con, templates = _load_demo(raw)
+    _clear_tables(dest)
     counter = itertools.count(1)
     all_cases: list[Case] = []
     injected: dict[str, list[dict]] = {table: [] for table in TABLES}
@@ -327,9 +337,9 @@ def _typed_expression(column: str, kind: str) -> str:
 
 
 def build_parquet_raw(raw: Path, dest: Path) -> list[Case]:
-    """Every table as Parquet; TYPED columns native, fed their own extremes."""
-    dest.mkdir(parents=True)
+    """Every table as Parquet; TYPED columns native, fed their own extremes (dest may be raw itself)."""
     con, templates = _load_demo(raw)
+    _clear_tables(dest)
     counter = itertools.count(1)
     all_cases: list[Case] = []
     injected: dict[str, list[dict]] = {table: [] for table in TABLES}
@@ -358,24 +368,24 @@ def build_parquet_raw(raw: Path, dest: Path) -> list[Case]:
     return all_cases
 
 
-def _build(raw: Path, work: Path) -> Build:
-    return run_dbt(["build", "--exclude-resource-type", "unit_test"], raw, work, {"as_of_date": E2E_END_DATE})
+@pytest.fixture(scope="module")
+def csv_build(rebuild) -> tuple[Build, list[Case]]:
+    # check=False: check_build says which nodes failed
+    build = rebuild("extreme_csv", lambda raw: build_csv_raw(raw, raw), check=False)
+    return build, build.planted
 
 
 @pytest.fixture(scope="module")
-def csv_build(demo_data, tmp_path_factory) -> tuple[Build, list[Case]]:
-    raw, _, _ = demo_data
-    root = tmp_path_factory.mktemp("extreme_csv")
-    cases = build_csv_raw(raw, root / "raw")
-    return _build(root / "raw", root), cases
+def parquet_build(rebuild) -> tuple[Build, list[Case]]:
+    build = rebuild("extreme_parquet", lambda raw: build_parquet_raw(raw, raw), check=False)
+    return build, build.planted
 
 
-@pytest.fixture(scope="module")
-def parquet_build(demo_data, tmp_path_factory) -> tuple[Build, list[Case]]:
-    raw, _, _ = demo_data
-    root = tmp_path_factory.mktemp("extreme_parquet")
-    cases = build_parquet_raw(raw, root / "raw")
-    return _build(root / "raw", root), cases
+def relation(build: Build, model: str) -> str:
+    """schema.table of a model in the build's warehouse, from the build's manifest (models move between folders)."""
+    manifest = json.loads((build.work_dir / "target" / "manifest.json").read_text())
+    node = next(n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["name"] == model)
+    return f"{node['schema']}.{node['alias'] or node['name']}"
 
 
 def fates(build: Build, cases: list[Case]) -> dict[str, list[str]]:
@@ -476,10 +486,8 @@ def check_build(build: Build, cases: list[Case], name: str) -> None:
     templates = [(c.table, found[c.case_id]) for c in cases if c.column == ""]
     assert all(fate == ["accepted"] for _, fate in templates), templates
     for mart in (
-        "main.dim_customers",
-        "main.fct_customer_segments",
-        "main.fct_customer_recommendations",
-        "main.ml_customer_scores",
+        *(relation(build, model) for model in ("dim_customers", "fct_customer_segments")),
+        *(relation(build, model) for model in ("fct_customer_recommendations", "ml_customer_scores")),
         "exports.sync_mailchimp__members",
     ):
         assert build.scalar(f"select count(*) from {mart}") > 0, mart
