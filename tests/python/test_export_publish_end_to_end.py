@@ -1,13 +1,15 @@
 """Write, audit, publish: a failed build leaves schema exports and the export files exactly as they were.
 
-One scenario, shared by the tests below (each step is a build on the same warehouse):
-1. a passing build publishes the exports (tables and csv files), and a build
-   with --empty after it publishes nothing;
-2. a person unsubscribes in the raw data, and the next build fails half way (a
-   deliberately failing test on sync_esp__suppressions, in a copy of the
-   project): the new exports are in exports_pending, nothing is published;
+One scenario, shared by the tests below (each step is a build on the same warehouse, a copy of the session
+build's, so each step rebuilds only what it needs):
+1. with nothing published yet, a passing build of the exports (`--select tag:exports`)
+   publishes them (tables and csv files), and a build with --empty after it publishes nothing;
+2. a person unsubscribes in the raw data, and the next build (the score_only job: everything
+   the raw data reaches on the way to the exports, with the registered models) fails half way
+   (a deliberately failing test on sync_esp__suppressions, in a copy of the project): the new
+   exports are in exports_pending, nothing is published;
 3. `dbt run` of the exports (no tests) builds them aside and publishes nothing;
-4. a passing build publishes the new set: members and suppressions agree, and
+4. a passing build of the exports publishes the new set: members and suppressions agree, and
    the csv files neutralise a first name that is a spreadsheet formula.
 """
 
@@ -21,7 +23,7 @@ from pathlib import Path
 import conftest
 import duckdb
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
+from conftest import BUILD, E2E_END_DATE, assert_ok, run_dbt
 
 VARS = {"as_of_date": E2E_END_DATE, "export_format": "csv"}
 FORMULA = "=1+2"
@@ -69,20 +71,21 @@ def rename_to_formula(crm_contacts: Path, members: list[tuple]) -> str:
 
 
 @pytest.fixture(scope="module")
-def scenario(demo_data, tmp_path_factory):
+def scenario(demo_data, warehouse_copy, rebuild, tmp_path_factory):
     raw_a, _, _ = demo_data
-    root = tmp_path_factory.mktemp("publish")
-    work, files = root / "work", root / "files"
+    work = warehouse_copy("publish")
+    files = tmp_path_factory.mktemp("publish_files")
+    # the session build published its exports (without files): start from a warehouse that has none
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        con.execute("drop schema if exists exports cascade")
+    exports = [*BUILD, "--select", "tag:exports"]
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("EXPORT_DIR", str(files))
-        args = ["build", "--exclude-resource-type", "unit_test"]
-        first = assert_ok(run_dbt(args, raw_a, work, VARS))
+        first = assert_ok(run_dbt(exports, raw_a, work, VARS))
         after_first = snapshot(first.db_path)
         files_first = file_digests(files)
         # a build on empty inputs checks the project, and publishes nothing
-        empty = assert_ok(
-            run_dbt([*args, "--empty", "--select", "tag:exports", "--resource-type", "model"], raw_a, work, VARS)
-        )
+        empty = assert_ok(run_dbt([*exports, "--empty", "--resource-type", "model"], raw_a, work, VARS))
         after_empty = (
             snapshot(empty.db_path),
             file_digests(files),
@@ -91,15 +94,26 @@ def scenario(demo_data, tmp_path_factory):
 
         # a contactable member unsubscribes just before as_of
         person = sorted(r[0] for r in after_first["sync_mailchimp__members"])[0]
-        raw_b = copy_raw(raw_a, root / "raw_b")
-        with (raw_b / "email_subscriptions.csv").open("a") as f:
-            f.write(f"{person},unsubscribed,2026-05-31T23:59:00+00:00\n")
-        # another member renames themself to a spreadsheet formula
-        renamed = rename_to_formula(raw_b / "crm_contacts.csv", after_first["sync_mailchimp__members"])
 
+        def unsubscribe_and_rename(raw_b: Path) -> str:
+            with (raw_b / "email_subscriptions.csv").open("a") as f:
+                f.write(f"{person},unsubscribed,2026-05-31T23:59:00+00:00\n")
+            # another member renames themself to a spreadsheet formula
+            return rename_to_formula(raw_b / "crm_contacts.csv", after_first["sync_mailchimp__members"])
+
+        project = project_with_failing_test(tmp_path_factory.mktemp("publish_project") / "project")
         with pytest.MonkeyPatch.context() as in_copy:
-            in_copy.setattr(conftest, "PROJECT_DIR", project_with_failing_test(root / "project"))
-            second = run_dbt(args, raw_b, work, VARS)
+            in_copy.setattr(conftest, "PROJECT_DIR", project)
+            second = rebuild(
+                "publish",
+                unsubscribe_and_rename,
+                args=["build", "--selector", "score_only"],
+                dbt_vars=VARS,
+                raw_name="raw_b",
+                work=work,
+                check=False,
+            )
+        raw_b, renamed = second.raw_dir, second.planted
         after_second = snapshot(work / "warehouse.duckdb")
         files_second = file_digests(files)
         pending_second = {
@@ -114,7 +128,7 @@ def scenario(demo_data, tmp_path_factory):
         after_run = snapshot(run_only.db_path)
         files_run = file_digests(files)
 
-        third = assert_ok(run_dbt(args, raw_b, work, VARS))
+        third = assert_ok(run_dbt(exports, raw_b, work, VARS))
     return {
         "person": person,
         "renamed": renamed,
