@@ -402,21 +402,33 @@ class Raw:
     send_hour_utc: int | None
 
 
+def fetch_in_chunks(result, size: int = 2000) -> list:
+    """All rows, fetched a few thousand at a time: converting rows to Python holds the GIL, and one
+    fetchall of a hundred thousand rows would keep the server's event loop waiting for a second or more."""
+    rows: list = []
+    while chunk := result.fetchmany(size):
+        rows.extend(chunk)
+    return rows
+
+
 def read_raw(path: Path, limits: Limits) -> Raw:
     con = duckdb.connect(str(path), read_only=True)
     try:
         con.execute("set TimeZone = 'UTC'")
+        con.execute("set enable_progress_bar = false")
         build = None
         if _has_table(con, "published_build"):
             build = con.execute("select build_id, built_at, published_at from main.published_build limit 1").fetchone()
         products = con.execute(f"select * from ({SHOWN_PRODUCTS}) order by position").fetchall()
-        recipients = con.execute(RECIPIENTS).fetchall()
-        external_ids = con.execute(
-            """
-            select external_id, customer_id, current_external_id, merged_into_external_id, erased_at is not null
-            from main.dim_customer_external_ids
-            """
-        ).fetchall()
+        recipients = fetch_in_chunks(con.execute(RECIPIENTS))
+        external_ids = fetch_in_chunks(
+            con.execute(
+                """
+                select external_id, customer_id, current_external_id, merged_into_external_id, erased_at is not null
+                from main.dim_customer_external_ids
+                """
+            )
+        )
         similar = None
         if _has_table(con, "fct_similar_products"):
             similar = con.execute(
