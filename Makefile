@@ -32,7 +32,7 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev demo data build freshness test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs preview serve api-key publish docs clean
+.PHONY: help setup setup-dev demo data build freshness test lint lint-sql lint-python pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs bench-serve preview serve api-key publish docs clean
 
 ## help: list the targets and what they do (the default goal)
 help:
@@ -137,6 +137,13 @@ PRODUCTS ?=
 bench-recs: setup
 	$(BENCH_PYTHON) benchmarks/bench_recs.py --contacts $(or $(filter-out 5000,$(CONTACTS)),100000) \
 		$(if $(PRODUCTS),--products $(PRODUCTS))
+
+## bench-serve: the API on CONTACTS (default 100000) contacts: req/s, p50/p95/p99 latency, peak memory, and while a build publishes
+## SERVE_WORKERS server processes (default 1); BENCH_SERVE_ARGS passes more options (e.g. --reuse, --phase2 publish)
+BENCH_SERVE_ARGS ?=
+bench-serve: setup
+	$(BENCH_PYTHON) benchmarks/bench_serve.py --contacts $(if $(filter 5000,$(CONTACTS)),100000,$(CONTACTS)) \
+		--workers $(SERVE_WORKERS) $(BENCH_SERVE_ARGS)
 
 ## preview: render a sample personalised email for EMAIL (default: the first member) to data/preview.html
 ## EMAIL reaches the script through the environment, never through the shell: an address such as
