@@ -4,8 +4,8 @@ dbt-coverage compares the warehouse's real columns (catalog.json, from `dbt docs
 generate`) with the descriptions in the manifest, so a column a model returns but
 its YAML forgets is found (a check of the YAML alone cannot see it). Public models
 are the marts with an enforced contract: what BI tools, reverse-ETL tools and the
-API read. The report of every mart is printed at the end of `make test` (written
-to $DOC_COVERAGE_REPORT when set).
+API read. The report of every mart and of the Python models' own outputs is
+printed at the end of `make test` (written to $DOC_COVERAGE_REPORT when set).
 """
 
 from __future__ import annotations
@@ -39,6 +39,11 @@ def coverage(built, warehouse_copy):
             str(report),
             "--model-path-filter",
             "models/marts/",
+            # the Python models' own outputs, private steps in intermediate
+            "--model-path-filter",
+            "models/intermediate/ml/ml_",
+            "--model-path-filter",
+            "models/intermediate/recommendations/ml_",
         ],
         cwd=PROJECT_DIR,
         capture_output=True,
