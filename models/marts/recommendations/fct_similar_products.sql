@@ -3,7 +3,7 @@
     every active product, var similar_products_top_n other active products,
     best first, from the last registered recommender's item x item weights
     blended with content similarity and filled with bestsellers
-    (python_udfs/recs/similar_products.py), with the product fields templates need.
+    (python_udfs/recs/similar.py), with the product fields templates need.
 -#}
 
 with
