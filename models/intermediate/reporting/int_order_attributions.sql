@@ -51,14 +51,14 @@ order_touches as (
     from orders
     inner join touches
         on orders.customer_id = touches.customer_id
-        and touches.touched_at <= orders.ordered_at
-        and touches.touched_at >= orders.ordered_at - to_days(
+        and orders.ordered_at >= touches.touched_at
+        and orders.ordered_at - to_days(
             greatest(
                 {{ number_var('attribution_click_window_days') }},
                 {{ number_var('attribution_touch_window_days') }},
                 {{ number_var('attribution_multi_touch_window_days') }}
             )
-        )
+        ) <= touches.touched_at
 ),
 
 last_click as (

@@ -44,15 +44,19 @@ month_range as (
     from orders
 ),
 
+month_starts as (
+    select unnest(generate_series(first_month, last_month, interval '1 month')) as month_start
+    from month_range
+),
+
 months as (
     select
         cast(month_start as timestamp) as month_start,
         cast(month_start + interval '1 month' as timestamp) as month_end
-    from month_range,
-        generate_series(month_range.first_month, month_range.last_month, interval '1 month') as series (month_start)
+    from month_starts
 ),
 
--- every assigned customer in every month they were assigned before the end of
+-- every assigned customer in every month that ends after their assignment
 customer_months as (
     select
         assignments.customer_id,
@@ -97,8 +101,8 @@ order_months as (
     from customer_months
     inner join orders
         on customer_months.customer_id = orders.customer_id
-        and orders.ordered_at >= customer_months.month_start - interval '1 month'
-        and orders.ordered_at < customer_months.month_end
+        and customer_months.month_start - interval '1 month' <= orders.ordered_at
+        and customer_months.month_end > orders.ordered_at
     group by customer_months.customer_id, customer_months.month_start
 ),
 

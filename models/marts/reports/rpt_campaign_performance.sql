@@ -28,7 +28,7 @@ holdout_assignments as (
 ),
 
 attribution_models as (
-    select attribution_model
+    select models.attribution_model
     from (values ('last_click'), ('last_touch'), ('position_based')) as models (attribution_model)
 ),
 
