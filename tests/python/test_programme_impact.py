@@ -65,7 +65,7 @@ def test_hand_computed_interval_for_a_tiny_month():
     units[("2026-01-01", "personalized")] = np.array([10.0, 20.0, 30.0, 40.0])
     row = compute_results(monthly_arms(units)).query("not is_control").iloc[0]
     se = np.sqrt(100 / 3 + (500 / 3) / 4)  # sqrt(33.33 + 41.67) = sqrt(75)
-    df = 75.0**2 / ((100 / 3) ** 2 / 2 + (500 / 12) ** 2 / 3)  # Welch-Satterthwaite: 4.9655...
+    df = 75.0**2 / ((100 / 3) ** 2 / 2 + (500 / 12) ** 2 / 3)  # Welch-Satterthwaite: 4.959...
     half = stats.t.ppf(0.975, df) * se
     assert row["absolute_lift"] == pytest.approx(15.0)
     assert row["ci_lower"] == pytest.approx(15.0 - half)
