@@ -68,8 +68,8 @@ outcomes as (
     from matured
     left join orders
         on matured.customer_id = orders.customer_id
-        and orders.ordered_at >= matured.as_of_at
-        and orders.ordered_at < matured.label_window_end_at
+        and matured.as_of_at <= orders.ordered_at
+        and matured.label_window_end_at > orders.ordered_at
     group by matured.scored_at, matured.customer_id
 ),
 
@@ -81,8 +81,8 @@ recommended_purchases as (
     from matured
     inner join order_lines
         on matured.customer_id = order_lines.customer_id
-        and order_lines.ordered_at >= matured.as_of_at
-        and order_lines.ordered_at < matured.label_window_end_at
+        and matured.as_of_at <= order_lines.ordered_at
+        and matured.label_window_end_at > order_lines.ordered_at
         and list_contains(matured.recommended_product_ids, order_lines.product_id)
     group by matured.scored_at, matured.customer_id
 ),
@@ -95,8 +95,8 @@ recommended_clicks as (
     from matured
     inner join clicks
         on matured.customer_id = clicks.customer_id
-        and clicks.occurred_at >= matured.as_of_at
-        and clicks.occurred_at < matured.label_window_end_at
+        and matured.as_of_at <= clicks.occurred_at
+        and matured.label_window_end_at > clicks.occurred_at
         and list_contains(matured.recommended_product_ids, clicks.url_product_id)
     group by matured.scored_at, matured.customer_id
 ),

@@ -115,8 +115,8 @@ realised as (
     cross join prediction_run
     left join orders
         on predicted_cohort_members.customer_id = orders.customer_id
-        and orders.ordered_at >= prediction_run.as_of_at
-        and orders.ordered_at < prediction_run.as_of_at + to_days(prediction_run.horizon_days)
+        and prediction_run.as_of_at <= orders.ordered_at
+        and prediction_run.as_of_at + to_days(prediction_run.horizon_days) > orders.ordered_at
     where prediction_run.prediction_basis = 'matured_score_history'
     group by predicted_cohort_members.customer_id
 ),

@@ -172,8 +172,8 @@ run_drift as (
         arg_min(drift_runs.drift_scored_at, drift_runs.drift_scored_at) as drift_scored_at
     from runs
     inner join drift_runs
-        on drift_runs.drift_scored_at >= runs.scored_at
-        and (runs.next_scored_at is null or drift_runs.drift_scored_at < runs.next_scored_at)
+        on runs.scored_at <= drift_runs.drift_scored_at
+        and (runs.next_scored_at is null or runs.next_scored_at > drift_runs.drift_scored_at)
     group by runs.scored_at
 ),
 
@@ -249,7 +249,8 @@ select
     cast(coalesce(evaluated_customers, 0) as bigint) as evaluated_customers,
     cast(case when model_name != 'clv' then positives end as bigint) as positives,
     cast(case when model_name != 'clv' then mean_observed end as double) as observed_rate,
-    cast(case when model_name in ('propensity', 'churn') then mean_predicted end as double) as mean_predicted_probability,
+    cast(case when model_name in ('propensity', 'churn') then mean_predicted end as double)
+        as mean_predicted_probability,
     cast(auc as double) as auc,
     cast(brier as double) as brier,
     cast(calibration_error as double) as calibration_error,
