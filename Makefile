@@ -32,7 +32,7 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev demo data build freshness test lint lint-sql lint-python semantic pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs bench-serve preview serve api-key publish docs clean
+.PHONY: help setup setup-dev demo data build freshness test lint lint-sql lint-python semantic pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs bench-serve preview serve api-key publish report setup-browser docs clean
 
 ## help: list the targets and what they do (the default goal)
 help:
@@ -80,7 +80,19 @@ publish: setup
 	$(BIN)/python scripts/publish_warehouse.py
 
 ## test: set up, then lint (ruff, sqlfluff) and every test (pytest: unit + end-to-end dbt builds)
-test: setup-dev lint pytest
+test: setup-dev setup-browser lint pytest
+
+# The report's browser test renders every page in headless Chromium (Debian's package, installed as root
+# or through sudo). The stamp lives in the venv, so a new venv checks again.
+$(VENV)/.browser: | $(VENV)/.installed
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+	chromium --version
+	touch $@
+
+## setup-browser: install headless Chromium (Debian's chromium package) for the report's browser test
+setup-browser: $(VENV)/.browser
 
 ## lint: ruff, sqlfluff and the semantic layer's static validation, as CI runs them
 lint: lint-python lint-sql semantic
@@ -184,6 +196,11 @@ api-key: export API_KEY_NAME := $(value NAME)
 api-key: setup
 	@test -n "$$API_KEY_NAME" || { echo "usage: make api-key NAME=braze" >&2; exit 2; }
 	@$(BIN)/python -m personalization_api keys add "$$API_KEY_NAME"
+
+## report: the static HTML report of the published build to REPORT_DIR (default data/report/index.html), after `make build`
+REPORT_DIR ?= data/report
+report: setup
+	$(BIN)/python -m reporting --warehouse $(DUCKDB_PUBLISHED_PATH) --out $(REPORT_DIR)
 
 ## docs: dbt docs generate (columns, lineage, exposures)
 docs: setup
