@@ -145,7 +145,7 @@ def check_page(path: Path, screenshot: Path | None = None, browser: str | None =
                     browser,
                     *FLAGS,
                     f"--user-data-dir={profile}/shot",
-                    "--window-size=1280,1800",
+                    "--window-size=1280,2200",
                     f"--screenshot={screenshot}",
                     url,
                 ],

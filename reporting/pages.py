@@ -475,7 +475,7 @@ def training_runs(warehouse: Warehouse) -> Section:
     ).dropna(subset=["auc_value"])
     chart = (
         alt.Chart(long)
-        .mark_bar()
+        .mark_bar(clip=True)
         .encode(
             x=alt.X("measure:N", title=None),
             y=alt.Y("auc_value:Q", title="Validation AUC", scale=alt.Scale(domain=[0.5, 1])),

@@ -403,7 +403,7 @@ def monitoring_sections(warehouse: Warehouse) -> list[Section]:
             alt.Chart(drift)
             .mark_line(point=True)
             .encode(
-                x=alt.X("scored_at:T", title="Scoring run"),
+                x=alt.X("scored_at:T", title="Scoring run", axis=alt.Axis(format="%Y-%m-%d %H:%M")),
                 y=alt.Y("max_feature_psi:Q", title="Largest feature PSI"),
                 color=alt.Color("model_name:N", title="Model"),
                 tooltip=[
@@ -448,10 +448,11 @@ def monitoring_sections(warehouse: Warehouse) -> list[Section]:
             alt.Chart(auc)
             .mark_line(point=True)
             .encode(
-                x=alt.X("scored_at:T", title="Scoring run"),
+                x=alt.X("scored_at:T", title="Scoring run", axis=alt.Axis(format="%Y-%m-%d %H:%M")),
                 y=alt.Y("auc_value:Q", title="AUC", scale=alt.Scale(zero=False)),
                 color=alt.Color("model_name:N", title="Model"),
                 strokeDash=alt.StrokeDash("measured:N", title=None),
+                shape=alt.Shape("measured:N", title=None),
                 tooltip=[
                     "model_name:N",
                     "model_version:N",

@@ -19,6 +19,7 @@ from conftest import PROJECT_DIR
 from publish_warehouse import publish
 
 from reporting.browser import check_page, check_report, chromium
+from reporting.pages import models_page
 from reporting.report import ERROR_HOOK, Page, Section, build_report
 
 pytestmark = pytest.mark.e2e
@@ -106,3 +107,43 @@ def test_a_page_with_a_script_error_fails_the_check(tmp_path, browser):
     page.write_text(f"<html><head><script>{ERROR_HOOK}</script></head><body><script>undefinedFunction();</script>")
     check = check_page(page)
     assert any("undefinedFunction" in message for message in check.js_errors), check.js_errors
+
+
+def test_model_curves_render_once_a_scoring_run_has_matured(report, browser, tmp_path):
+    """On one build no scoring run has matured, so the models page shows notes; a later build's rows draw.
+
+    The session build's published copy gets one matured propensity run as a later build would write it
+    (the mart's own columns; the numbers are made up here, this checks the drawing, not the model).
+    """
+    published, _, _ = report
+    later = tmp_path / "later.duckdb"
+    shutil.copy(published, later)
+    with duckdb.connect(str(later)) as con:
+        con.execute(
+            """
+            insert into rpt_model_monitoring
+            select * replace (
+                scored_at - interval 30 days as scored_at, true as is_label_matured, 0.81 as auc,
+                0.86 as training_auc, 1000 as evaluated_customers, 0.04 as max_feature_psi
+            )
+            from rpt_model_monitoring where model_name = 'propensity'
+            """
+        )
+        con.execute(
+            """
+            insert into rpt_model_calibration by name
+            select
+                'propensity' as model_name, scored_at, decile, model_version, scored_as_of_at,
+                100 as customers, decile / 20 as mean_predicted, decile / 21 as mean_observed,
+                decile / 21 - decile / 20 as calibration_gap, decile / 20 - 0.02 as min_predicted,
+                decile / 20 + 0.02 as max_predicted, decile / 55 as share_of_observed
+            from rpt_model_monitoring, range(1, 11) as deciles(decile)
+            where model_name = 'propensity' and is_label_matured
+            """
+        )
+    pages = build_report(later, tmp_path / "report", builders=[models_page])
+    check = check_page(next(page for page in pages if page.stem == "models"))
+    assert not check.problems(), check.problems()
+    titles = [chart.title for chart in check.charts]
+    assert "Gains and calibration on the latest matured run" in titles
+    assert "AUC in production against AUC at training" in titles
