@@ -229,8 +229,18 @@ def vendor_javascript(out_dir: Path) -> Path:
     """vega, vega-lite and vega-embed in one file beside the pages (from vl-convert's bundle): no CDN."""
     path = out_dir / VENDOR_SCRIPT
     path.parent.mkdir(parents=True, exist_ok=True)
-    bundle = vl_convert.javascript_bundle(vl_version=vl_version_for_vl_convert())
-    path.write_text(bundle, encoding="utf-8")
+    vl_version = vl_version_for_vl_convert()
+    # Bundling takes seconds: a bundle of the same versions already beside the pages is kept.
+    header = f"// vega-embed bundle for Vega-Lite {vl_version}, vl-convert-python {vl_convert.__version__}\n"
+    try:
+        with path.open(encoding="utf-8") as existing:
+            if existing.readline() == header:
+                return path
+    except OSError:
+        pass
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(header + vl_convert.javascript_bundle(vl_version=vl_version), encoding="utf-8")
+    partial.replace(path)
     return path
 
 

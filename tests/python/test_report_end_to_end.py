@@ -78,7 +78,8 @@ def test_every_page_renders_its_charts_without_a_javascript_error(report, browse
 
 
 def test_a_broken_chart_and_an_empty_chart_fail_the_check(report, browser, tmp_path):
-    published, _, _ = report
+    published, report_dir, _ = report
+    shutil.copytree(report_dir / "assets", tmp_path / "broken" / "assets")  # the same bundle: not made again
 
     def broken(_warehouse) -> Page:
         bad = alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_point().encode(x="x:Q")
@@ -115,7 +116,8 @@ def test_model_curves_render_once_a_scoring_run_has_matured(report, browser, tmp
     The session build's published copy gets one matured propensity run as a later build would write it
     (the mart's own columns; the numbers are made up here, this checks the drawing, not the model).
     """
-    published, _, _ = report
+    published, report_dir, _ = report
+    shutil.copytree(report_dir / "assets", tmp_path / "report" / "assets")
     later = tmp_path / "later.duckdb"
     shutil.copy(published, later)
     with duckdb.connect(str(later)) as con:
