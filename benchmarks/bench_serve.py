@@ -68,7 +68,9 @@ def build_and_publish(work: Path, contacts: int, end_date: str, reuse: bool) -> 
     }
 
 
-def publish_cmd(work: Path) -> list[str]:
+def publish_cmd(work: Path, fresh_id: bool = False) -> list[str]:
+    """publish_warehouse.py for the bench folder; fresh_id: without run results, so the copy gets a new build_id."""
+    run_results = work / "build" / ("no_run_results.json" if fresh_id else "target/run_results.json")
     return [
         sys.executable,
         str(PROJECT_DIR / "scripts" / "publish_warehouse.py"),
@@ -77,7 +79,7 @@ def publish_cmd(work: Path) -> list[str]:
         "--target",
         str(work / "warehouse.published.duckdb"),
         "--run-results",
-        str(work / "build" / "target" / "run_results.json"),
+        str(run_results),
     ]
 
 
@@ -383,9 +385,9 @@ async def wait_healthy(port: int, server: subprocess.Popen, timeout: float = 300
 class SwapWatcher:
     """Polls /v1/health (not counted in the figures) for build_id changes, and the published file for renames."""
 
-    def __init__(self, port: int, build_id: str, published: Path) -> None:
+    def __init__(self, port: int, published: Path) -> None:
         self.port = port
-        self.build_id = build_id
+        self.seen: set[str] = set()
         self.published = published
         self.inode = published.stat().st_ino
         self.swaps: list[tuple[float, str]] = []
@@ -402,9 +404,11 @@ class SwapWatcher:
                 self.renames.append(time.perf_counter())
             try:
                 status, body = await get_json(self.port, "/v1/health")
-                if status == 200 and body and body.get("build_id") != self.build_id:
-                    self.build_id = body["build_id"]
-                    self.swaps.append((time.perf_counter(), self.build_id))
+                # a build_id not seen before (with several workers, each answers for its own snapshot)
+                if status == 200 and body and body.get("build_id") not in self.seen:
+                    if self.seen:
+                        self.swaps.append((time.perf_counter(), body["build_id"]))
+                    self.seen.add(body["build_id"])
             except OSError:
                 pass
             await asyncio.sleep(every)
@@ -463,11 +467,13 @@ def line(label: str, f: dict) -> str:
 # ---- the phases -----------------------------------------------------------------------------------
 
 
-async def phase_under_publish(port: int, plan: list, a, work: Path, build_id: str, kind: str) -> dict:
+async def phase_under_publish(port: int, plan: list, a, work: Path, kind: str) -> dict:
     """The load while a new build ("build": dbt build then publish; "publish": publishes alone) is swapped in."""
     env = bench_env(work)
-    watcher = SwapWatcher(port, build_id, work / "warehouse.published.duckdb")
+    watcher = SwapWatcher(port, work / "warehouse.published.duckdb")
     watch = asyncio.create_task(watcher.run())
+    while not watcher.seen:
+        await asyncio.sleep(0.05)
     state = {"stop": False}
     load = asyncio.create_task(
         drive(port, plan, float("inf"), a.concurrency, 0, a.phase2_max_seconds, state, rate=a.rate)
@@ -480,7 +486,10 @@ async def phase_under_publish(port: int, plan: list, a, work: Path, build_id: st
         cmd += ["--target-path", str(work / "build" / "target"), "--log-path", str(work / "build" / "logs")]
         commands = [("dbt build", cmd), ("publish", ["nice", "-n", "19", *publish_cmd(work)])]
     else:
-        commands = [(f"publish {k + 1}", ["nice", "-n", "19", *publish_cmd(work)]) for k in range(a.publishes)]
+        # the warehouse the last build left, published again and again, each copy under a new build_id
+        commands = [
+            (f"publish {k + 1}", ["nice", "-n", "19", *publish_cmd(work, fresh_id=True)]) for k in range(a.publishes)
+        ]
     for k, (name, cmd) in enumerate(commands):
         if kind == "publish" and k:
             await asyncio.sleep(a.publish_gap_seconds)
@@ -576,7 +585,7 @@ async def run(a, work: Path, build: dict) -> dict:
                 print(f"phase 2 ({kind}): {a.rate:,.0f} req/s while a new version is published")
                 long_plan = request_plan(200_000, known, products, key, a.seed + 1, a.unknown_share)
                 with measured(server.pid) as cpu:
-                    result = await phase_under_publish(port, long_plan, a, work, health["build_id"], kind)
+                    result = await phase_under_publish(port, long_plan, a, work, kind)
                 cpu.add_to(result)
                 memory.sample()
                 result["server_memory"] = memory.report()
@@ -653,8 +662,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--lead-seconds", type=float, default=5, help="load before phase 2's first step")
     ap.add_argument("--tail-seconds", type=float, default=5, help="load after phase 2's last swap")
     ap.add_argument("--phase2-max-seconds", type=float, default=1800)
-    ap.add_argument("--out", type=Path, default=PROJECT_DIR / "benchmarks" / "results" / "serve.json")
+    ap.add_argument(
+        "--out", type=Path, default=None, help="default benchmarks/results/serve.json (serve_workersN.json)"
+    )
     a = ap.parse_args(argv)
+    if a.out is None:
+        name = "serve.json" if a.workers == 1 else f"serve_workers{a.workers}.json"
+        a.out = PROJECT_DIR / "benchmarks" / "results" / name
     a.phase2 = [k for k in a.phase2.split(",") if k and k != "none"]
     if any(k not in ("build", "publish") for k in a.phase2):
         ap.error("--phase2 takes build, publish or none")
