@@ -13,18 +13,36 @@ import argparse
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from personalization_api.app import SETTINGS_ENV, Settings, create_app, project_vars
 from personalization_api.keys import add_key, list_keys, revoke_key
 
 
+class ServerFormatter(logging.Formatter):
+    """The server's log lines, with the timestamp's date and time formatted once a second, not once a record
+    (the access log writes a record per request)."""
+
+    _second = None
+    _text = ""
+
+    def formatTime(self, record, datefmt=None):  # noqa: N802 (logging's name)
+        second = int(record.created)
+        if second != self._second:
+            self._text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+            self._second = second
+        return f"{self._text},{int(record.msecs):03d}"
+
+
 def configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    # a record per request: skip what no line of ours prints (thread, process and multiprocessing names)
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ServerFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
 def default_keys_file() -> Path:
@@ -49,8 +67,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--exposure-dir", default=None, help="write exposure JSONL files here (off by default)")
     serve.add_argument("--keys-file", default=str(default_keys_file()), help="API_KEYS_FILE")
     serve.add_argument("--cache-max-age", type=int, default=300, help="Cache-Control max-age, seconds")
-    serve.add_argument("--rate-limit", type=float, default=5000.0, help="requests/s per key and worker (0: off)")
-    serve.add_argument("--rate-burst", type=float, default=10000.0, help="burst size per key and worker")
+    serve.add_argument(
+        "--rate-limit", type=float, default=20000.0, help="requests/s per key and worker (0: off); see docs/api.md"
+    )
+    serve.add_argument("--rate-burst", type=float, default=20000.0, help="burst size per key and worker")
     serve.add_argument(
         "--default-limit",
         type=int,

@@ -32,7 +32,7 @@ from starlette.routing import Route
 from personalization_api.exposures import ExposureLog
 from personalization_api.keys import KeyStore
 from personalization_api.ratelimit import RateLimiter
-from personalization_api.snapshot import KEY_FIELDS, Limits, Snapshot, file_signature, load_snapshot
+from personalization_api.snapshot import KEY_FIELDS, Limits, Snapshot, dismantle, file_signature, load_snapshot
 
 log = logging.getLogger("personalization_api")
 access_log = logging.getLogger("personalization_api.access")
@@ -46,8 +46,8 @@ class Settings:
     keys_file: str = "data/api_keys.json"
     reload_interval: float = 2.0
     cache_max_age: int = 300
-    rate_limit: float = 5000.0  # requests per second per key (per worker process)
-    rate_burst: float = 10000.0
+    rate_limit: float = 20000.0  # requests per second per key (per worker process); see docs/api.md
+    rate_burst: float = 20000.0
     exposure_dir: str | None = None
     experiment_id: str = "global_holdout"
     default_limit: int = 3
@@ -90,32 +90,49 @@ class State:
         self.cache_control = f"private, max-age={int(settings.cache_max_age)}".encode()
 
     def load(self) -> bool:
-        """Load the published build if it changed (blocking; run it in a thread). True when swapped."""
+        """Load the published build if it changed (blocking; run it in a thread). True when swapped.
+
+        The load shares the GIL with the event loop, so it is written not to stall the requests served
+        meanwhile: it works a few thousand rows at a time (see snapshot.let_others_run); the cyclic garbage
+        collector is off while it runs (each automatic full collection would walk the whole growing heap under
+        the GIL); the new snapshot is frozen out of the collector's reach once swapped in (gc.freeze: later
+        full collections skip its hundreds of thousands of objects); and the replaced snapshot is freed a few
+        thousand recipients at a time once no request reads it.
+        """
         path = Path(self.settings.warehouse)
         signature = file_signature(path)
         current = self.snapshot.signature if self.snapshot is not None else None
         if signature is None or signature == current or signature == self.failed_signature:
             return False
         started = time.perf_counter()
-        # the load runs in a thread beside the event loop: let the loop take the GIL back every 1 ms (not 5)
-        # so that requests served meanwhile wait less
+        # let the loop take the GIL back every 1 ms (not 5) when the load does not give it up by itself
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(switch_interval, 0.001))
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        loaded = False
         try:
             snapshot = load_snapshot(
                 path,
                 Limits(self.settings.default_limit, self.settings.max_limit),
                 self.settings.default_send_hour,
             )
+            loaded = True
         except Exception as exc:
             self.failed_signature = signature
             log.error("could not load the published build at %s (%s); still serving %s", path, exc, self.build_id())
             return False
         finally:
+            if loaded:
+                # freeze before the collector is back on: with it off, everything the load made sits in the
+                # youngest generation, and the first collection after would walk all of it
+                gc.freeze()
+            if gc_was_enabled:
+                gc.enable()
             sys.setswitchinterval(switch_interval)
+        replaced = [self.snapshot]  # held in a list so that retire() can hold the only reference
         self.snapshot = snapshot
         self.failed_signature = None
-        release_free_memory()
         log.info(
             "serving build %s (%d recipients, %d products), loaded in %.2fs",
             snapshot.build_id,
@@ -123,6 +140,9 @@ class State:
             len(snapshot.products),
             time.perf_counter() - started,
         )
+        del snapshot
+        retire(replaced)
+        release_free_memory()
         return True
 
     def build_id(self) -> str | None:
@@ -136,9 +156,29 @@ class State:
             log.error("could not read API keys from %s (%s); keeping the previous keys", self.keys.path, exc)
 
 
+def retire(replaced: list, wait: float = 1.0) -> None:
+    """Free a replaced snapshot (the one item of `replaced`, taken out) in small steps once no request reads it.
+
+    A request holds the snapshot it started on until it has its answer; the refcount says when the last one
+    is done (left: this function's own reference and getrefcount's argument). A snapshot still referenced
+    after `wait` seconds (a test, a debugger) is left to Python to free whole, never emptied under a reader.
+    """
+    old = replaced.pop()
+    if old is None:
+        return
+    deadline = time.monotonic() + wait
+    while sys.getrefcount(old) > 2:
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
+    dismantle(old)
+
+
 def release_free_memory() -> None:
-    """Hand the load's freed memory (DuckDB's result buffers, the rows) back to the OS (glibc; else nothing)."""
-    gc.collect()
+    """Hand the load's freed memory (DuckDB's result buffers, the rows, the replaced snapshot) back to the OS
+    (glibc; else nothing). No gc.collect(): a full collection over a loaded snapshot holds the GIL for a tenth
+    of a second and more, and what the load frees is freed by reference counting (its rows hold no cycles).
+    malloc_trim runs without the GIL (ctypes releases it)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
@@ -306,6 +346,7 @@ def create_app(settings: Settings, snapshot: Snapshot | None = None, poll: bool 
                 task.cancel()
             if state.exposures is not None:
                 state.exposures.flush()
+            gc.unfreeze()  # the loaded builds back in the collector's reach, to be freed at exit
 
     routes = [
         Route("/v1/health", health, methods=["GET"]),
@@ -407,14 +448,26 @@ class Guard:
                     return
             await self.app(scope, receive, send_recording)
         finally:
-            access_log.info(
-                "%s %s %s %.1fms key=%s",
-                scope.get("method", "-"),
-                route_name(scope.get("path", "")),
-                status_box[0] or "-",
-                (time.perf_counter() - started) * 1000,
-                key_name,
-            )
+            if access_log.isEnabledFor(logging.INFO):
+                # makeRecord + handle, not access_log.info: the same record and handlers, without the stack
+                # walk (findCaller) that info() does for every record to fill in a file and line nobody logs
+                access_log.handle(
+                    access_log.makeRecord(
+                        access_log.name,
+                        logging.INFO,
+                        __file__,
+                        0,
+                        "%s %s %s %.1fms key=%s",
+                        (
+                            scope.get("method", "-"),
+                            route_name(scope.get("path", "")),
+                            status_box[0] or "-",
+                            (time.perf_counter() - started) * 1000,
+                            key_name,
+                        ),
+                        None,
+                    )
+                )
 
     def check(self, scope) -> tuple | None:
         s = self.state.settings

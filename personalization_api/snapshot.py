@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -402,13 +403,45 @@ class Raw:
     send_hour_utc: int | None
 
 
-def fetch_in_chunks(result, size: int = 2000) -> list:
-    """All rows, fetched a few thousand at a time: converting rows to Python holds the GIL, and one
+# Loading runs in a thread beside the server's event loop, and everything it does in Python holds the GIL. It
+# therefore works CHUNK rows at a time and lets the loop in between (time.sleep(0) releases the GIL), so the
+# requests served meanwhile wait for one chunk (a millisecond or two), never for the whole build.
+CHUNK = 2000
+
+
+def let_others_run(i: int) -> None:
+    """Release the GIL once every CHUNK rows (i: the row's index)."""
+    if i % CHUNK == CHUNK - 1:
+        time.sleep(0)
+
+
+def fetch_in_chunks(result, size: int = 500) -> list:
+    """All rows, fetched a few hundred at a time: converting rows to Python holds the GIL, and one
     fetchall of a hundred thousand rows would keep the server's event loop waiting for a second or more."""
     rows: list = []
     while chunk := result.fetchmany(size):
         rows.extend(chunk)
+        time.sleep(0)
     return rows
+
+
+def materialized_rows(con, name: str, query: str) -> list:
+    """The query's rows, computed into a temporary table first and then fetched in chunks. DuckDB releases the
+    GIL while it executes a statement, but a streamed result computes its rows as they are fetched, GIL held
+    (a stall of a few hundred milliseconds for the recipients' joins and aggregates)."""
+    con.execute(f"create or replace temp table {name} as {query}")
+    try:
+        return fetch_in_chunks(con.execute(f"select * from {name}"))
+    finally:
+        con.execute(f"drop table {name}")
+
+
+def free_in_chunks(rows: list) -> None:
+    """Empty a big list of rows from its end, CHUNK rows at a time: dropping it whole frees every row in one
+    go, with the GIL held throughout."""
+    while rows:
+        del rows[-CHUNK:]
+        time.sleep(0)
 
 
 def read_raw(path: Path, limits: Limits) -> Raw:
@@ -420,24 +453,26 @@ def read_raw(path: Path, limits: Limits) -> Raw:
         if _has_table(con, "published_build"):
             build = con.execute("select build_id, built_at, published_at from main.published_build limit 1").fetchone()
         products = con.execute(f"select * from ({SHOWN_PRODUCTS}) order by position").fetchall()
-        recipients = fetch_in_chunks(con.execute(RECIPIENTS))
-        external_ids = fetch_in_chunks(
-            con.execute(
-                """
-                select external_id, customer_id, current_external_id, merged_into_external_id, erased_at is not null
-                from main.dim_customer_external_ids
-                """
-            )
+        recipients = materialized_rows(con, "api_recipients", RECIPIENTS)
+        external_ids = materialized_rows(
+            con,
+            "api_external_ids",
+            """
+            select external_id, customer_id, current_external_id, merged_into_external_id, erased_at is not null
+            from main.dim_customer_external_ids
+            """,
         )
         similar = None
         if _has_table(con, "fct_similar_products"):
-            similar = con.execute(
+            similar = materialized_rows(
+                con,
+                "api_similar",
                 """
                 select product_id, similar_product_id, reason
                 from main.fct_similar_products
                 order by product_id, rank
-                """
-            ).fetchall()
+                """,
+            )
         send_hour = con.execute("select mode(best_hour_utc) from main.fct_send_times").fetchone()[0]
     finally:
         con.close()
@@ -452,7 +487,10 @@ def load_snapshot(path: Path, limits: Limits | None = None, default_send_hour: i
     if signature is None:
         raise FileNotFoundError(path)
     raw = read_raw(path, limits)
-    return build_snapshot(raw, signature, limits, default_send_hour)
+    snapshot = build_snapshot(raw, signature, limits, default_send_hour)
+    for rows in (raw.recipients, raw.external_ids, raw.similar or []):
+        free_in_chunks(rows)
+    return snapshot
 
 
 def resolve_external_ids(rows: list) -> tuple[dict[str, str], dict[str, str]]:
@@ -460,11 +498,13 @@ def resolve_external_ids(rows: list) -> tuple[dict[str, str], dict[str, str]]:
     erased one, resolve to nobody; a merged id follows merged_into (else current) to the live one."""
     by_id = {row[0]: row for row in rows}
     live: dict[str, str] = {}
-    for external_id, customer_id, _current, merged_into, erased in rows:
+    for i, (external_id, customer_id, _current, merged_into, erased) in enumerate(rows):
+        let_others_run(i)
         if customer_id and not erased and not merged_into:
             live.setdefault(customer_id, external_id)
     resolved: dict[str, str] = {}
-    for external_id in by_id:
+    for i, external_id in enumerate(by_id):
+        let_others_run(i)
         seen: set[str] = set()
         current = external_id
         while current not in seen:
@@ -578,7 +618,7 @@ def build_snapshot(raw: Raw, signature: tuple | None, limits: Limits, default_se
 
     recipients, by_email, by_contact = snapshot.recipients, snapshot.by_email, snapshot.by_contact_id
     n_default = limits.default
-    for (
+    for i, (
         customer_id,
         email,
         contact_id,
@@ -592,7 +632,8 @@ def build_snapshot(raw: Raw, signature: tuple | None, limits: Limits, default_se
         positions,
         reasons,
         trigger_types,
-    ) in raw.recipients:
+    ) in enumerate(raw.recipients):
+        let_others_run(i)
         first_name = _text(first_name, FALLBACK_FIRST_NAME)
         if not is_holdout:
             positions, reasons = fill(
@@ -631,7 +672,8 @@ def build_snapshot(raw: Raw, signature: tuple | None, limits: Limits, default_se
             by_contact[str(contact_id).strip()] = recipient
 
     by_external = snapshot.by_external_id
-    for external_id, customer_id in resolved.items():
+    for i, (external_id, customer_id) in enumerate(resolved.items()):
+        let_others_run(i)
         recipient = recipients.get(customer_id)
         if recipient is not None:
             by_external[external_id] = recipient
@@ -639,7 +681,8 @@ def build_snapshot(raw: Raw, signature: tuple | None, limits: Limits, default_se
     similar = None
     if raw.similar is not None:
         similar = {}
-        for product_id, similar_id, reason in raw.similar:
+        for i, (product_id, similar_id, reason) in enumerate(raw.similar):
+            let_others_run(i)
             product = products.get(similar_id)
             if product is None or similar_id == product_id:
                 continue
@@ -654,3 +697,14 @@ def build_snapshot(raw: Raw, signature: tuple | None, limits: Limits, default_se
     object.__setattr__(snapshot, "fallback_body", fallback_body)
     object.__setattr__(snapshot, "fallback_etag", etag_of(fallback_body))
     return snapshot
+
+
+def dismantle(snapshot: Snapshot) -> None:
+    """Free a snapshot nobody reads any more a few thousand recipients at a time (see let_others_run): dropping
+    it whole frees its hundreds of thousands of objects in one go, with the GIL held. Only for a snapshot no
+    request can still be reading: it empties the lookups in place."""
+    for index in (snapshot.by_email, snapshot.by_contact_id, snapshot.by_external_id, snapshot.recipients):
+        while index:
+            for _ in range(min(CHUNK, len(index))):
+                index.popitem()
+            time.sleep(0)
