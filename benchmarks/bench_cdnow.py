@@ -126,8 +126,9 @@ def main(argv: list[str] | None = None) -> dict:
             "base_currency": "USD",
         }
     )
-    run = run_dbt_measured(["build", "--select", "+fct_customer_scores", "--indirect-selection", "cautious",
-                            "--vars", dbt_vars], env, work)  # fmt: skip
+    # the features and the registry are read below; the scores no longer depend on their marts
+    run = run_dbt_measured(["build", "--select", "+fct_customer_scores", "+fct_customer_features", "+ml_model_runs",
+                            "--indirect-selection", "cautious", "--vars", dbt_vars], env, work)  # fmt: skip
     with duckdb.connect(str(db), read_only=True) as con:
         scores = (
             con.execute(

@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> dict:
     run_dbt_measured(upstream, env, jobs)
 
     train = ["run", "--select", "int_training_cutoffs_planned", "int_training_snapshots", "ml_predictive_model_runs",
-             "ml_model_runs", *SCORING, "--vars", dbt_vars]  # fmt: skip
+             "int_model_runs_graded", "ml_model_runs", *SCORING, "--vars", dbt_vars]  # fmt: skip
     trained = run_dbt_measured(train, env, jobs)
     scored = run_dbt_measured(["run", "--select", *SCORING, "--vars", dbt_vars], env, jobs)
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:

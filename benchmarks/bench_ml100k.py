@@ -129,8 +129,9 @@ def main(argv: list[str] | None = None) -> dict:
     env["MODEL_DIR"] = str(work / "models")
     as_of = (pd.to_datetime(train["timestamp"].max(), unit="s") + pd.Timedelta(days=1)).date()
     dbt_vars = json.dumps({"as_of_date": str(as_of), "base_currency": "USD"})
-    run = run_dbt_measured(["build", "--select", "+fct_customer_recommendations", "--indirect-selection", "cautious",
-                            "--vars", dbt_vars], env, work)  # fmt: skip
+    # the registry (ml_model_runs) is read below; the recommendations no longer depend on it
+    run = run_dbt_measured(["build", "--select", "+fct_customer_recommendations", "+ml_model_runs",
+                            "--indirect-selection", "cautious", "--vars", dbt_vars], env, work)  # fmt: skip
     with duckdb.connect(str(db), read_only=True) as con:
         recs = con.execute(
             """

@@ -231,7 +231,10 @@ def versions_json(runs: dict[str, dict], names: tuple[str, ...]) -> str:
 
 
 def raise_if_no_registry(error: Exception) -> None:
-    """Raise the NO_REGISTRY message when error is the engine's "ml_model_runs does not exist"; else return.
+    """Raise the NO_REGISTRY message when error is the engine's "<registry> does not exist"; else return.
+
+    The scoring steps read the registries (ml_predictive_model_runs, ml_recommender_runs), which only a
+    retrain creates.
 
     The caller re-raises any other error as it is.
     """

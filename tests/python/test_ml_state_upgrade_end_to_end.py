@@ -23,16 +23,25 @@ RUNS = "select run_id, model_name, model_version, artifact_path from {} order by
 
 
 def old_layout(warehouse_copy, name: str):
-    """A copy of the session build with the ML outputs where the project built them before issue 14."""
+    """A copy of the session build with the ML outputs where the project built them before issue 14.
+
+    The ml_model_runs view then graded the registries itself: it becomes the view int_model_runs_graded is
+    today (the same SQL) over the registries in main, and int_model_runs_graded, which did not exist, is dropped.
+    """
     work = warehouse_copy(name)
     with duckdb.connect(str(work / "warehouse.duckdb")) as con:
-        view = con.execute("select sql from duckdb_views() where schema_name = 'main' and view_name = 'ml_model_runs'")
+        view = con.execute(
+            "select sql from duckdb_views() where schema_name = 'intermediate' and view_name = 'int_model_runs_graded'"
+        )
         view_sql = view.fetchone()[0]
         for table in STATE + OUTPUTS:
             con.execute(f"create table main.{table} as select * from intermediate.{table}")
         old_view_sql = re.sub(r'"?intermediate"?\."?(ml_\w+)"?', r"main.\1", view_sql)
         assert old_view_sql != view_sql
-        con.execute(old_view_sql.replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
+        old_view_sql = re.sub(r"^CREATE VIEW \S+", "CREATE OR REPLACE VIEW main.ml_model_runs", old_view_sql)
+        assert old_view_sql.startswith("CREATE OR REPLACE VIEW main.ml_model_runs ")
+        con.execute(old_view_sql)
+        con.execute("drop view intermediate.int_model_runs_graded")
         for table in STATE + OUTPUTS:
             con.execute(f"drop table intermediate.{table}")
         assert con.execute("select count(*) from main.ml_model_runs").fetchone()[0] > 0
@@ -82,7 +91,14 @@ def test_a_retrain_after_the_upgrade_appends_to_the_registry(built, warehouse_co
 
     retrained = assert_ok(
         run_dbt(
-            ["run", "--select", "ml_predictive_model_runs", "ml_recommender_runs", "ml_model_runs"],
+            [
+                "run",
+                "--select",
+                "ml_predictive_model_runs",
+                "ml_recommender_runs",
+                "int_model_runs_graded",
+                "ml_model_runs",
+            ],
             built.raw_dir,
             work,
             {"as_of_date": E2E_END_DATE},

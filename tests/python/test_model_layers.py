@@ -24,24 +24,6 @@ MAY_READ = {
 # The one documented exception: the deletion feed names erased people by the
 # hashes made in stg_erasure__identifiers, because no mart may hold an erased person.
 EXCEPTIONS = {("sync_esp__deletions", "stg_erasure__identifiers")}
-# Known debt (issue 14): the Python models' private steps live in intermediate (models/intermediate/ml,
-# models/intermediate/recommendations) but still read the published customer and product marts and the
-# registry view ml_model_runs. Listed pair by pair, so any other upward read fails; removing one needs an
-# intermediate model the mart publishes (features, the graded registry) for the step to read instead.
-ML_STEPS_READING_MARTS = {
-    ("ml_customer_recommendations", "dim_customers"),
-    ("ml_customer_recommendations", "dim_products"),
-    ("ml_customer_recommendations", "fct_customer_features"),
-    ("ml_customer_recommendations", "ml_model_runs"),
-    ("ml_customer_scores", "fct_customer_features"),
-    ("ml_customer_scores", "ml_model_runs"),
-    ("ml_feature_drift", "fct_customer_features"),
-    ("ml_feature_drift", "ml_model_runs"),
-    ("ml_predictive_model_runs", "fct_customer_features"),
-    ("ml_recommender_runs", "dim_products"),
-    ("ml_recommender_runs", "fct_customer_features"),
-}
-EXCEPTIONS |= ML_STEPS_READING_MARTS
 
 
 def layer_of(path: str) -> str:

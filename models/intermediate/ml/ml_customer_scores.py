@@ -1,7 +1,8 @@
 """Scores every customer with the current registered models (see python_udfs/ml/training.py).
 
-The current version of a model is its last run that passed the quality gate
-(python_udfs/ml/gate.py); is_fallback, scoring_note and scored_with_versions
+The current version of a model is its last run in the registry
+(ml_predictive_model_runs) that passed the quality gate (python_udfs/ml/gate.py),
+the run ml_model_runs marks is_current; is_fallback, scoring_note and scored_with_versions
 say when a newer run was rejected and which versions scored. With no passing
 propensity version, or no registry yet (score_only on a fresh warehouse), the
 model stops with a message that says what to do; with no passing churn, clv or
@@ -17,11 +18,11 @@ from python_udfs.registry import raise_if_no_registry
 def model(dbt, session):
     dbt.config(materialized="table")
     try:
-        registry = dbt.ref("ml_model_runs").to_arrow_table().to_pandas()
+        registry = dbt.ref("ml_predictive_model_runs").to_arrow_table().to_pandas()
     except Exception as error:
         raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
         raise
-    current = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
+    current = dbt.ref("int_customer_features").to_arrow_table().to_pandas()
     gate = GateThresholds.from_config(
         {
             # dbt only passes config keys that the model names literally

@@ -8,9 +8,9 @@ from python_udfs.registry import raise_if_no_registry
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append")
-    current = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
+    current = dbt.ref("int_customer_features").to_arrow_table().to_pandas()
     try:
-        registry = dbt.ref("ml_model_runs").to_arrow_table().to_pandas()
+        registry = dbt.ref("ml_predictive_model_runs").to_arrow_table().to_pandas()
     except Exception as error:
         raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
         raise

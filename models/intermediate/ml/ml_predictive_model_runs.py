@@ -23,7 +23,7 @@ def model(dbt, session):
     # append_new_columns: registries written before the gate existed gain is_promoted and gate_failure_reason
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
     snapshots = dbt.ref("int_training_snapshots").to_arrow_table().to_pandas()
-    current = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
+    current = dbt.ref("int_customer_features").to_arrow_table().to_pandas()
     planned = dbt.ref("int_training_cutoffs_planned").to_arrow_table().to_pandas()
     plan = {name: int(planned[name].iloc[0]) for name in PLAN_COLUMNS} if len(planned) else {}
     gate = GateThresholds.from_config(

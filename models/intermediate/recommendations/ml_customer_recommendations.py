@@ -20,19 +20,19 @@ from python_udfs.registry import current_model, raise_if_no_registry
 def model(dbt, session):
     dbt.config(materialized="table")
     try:
-        registry = dbt.ref("ml_model_runs").to_arrow_table().to_pandas()
+        registry = dbt.ref("ml_recommender_runs").to_arrow_table().to_pandas()
     except Exception as error:
         raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
         raise
     run, saved = current_model(registry, "recommendations", dbt.config.get("model_dir"))
     fitted = saved["model"]
-    features = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
-    customers = dbt.ref("dim_customers").to_arrow_table().to_pandas()[["customer_id"]]
+    features = dbt.ref("int_customer_features").to_arrow_table().to_pandas()
+    customers = dbt.ref("int_customers_unified").to_arrow_table().to_pandas()[["customer_id"]]
     customers = customers.merge(customer_frame(features), on="customer_id", how="left")
     out = recommend(
         fitted,
         dbt.ref("int_recommendation_events").to_arrow_table().to_pandas(),
-        dbt.ref("dim_products").to_arrow_table().to_pandas(),
+        dbt.ref("int_products_ranked").to_arrow_table().to_pandas(),
         customers,
         dbt.ref("recommendation_rules").to_arrow_table().to_pandas(),
         as_of=features["cutoff_at"].max(),

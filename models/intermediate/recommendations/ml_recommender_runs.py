@@ -15,10 +15,10 @@ from python_udfs.registry import registry_frame
 def model(dbt, session):
     # append_new_columns: registries written before the gate existed gain is_promoted and gate_failure_reason
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
-    features = dbt.ref("fct_customer_features").to_arrow_table().to_pandas()
+    features = dbt.ref("int_customer_features").to_arrow_table().to_pandas()
     row = train_recommender(
         dbt.ref("int_recommendation_events").to_arrow_table().to_pandas(),
-        dbt.ref("dim_products").to_arrow_table().to_pandas(),
+        dbt.ref("int_products_ranked").to_arrow_table().to_pandas(),
         customer_frame(features),
         dbt.ref("recommendation_rules").to_arrow_table().to_pandas(),
         features["cutoff_at"].max(),

@@ -1,11 +1,47 @@
+-- The features of int_customer_features, published with an enforced contract.
 with
 
-cutoffs as (
-    select {{ as_of_timestamp() }} as cutoff_at
-),
-
-customer_features as (
-    {{ customer_features_at('cutoffs') | indent(4) }}
+features as (
+    select * from {{ ref('int_customer_features') }}
 )
 
-select * from customer_features
+select
+    customer_id,
+    cutoff_at,
+    order_count,
+    orders_90d,
+    orders_180d,
+    cancelled_order_count,
+    first_order_at,
+    last_order_at,
+    recency_days,
+    monetary_value,
+    returned_value,
+    average_order_value,
+    mean_days_between_orders,
+    tenure_days,
+    emails_sent_30d,
+    emails_delivered_30d,
+    emails_opened_30d,
+    emails_clicked_30d,
+    open_rate_30d,
+    click_rate_30d,
+    emails_sent_90d,
+    emails_delivered_90d,
+    emails_opened_90d,
+    emails_clicked_90d,
+    open_rate_90d,
+    click_rate_90d,
+    last_open_at,
+    last_click_at,
+    last_negative_email_event_at,
+    usual_open_hour_utc,
+    usual_open_hour_local,
+    web_sessions_30d,
+    web_sessions_90d,
+    product_views_30d,
+    carts_30d,
+    last_web_event_at,
+    top_category,
+    currency
+from features
