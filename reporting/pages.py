@@ -500,7 +500,25 @@ def training_runs(warehouse: Warehouse) -> Section:
     )
 
 
-PAGE_BUILDERS = [experiments_page, programme_page, campaigns_page, segments_page, cohorts_page, models_page]
+# --------------------------------------------------------------------------------------------- data quality
+
+
+def quality_page(warehouse: Warehouse) -> Page:
+    """Counts from the audit marts (reporting.pages_quality): raw rows' fates, rejections, quarantine, URLs."""
+    from reporting.pages_quality import quality_page as build
+
+    return build(warehouse)
+
+
+PAGE_BUILDERS = [
+    experiments_page,
+    programme_page,
+    campaigns_page,
+    segments_page,
+    cohorts_page,
+    models_page,
+    quality_page,
+]
 
 
 def index_page(warehouse: Warehouse, pages: Sequence[Page]) -> Page:

@@ -9,6 +9,7 @@ then), and the footer names the published build. The screenshots are kept as bui
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import altair as alt
@@ -19,13 +20,15 @@ from conftest import PROJECT_DIR
 from publish_warehouse import publish
 
 from reporting.browser import check_page, check_report, chromium
-from reporting.pages import models_page
+from reporting.pages import models_page, quality_page
 from reporting.report import ERROR_HOOK, Page, Section, build_report
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOT_DIR = os.environ.get("REPORT_SCREENSHOT_DIR", str(PROJECT_DIR / "data" / "report" / "screenshots"))
-THEMES = {"index", "experiments", "programme", "campaigns", "segments", "cohorts", "models"}
+THEMES = {"index", "experiments", "programme", "campaigns", "segments", "cohorts", "models", "quality"}
+# An email address anywhere in a page's HTML (text, attributes, the embedded chart data).
+EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +68,11 @@ def test_every_page_renders_its_charts_without_a_javascript_error(report, browse
     assert by_page["experiments.html"].charts
     assert by_page["segments.html"].charts
     assert len(by_page["experiments.html"].charts) == 2
+    # The demo build rejects rows, so the data-quality page charts row fates and rejection reasons.
+    quality_titles = [chart.title for chart in by_page["quality.html"].charts]
+    assert "Rows accounted for per raw table" in quality_titles
+    assert "Rejected rows by table and reason" in quality_titles
+    assert 'data-conservation="ok"' in (report_dir / "quality.html").read_text()
     for page in pages:
         assert build_id in page.read_text(), f"{page.name}'s footer names the published build"
 
@@ -149,3 +157,60 @@ def test_model_curves_render_once_a_scoring_run_has_matured(report, browser, tmp
     titles = [chart.title for chart in check.charts]
     assert "Gains and calibration on the latest matured run" in titles
     assert "AUC in production against AUC at training" in titles
+
+
+def audit(con) -> str:
+    """The schema the audit marts were built in (audit, under the project's schema config)."""
+    query = "select table_schema from information_schema.tables where table_name = 'audit_rejected_rows'"
+    return con.execute(query).fetchone()[0]
+
+
+def test_no_page_prints_an_email_address(report):
+    """Rejected raw rows keep their emails (audit_rejected_rows.raw_record): no page of the report shows one."""
+    published, _, pages = report
+    with duckdb.connect(str(published), read_only=True) as con:
+        query = f"select raw_record::varchar from {audit(con)}.audit_rejected_rows"
+        records = [row[0] for row in con.execute(query).fetchall()]
+    assert any(EMAIL.search(record) for record in records), "the demo's rejected rows hold emails to leak"
+    assert EMAIL.search("<td>jane.doe+x@mail.example.co.uk</td>"), "the pattern finds an address in HTML"
+    assert len(pages) == len(THEMES)
+    for page in pages:
+        found = sorted(set(EMAIL.findall(page.read_text())))
+        assert not found, f"{page.name} prints email addresses: {found[:3]}"
+
+
+def test_quarantined_identifiers_and_unsafe_urls_render_when_a_build_has_them(report, browser, tmp_path):
+    """The demo quarantines no identifier and drops no URL, so the page shows a note and zeros; a build with
+    some draws them. The session build's copy gets rows as such a build would write them (made up here: this
+    checks the drawing and that identifiers stay out of the page, not the audit)."""
+    published, report_dir, _ = report
+    shutil.copytree(report_dir / "assets", tmp_path / "report" / "assets")
+    later = tmp_path / "later.duckdb"
+    shutil.copy(published, later)
+    with duckdb.connect(str(later)) as con:
+        schema = audit(con)
+        con.execute(
+            f"""
+            insert into {schema}.audit_quarantined_identifiers by name
+            select
+                'q' || i as quarantined_identifier_id, 'contact_id' as identifier_type,
+                'shared-contact-' || i as identifier_value, sha256('shared-contact-' || i) as identifier_sha256,
+                12 as people_linked, 40 as rows_affected, 3 as rows_unattributed, true as is_quarantined,
+                'contact_id_shared_by_too_many_people' as reason, 5 as max_people_per_identifier,
+                current_timestamp::timestamp as as_of_at
+            from range(3) as r(i)
+            """
+        )
+        con.execute(f"update {schema}.audit_unsafe_urls set unsafe_urls = 7 where source_column = 'url'")
+        query = f"select identifier_sha256 from {schema}.audit_quarantined_identifiers"
+        hashes = [row[0] for row in con.execute(query).fetchall()]
+    pages = build_report(later, tmp_path / "report", builders=[quality_page])
+    page = next(page for page in pages if page.stem == "quality")
+    check = check_page(page)
+    assert not check.problems(), check.problems()
+    titles = [chart.title for chart in check.charts]
+    assert "Quarantined identifiers" in titles
+    assert "Unsafe URLs dropped" in titles
+    text = page.read_text()
+    assert "shared-contact-" not in text
+    assert not any(value in text for value in hashes)
