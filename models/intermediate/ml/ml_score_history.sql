@@ -6,11 +6,15 @@
     day and the customer's recommended products (ml_customer_recommendations),
     so a later run can compare what was predicted one horizon ago with what
     then happened (rpt_model_monitoring, rpt_customer_cohort_clv).
-    Append-only and never rebuilt (full_refresh false). An erased person leaves
-    no trace: their rows are never appended and the post-hook deletes any row
-    of theirs already kept, under every customer id they could have held
-    (int_erased_customers, and the hashes of their identifiers in
-    stg_erasure__identifiers), as int_customer_external_ids does.
+    Append-only and never rebuilt (full_refresh false). Retention (the first
+    post-hook, _score_history__models.yml): one run per as_of day, the latest,
+    so an hourly score_only keeps one run a day, and no run whose as_of is
+    more than var score_history_retention_days before this run's. An erased
+    person leaves no trace: their rows are never appended and the second
+    post-hook deletes any row of theirs already kept, under every customer id
+    they could have held (int_erased_customers, and the hashes of their
+    identifiers in stg_erasure__identifiers), as int_customer_external_ids
+    does.
 -#}
 
 {%- set run_at = "cast('" ~ run_started_at.strftime("%Y-%m-%d %H:%M:%S") ~ "' as timestamp)" %}
