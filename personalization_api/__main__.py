@@ -10,8 +10,11 @@ python -m personalization_api keys list
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
+import logging.handlers
 import os
+import queue
 import sys
 import time
 from pathlib import Path
@@ -35,14 +38,31 @@ class ServerFormatter(logging.Formatter):
         return f"{self._text},{int(record.msecs):03d}"
 
 
-def configure_logging() -> None:
+class HandOff(logging.handlers.QueueHandler):
+    """Hands each record to the writer thread as it is: formatting and writing happen there, not on the event
+    loop. (QueueHandler.prepare formats and copies the record, for queues to other processes; the records
+    here stay in this process and nothing changes them after they are logged.)"""
+
+    def prepare(self, record):
+        return record
+
+
+def configure_logging() -> logging.handlers.QueueListener:
+    """Log lines to stderr, written by a thread of their own. A write to a log file or pipe can block (the
+    kernel throttles writers while a publish copies a 1.5 GB warehouse, and a log shipper can stall): on the
+    event loop that would stall every request, in the writer thread it holds back only the log."""
     # a record per request: skip what no line of ours prints (thread, process and multiprocessing names)
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(ServerFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    records = queue.SimpleQueue()
+    listener = logging.handlers.QueueListener(records, handler, respect_handler_level=True)
+    listener.start()
+    atexit.register(listener.stop)  # writes what is still queued
+    logging.basicConfig(level=logging.INFO, handlers=[HandOff(records)])
+    return listener
 
 
 def default_keys_file() -> Path:

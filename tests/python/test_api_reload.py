@@ -116,3 +116,40 @@ def test_the_default_rate_limit_is_sized_for_a_big_send():
     served = parser().parse_args(["serve"])
     assert served.rate_limit == Settings().rate_limit >= 20_000
     assert served.rate_burst == Settings().rate_burst >= served.rate_limit
+
+
+def test_the_server_writes_its_log_lines_from_a_thread_of_their_own(capfd):
+    import atexit
+    import threading
+
+    from personalization_api.__main__ import HandOff, configure_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, (logging.logThreads, logging.logProcesses, logging.logMultiprocessing)
+    root.handlers[:] = []
+    try:
+        writer_threads = []
+        listener = configure_logging()
+        (handoff,) = root.handlers
+        assert isinstance(handoff, HandOff)
+        (stream_handler,) = listener.handlers
+        real_emit = stream_handler.emit
+
+        def emit(record):
+            writer_threads.append(threading.current_thread())
+            real_emit(record)
+
+        stream_handler.emit = emit
+        logging.getLogger("personalization_api.access").info("%s %s %s", "GET", "/v1/health", 200)
+        listener.stop()  # drains the queue
+        atexit.unregister(listener.stop)
+        assert writer_threads
+        assert threading.current_thread() not in writer_threads  # written off the caller's (the loop's) thread
+        line = capfd.readouterr().err.strip().splitlines()[-1]
+        assert line.endswith(" INFO personalization_api.access GET /v1/health 200")
+        assert line[:4].isdigit()
+        assert line[19] == ","  # 2026-12-01 14:00:00,123: the date once a second, the milliseconds each time
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.logThreads, logging.logProcesses, logging.logMultiprocessing = saved[2]
