@@ -276,9 +276,19 @@ def campaigns_page(warehouse: Warehouse) -> Page:
             )
         )
         return page
-    from reporting.pages_new_marts import campaign_sections
+    from reporting.pages_new_marts import campaign_sections, channel_section
 
     page.sections.extend(campaign_sections(warehouse))
+    if warehouse.has("rpt_channel_attribution"):
+        page.sections.append(channel_section(warehouse))
+    else:
+        page.sections.append(
+            not_built(
+                "Attributed revenue by channel and month",
+                "Each month's order revenue by the channel credited: email, web sessions, unattributed.",
+                "rpt_channel_attribution",
+            )
+        )
     return page
 
 

@@ -155,6 +155,77 @@ def campaign_sections(warehouse: Warehouse) -> list[Section]:
     ]
 
 
+CHANNEL_ORDER = ["email", "web", "unattributed"]
+
+
+def channel_section(warehouse: Warehouse) -> Section:
+    """Attributed revenue by channel and month (filters: attribution model, channel), from rpt_channel_attribution."""
+    sources = ["rpt_channel_attribution"]
+    title = "Attributed revenue by channel and month"
+    # The mart's rows are per touch type: summed per channel here; shares are over the mart's month_revenue.
+    by_channel = records(
+        warehouse.frame(
+            """
+            select
+                order_month,
+                attribution_model,
+                channel,
+                sum(attributed_revenue) as attributed_revenue,
+                sum(attributed_conversions) as attributed_conversions,
+                any_value(month_revenue) as month_revenue,
+                sum(attributed_revenue) / nullif(any_value(month_revenue), 0) as revenue_share
+            from {channels}
+            group by order_month, attribution_model, channel
+            order by order_month, attribution_model, channel
+            """,
+            channels="rpt_channel_attribution",
+        )
+    )
+    if by_channel.empty:
+        return no_rows(title, "", "This build has no completed orders.", sources)
+    models = sorted(by_channel["attribution_model"].unique())
+    channels = [c for c in CHANNEL_ORDER if c in set(by_channel["channel"])]
+    model = dropdown(
+        "channel_attribution",
+        "Attribution model",
+        models,
+        value="position_based" if "position_based" in models else None,
+    )
+    channel = with_all("channel", "Channel", channels)
+    chart = (
+        alt.Chart(by_channel)
+        .transform_filter(
+            f"datum.attribution_model === {model.name} && ({channel.name} === null || datum.channel === {channel.name})"
+        )
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(order_month):T", title="Order month"),
+            y=alt.Y("attributed_revenue:Q", title="Attributed revenue (base currency)", stack="zero"),
+            color=alt.Color("channel:N", title="Channel", sort=CHANNEL_ORDER, scale=alt.Scale(domain=CHANNEL_ORDER)),
+            order=alt.Order("channel:N"),
+            tooltip=[
+                alt.Tooltip("yearmonth(order_month):T", title="month"),
+                "channel:N",
+                alt.Tooltip("attributed_revenue:Q", format=",.2f"),
+                alt.Tooltip("revenue_share:Q", format=".1%", title="share of the month's order revenue"),
+                alt.Tooltip("attributed_conversions:Q", format=",.1f"),
+                alt.Tooltip("month_revenue:Q", format=",.2f", title="month's order revenue"),
+            ],
+        )
+        .add_params(model, channel)
+        .properties(width=WIDTH, height=320, title=title)
+    )
+    return Section(
+        title,
+        "Each month's completed order revenue split by the channel the attribution model credits: email "
+        "touches, web sessions (only position_based credits them; they belong to no campaign) or nothing "
+        "(unattributed). Under one model the bars of a month add up to its order revenue. Filter by "
+        "attribution model and channel; the tooltip has the share of the month's revenue.",
+        chart=chart,
+        sources=sources,
+    )
+
+
 # ------------------------------------------------------------------------------------------------ programme
 
 PROGRAMME_MEASURES = {

@@ -73,6 +73,8 @@ def test_every_page_renders_its_charts_without_a_javascript_error(report, browse
     assert "Rows accounted for per raw table" in quality_titles
     assert "Rejected rows by table and reason" in quality_titles
     assert 'data-conservation="ok"' in (report_dir / "quality.html").read_text()
+    # The channel split (rpt_channel_attribution) is charted on the campaigns page, and drew marks (above).
+    assert "Attributed revenue by channel and month" in [chart.title for chart in by_page["campaigns.html"].charts]
     for page in pages:
         assert build_id in page.read_text(), f"{page.name}'s footer names the published build"
 
