@@ -2,7 +2,7 @@
 
 python -m personalization_api serve --host 127.0.0.1 --port 8000 [--warehouse PATH] [--workers 1]
     [--reload-interval 2] [--exposure-dir DIR]
-python -m personalization_api keys add NAME      # prints the new key once
+python -m personalization_api keys add NAME [--scope full|feed]  # prints the new key once
 python -m personalization_api keys revoke NAME
 python -m personalization_api keys list
 """
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from personalization_api.app import SETTINGS_ENV, Settings, create_app, project_vars
-from personalization_api.keys import add_key, list_keys, revoke_key
+from personalization_api.keys import DEFAULT_SCOPE, SCOPES, add_key, list_keys, revoke_key
 
 
 class ServerFormatter(logging.Formatter):
@@ -109,9 +109,16 @@ def parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="manage API keys (API_KEYS_FILE)")
     keys.add_argument("--keys-file", default=str(default_keys_file()))
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
-    keys_sub.add_parser("add", help="create a key and print it once").add_argument("name")
+    add = keys_sub.add_parser("add", help="create a key and print it once")
+    add.add_argument("name")
+    add.add_argument(
+        "--scope",
+        choices=SCOPES,
+        default=DEFAULT_SCOPE,
+        help="full: every route, header only; feed: only the non-personal routes, header or ?api_key=",
+    )
     keys_sub.add_parser("revoke", help="revoke a key (servers stop accepting it within seconds)").add_argument("name")
-    keys_sub.add_parser("list", help="names, creation and revocation times (never the keys)")
+    keys_sub.add_parser("list", help="names, scopes, creation and revocation times (never the keys)")
     return ap
 
 
@@ -154,16 +161,19 @@ def keys(a: argparse.Namespace) -> None:
     path = Path(a.keys_file)
     try:
         if a.keys_command == "add":
-            key = add_key(path, a.name)
+            key = add_key(path, a.name, a.scope)
             print(key)
-            print(f"key {a.name!r} added to {path}; it is shown only now", file=sys.stderr)
+            print(f"key {a.name!r} (scope {a.scope}) added to {path}; it is shown only now", file=sys.stderr)
         elif a.keys_command == "revoke":
             revoke_key(path, a.name)
             print(f"key {a.name!r} revoked", file=sys.stderr)
         else:
             for entry in list_keys(path):
+                if entry["problem"]:
+                    print(f"{entry['name']}\tmalformed: {entry['problem']} (the server skips it)")
+                    continue
                 status = f"revoked {entry['revoked_at']}" if entry["revoked_at"] else "active"
-                print(f"{entry['name']}\tcreated {entry['created_at']}\t{status}")
+                print(f"{entry['name']}\tscope {entry['scope']}\tcreated {entry['created_at']}\t{status}")
     except ValueError as exc:
         raise SystemExit(str(exc)) from None
 

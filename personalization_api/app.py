@@ -2,10 +2,12 @@
 
 Every request reads `state.snapshot` once and answers from it, so a request that
 started on one build finishes on it while a newer build is swapped in. A
-background task polls the published file and the keys file every
-`reload_interval` seconds; a new build is read in a worker thread and swapped
-in only when complete, and a build that fails to load is logged while the old
-one keeps serving.
+background task polls the published file every `reload_interval` seconds; a
+new build is read in a worker thread and swapped in only when complete, and a
+build that fails to load is logged while the old one keeps serving. Another
+task re-reads the keys file on the same interval, so a revocation takes effect
+even while a big build is loading. Neither task dies on an error: each step is
+logged and retried.
 """
 
 from __future__ import annotations
@@ -152,8 +154,12 @@ class State:
         try:
             if self.keys.refresh():
                 log.info("API keys (re)loaded from %s: %d active", self.keys.path, len(self.keys.keys.entries))
-        except (OSError, ValueError) as exc:
-            log.error("could not read API keys from %s (%s); keeping the previous keys", self.keys.path, exc)
+        except Exception as exc:  # a broken file keeps the previous keys; never the reloader's end
+            log.error(
+                "could not read API keys from %s (%s); keeping the previous keys",
+                self.keys.path,
+                type(exc).__name__,
+            )
 
 
 def retire(replaced: list, wait: float = 1.0) -> None:
@@ -264,7 +270,9 @@ def create_app(settings: Settings, snapshot: Snapshot | None = None, poll: bool 
             return Response(orjson.dumps(body), status_code=503, media_type="application/json", headers=NO_STORE)
         return Response(orjson.dumps(snapshot.health()), media_type="application/json", headers=NO_STORE)
 
-    def expose(snapshot: Snapshot, recipient, endpoint: str) -> None:
+    def expose(request: Request, snapshot: Snapshot, recipient, endpoint: str) -> None:
+        if request.method == "HEAD":  # nothing was shown to anyone
+            return
         if state.exposures is not None and recipient is not None and recipient.external_id:
             state.exposures.record(recipient.external_id, recipient.variant, endpoint, snapshot.build_id)
 
@@ -280,7 +288,7 @@ def create_app(settings: Settings, snapshot: Snapshot | None = None, poll: bool 
             return error(400, str(exc))
         recipient = snapshot.find(key, value)
         body, etag = snapshot.personalization(recipient, limit)
-        expose(snapshot, recipient, "personalization")
+        expose(request, snapshot, recipient, "personalization")
         return cached(request, state, body, etag)
 
     async def recommendations(request: Request) -> Response:
@@ -299,7 +307,7 @@ def create_app(settings: Settings, snapshot: Snapshot | None = None, poll: bool 
         category = categories[0].strip() if categories and categories[0].strip() else None
         recipient = snapshot.find(key, value)
         body, etag = snapshot.recommendations(recipient, limit, category)
-        expose(snapshot, recipient, "recommendations")
+        expose(request, snapshot, recipient, "recommendations")
         return cached(request, state, body, etag)
 
     async def similar(request: Request) -> Response:
@@ -316,16 +324,27 @@ def create_app(settings: Settings, snapshot: Snapshot | None = None, poll: bool 
     async def reloader() -> None:
         while True:
             await asyncio.sleep(settings.reload_interval)
-            state.refresh_keys()
             try:
                 await asyncio.to_thread(state.load)
             except Exception:  # never let the reloader die
                 log.exception("reload failed")
 
+    async def key_watcher() -> None:
+        # its own task: a revocation must not wait for a build load that takes a minute
+        while True:
+            await asyncio.sleep(settings.reload_interval)
+            try:
+                state.refresh_keys()
+            except Exception:  # never let the watcher die
+                log.exception("keys reload failed")
+
     async def flusher() -> None:
         while True:
             await asyncio.sleep(0.5)
-            await asyncio.to_thread(state.exposures.flush)
+            try:
+                await asyncio.to_thread(state.exposures.flush)
+            except Exception:  # never let the flusher die: the buffer would grow until the process does
+                log.exception("exposure flush failed")
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -335,6 +354,7 @@ def create_app(settings: Settings, snapshot: Snapshot | None = None, poll: bool 
             if state.snapshot is None:
                 log.warning("no published build at %s yet: /v1/health says no_build", settings.warehouse)
             tasks.append(asyncio.create_task(reloader()))
+            tasks.append(asyncio.create_task(key_watcher()))
         if not state.keys.keys.entries:
             log.warning("no active API key in %s: every /v1 request but /v1/health gets 401", settings.keys_file)
         if state.exposures is not None:
@@ -345,7 +365,10 @@ def create_app(settings: Settings, snapshot: Snapshot | None = None, poll: bool 
             for task in tasks:
                 task.cancel()
             if state.exposures is not None:
-                state.exposures.flush()
+                try:
+                    state.exposures.close()
+                except Exception:
+                    log.exception("last exposure flush failed")
             gc.unfreeze()  # the loaded builds back in the collector's reach, to be freed at exit
 
     routes = [
@@ -368,9 +391,12 @@ ROUTE_NAMES = {
     "/v1/recommendations": "/v1/recommendations",
 }
 OPEN_PATHS = {"/v1/health"}
-# Non-personal routes that also take the key as ?api_key=, for clients that cannot send headers (a Klaviyo web
-# feed). Never the per-recipient routes: a URL with a key and a recipient would sit in every log on the way.
+# The non-personal routes: the only ones a `feed` key opens, and the only ones that take a key as ?api_key= (a
+# `feed` key only), for clients that cannot send headers (a Klaviyo web feed). Never the per-recipient routes: a
+# URL with a key and a recipient would sit in every log on the way, and a key that sits in a feed URL must not
+# read anyone's personal fields.
 URL_KEY_PATHS = {"/v1/products/{product_id}/similar"}
+FEED_PATHS = URL_KEY_PATHS
 
 
 def route_name(path: str) -> str:
@@ -427,16 +453,28 @@ class Guard:
                 return
             path = scope["path"]
             if path not in OPEN_PATHS:
+                route = route_name(path)
                 key = api_key(scope["headers"])
-                if key is None and route_name(path) in URL_KEY_PATHS:
+                from_url = False
+                if key is None and route in URL_KEY_PATHS:
                     key = query_api_key(scope.get("query_string", b""))
-                name = self.state.keys.verify(key)
-                if name is None:
+                    from_url = key is not None
+                found = self.state.keys.identify(key)
+                if found is None:
                     await _send_plain(
                         send_recording, 401, "missing or invalid API key", [(b"www-authenticate", b"Bearer")]
                     )
                     return
+                name, key_scope = found
                 key_name = name
+                if key_scope == "feed" and route not in FEED_PATHS:
+                    await _send_plain(send_recording, 403, "this key opens only the non-personal routes")
+                    return
+                if from_url and key_scope != "feed":
+                    await _send_plain(
+                        send_recording, 403, "a full key is never accepted in the URL: send it as a header"
+                    )
+                    return
                 wait = self.state.limiter.take(name)
                 if wait > 0:
                     await _send_plain(

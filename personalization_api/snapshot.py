@@ -21,8 +21,10 @@ The rules are the exports' (models/marts/exports, docs/exports.md):
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
+import unicodedata
 from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,10 +38,48 @@ DEFAULT_LABEL = "default"
 BESTSELLER_REASON = "Bestseller"
 KEY_FIELDS = ("email", "contact_id", "external_id", "customer_id")
 
+log = logging.getLogger("personalization_api")
 
-def clean_email(value: str) -> str:
-    """The project's clean_email for lookups: trimmed, lower-case."""
-    return value.strip().lower()
+
+# What DuckDB's trim() strips: the Unicode space separators (category Zs), never tabs or line breaks, which
+# str.strip() would also take.
+SQL_TRIMMED = " \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+EMAIL_LOCAL_EXTRA = frozenset("._%+'-")
+PUNYCODE_TAIL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def _sql_lower(value: str) -> str:
+    """DuckDB's lower(): each character's simple lowercase, so 'İ' is 'i' (str.lower makes two characters)
+    and a final 'Σ' is 'σ' (str.lower applies the final-sigma rule)."""
+    if value.isascii():
+        return value.lower()
+    return "".join("i" if ch == "\u0130" else ch.lower() for ch in value)
+
+
+def _letter_or_digit(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LN"  # \p{L} or \p{N}
+
+
+def clean_email(value: str) -> str | None:
+    """The project's clean_email macro (macros/clean_email.sql) in Python: lower(trim(x)) when it is a plausible
+    address (the macro's regular expression, no '..'), else None."""
+    email = _sql_lower(value.strip(SQL_TRIMMED))
+    local, at, domain = email.partition("@")
+    if not at or not local or "@" in domain or ".." in email:
+        return None
+    if not all(ch in EMAIL_LOCAL_EXTRA or _letter_or_digit(ch) for ch in local):
+        return None
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(
+        label and all(ch == "-" or _letter_or_digit(ch) for ch in label) for label in labels[:-1]
+    ):
+        return None
+    tld = labels[-1]
+    if len(tld) >= 2 and all(unicodedata.category(ch)[0] == "L" for ch in tld):
+        return email
+    if tld.startswith("xn--") and len(tld) > 4 and all(ch in PUNYCODE_TAIL for ch in tld[4:]):
+        return email
+    return None
 
 
 def etag_of(body: bytes) -> str:
@@ -617,6 +657,8 @@ def build_snapshot(raw: Raw, signature: tuple | None, limits: Limits, default_se
         return shared.setdefault(value, value)
 
     recipients, by_email, by_contact = snapshot.recipients, snapshot.by_email, snapshot.by_contact_id
+    shared_email: set = set()
+    shared_contact: set = set()
     n_default = limits.default
     for i, (
         customer_id,
@@ -667,9 +709,19 @@ def build_snapshot(raw: Raw, signature: tuple | None, limits: Limits, default_se
         )
         recipients[customer_id] = recipient
         if email:
-            by_email[clean_email(email)] = recipient
+            cleaned = clean_email(email)
+            if cleaned:
+                index_once(by_email, cleaned, recipient, shared_email)
         if contact_id:
-            by_contact[str(contact_id).strip()] = recipient
+            index_once(by_contact, str(contact_id).strip(), recipient, shared_contact)
+    # an email or contact id two customers share finds neither: the fallback, never a guess at one of them
+    for index, shared_ids, what in ((by_email, shared_email, "emails"), (by_contact, shared_contact, "contact ids")):
+        for value in shared_ids:
+            del index[value]
+        if shared_ids:
+            log.warning(
+                "%d %s belong to more than one customer in this build: they match nobody", len(shared_ids), what
+            )
 
     by_external = snapshot.by_external_id
     for i, (external_id, customer_id) in enumerate(resolved.items()):
@@ -697,6 +749,13 @@ def build_snapshot(raw: Raw, signature: tuple | None, limits: Limits, default_se
     object.__setattr__(snapshot, "fallback_body", fallback_body)
     object.__setattr__(snapshot, "fallback_etag", etag_of(fallback_body))
     return snapshot
+
+
+def index_once(index: dict, value: str, recipient, shared: set) -> None:
+    """index[value] = recipient, noting in `shared` a value already indexed for another customer."""
+    held = index.setdefault(value, recipient)
+    if held is not recipient and held.customer_id != recipient.customer_id:
+        shared.add(value)
 
 
 def dismantle(snapshot: Snapshot) -> None:

@@ -179,12 +179,17 @@ def test_a_new_build_is_swapped_in_and_a_broken_one_keeps_the_old(tmp_path, capl
 
 
 def test_a_key_in_the_url_opens_only_the_non_personal_route(tmp_path):
-    app, client, _ = make_app(tmp_path)
+    app, client, keys_file = make_app(tmp_path)
+    feed = add_key(keys_file, "klaviyo-feed", scope="feed")
+    app.state_.refresh_keys()
     anonymous = Client(app)
-    assert anonymous.get("/v1/products/P1/similar", {"api_key": client.key}).status == 200
+    assert anonymous.get("/v1/products/P1/similar", {"api_key": feed}).status == 200
     assert anonymous.get("/v1/products/P1/similar", {"api_key": "nope"}).status == 401
-    for path, params in (
-        ("/v1/personalization", {"email": "ann@example.com"}),
-        ("/v1/recommendations", {"contact_id": "C1"}),
-    ):
-        assert anonymous.get(path, {**params, "api_key": client.key}).status == 401
+    # a full key is never taken from a URL, not even on the non-personal route
+    assert anonymous.get("/v1/products/P1/similar", {"api_key": client.key}).status == 403
+    for key in (client.key, feed):
+        for path, params in (
+            ("/v1/personalization", {"email": "ann@example.com"}),
+            ("/v1/recommendations", {"contact_id": "C1"}),
+        ):
+            assert anonymous.get(path, {**params, "api_key": key}).status == 401
