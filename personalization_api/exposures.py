@@ -33,7 +33,8 @@ import orjson
 log = logging.getLogger("personalization_api")
 
 
-MAX_BUFFERED = 1_000_000  # lines (about 200 bytes each): minutes of a big send while the disk is full
+# lines held while writes fail: about 400 bytes each, so about 100 MB per worker; under a minute of a big send
+MAX_BUFFERED = 250_000
 ERROR_LOG_EVERY = 30.0  # seconds between repeated log lines about a failing write
 
 
@@ -46,6 +47,9 @@ class ExposureLog:
         self.max_buffered = max(1, int(max_buffered))
         self._buffer: deque[tuple[str, bytes]] = deque()
         self._lock = threading.Lock()  # record and flush swap and refill the buffer under it
+        # one flush at a time (the flusher's and the one at shutdown): a failed write cuts its file back to where it
+        # started, which must never cut another flush's lines
+        self._flush_lock = threading.Lock()
         self.dropped = 0  # lines dropped since the last log line saying so
         self.dropped_total = 0
         self.failing_since: float | None = None
@@ -63,6 +67,7 @@ class ExposureLog:
                 "build_id": build_id,
             }
         )
+        line = memoryview(line).tobytes()  # exactly its size: orjson's buffer keeps 4 KiB of spare capacity
         with self._lock:
             self._buffer.append((now.strftime("%Y%m%d%H"), line))
             self._cap()
@@ -99,6 +104,10 @@ class ExposureLog:
         """Append the buffered lines to their hour's file; returns how many were written.
 
         Never raises OSError: lines it could not write go back to the front of the buffer (capped)."""
+        with self._flush_lock:
+            return self._flush()
+
+    def _flush(self) -> int:
         with self._lock:
             buffer, self._buffer = self._buffer, deque()
         written = 0

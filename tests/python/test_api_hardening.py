@@ -11,6 +11,7 @@ import os
 import re
 import stat
 import threading
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -304,3 +305,16 @@ def test_a_lookup_trims_like_the_build(tmp_path):
     found = client.get("/v1/personalization", {"email": "\u00a0ANN@example.com\u00a0"}).json()["recipient"]
     assert found["found"] is True
     assert client.get("/v1/personalization", {"email": "\tann@example.com"}).json()["recipient"]["found"] is False
+
+
+def test_a_buffered_line_holds_only_its_own_bytes(tmp_path):
+    # orjson's result keeps ~4 KiB of spare capacity: a capped buffer of those would be ten times its size
+    exposures = ExposureLog(tmp_path / "exp", "global_holdout")
+    tracemalloc.start()
+    try:
+        for i in range(1000):
+            exposures.record(f"e{i}", "personalized", "personalization", "build-1")
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 1000 * 1000
