@@ -46,6 +46,8 @@ def product_documents(products: pd.DataFrame) -> pd.Series:
 
 def content_similarity(products: pd.DataFrame, neighbours: int, full_items: int = 5000) -> sp.csr_matrix:
     """Cosine similarity of the TF-IDF documents, zero diagonal, the top `neighbours` per product."""
+    if products.empty:  # an empty catalogue (products is optional): TF-IDF has no vocabulary to learn
+        return sp.csr_matrix((0, 0), dtype=np.float32)
     docs = product_documents(products)
     key = hashlib.sha256(
         "\x1f".join(

@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, run_dbt
+from conftest import E2E_END_DATE, assert_ok, contract_rows, run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -56,8 +56,10 @@ def test_each_planted_person_is_one_customer_across_identifiers(built, demo_data
 
 def test_every_raw_row_is_accounted_for(built, demo_data):
     _, _, truth = demo_data
-    rows = built.query(
-        "select source_table, raw_rows, accepted_rows, rejected_rows, duplicate_rows from audit.audit_row_counts"
+    rows = contract_rows(
+        built.query(
+            "select source_table, raw_rows, accepted_rows, rejected_rows, duplicate_rows from audit.audit_row_counts"
+        )
     )
     assert {r[0] for r in rows} == set(truth["raw_rows"])
     for table, raw, accepted, rejected, duplicates in rows:

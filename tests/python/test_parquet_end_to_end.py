@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import E2E_END_DATE, PROJECT_DIR, dbt_env
+from conftest import E2E_END_DATE, PROJECT_DIR, contract_rows, dbt_env
 
 pytestmark = pytest.mark.e2e
 
@@ -193,9 +193,10 @@ def test_marts_are_built_and_every_raw_row_is_accounted_for(parquet_build):
             "exports.sync_mailchimp__members",
         ):
             assert scalar(f"select count(*) from {mart}") > 0, mart
-        rows = con.execute(
+        counts = (
             "select source_table, raw_rows, accepted_rows, rejected_rows, duplicate_rows from audit.audit_row_counts"
-        ).fetchall()
+        )
+        rows = contract_rows(con.execute(counts).fetchall())
         assert {row[0] for row in rows} == set(truth["raw_rows"])
         for table, raw_rows, accepted, rejected, duplicates in rows:
             assert raw_rows == (0 if table in EMPTY else truth["raw_rows"][table]), table
