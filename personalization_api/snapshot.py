@@ -534,30 +534,23 @@ def load_snapshot(path: Path, limits: Limits | None = None, default_send_hour: i
 
 
 def resolve_external_ids(rows: list) -> tuple[dict[str, str], dict[str, str]]:
-    """(every issued id -> the live id's customer, customer -> live id). Erased ids, and ids merged into an
-    erased one, resolve to nobody; a merged id follows merged_into (else current) to the live one."""
-    by_id = {row[0]: row for row in rows}
+    """(every issued id -> the live id's customer, customer -> live id).
+
+    dim_customer_external_ids already names, for every id it issued, the id that person goes by now
+    (current_external_id: itself while active, the survivor once merged, null on a tombstone), so an id
+    resolves to that live id's customer; erased ids, and ids whose live id was erased, resolve to nobody."""
+    active: dict[str, str] = {}
     live: dict[str, str] = {}
     for i, (external_id, customer_id, _current, merged_into, erased) in enumerate(rows):
         let_others_run(i)
         if customer_id and not erased and not merged_into:
+            active[external_id] = customer_id
             live.setdefault(customer_id, external_id)
     resolved: dict[str, str] = {}
-    for i, external_id in enumerate(by_id):
+    for i, (external_id, _customer_id, current, _merged_into, erased) in enumerate(rows):
         let_others_run(i)
-        seen: set[str] = set()
-        current = external_id
-        while current not in seen:
-            seen.add(current)
-            row = by_id.get(current)
-            if row is None or row[4]:
-                break
-            nxt = row[3] or (row[2] if row[2] and row[2] != current else None)
-            if not nxt:
-                if row[1]:
-                    resolved[external_id] = row[1]
-                break
-            current = nxt
+        if not erased and current in active:
+            resolved[external_id] = active[current]
     return resolved, live
 
 
