@@ -1,4 +1,5 @@
 {% macro register_raw_sources() %}
+    {%- if target.type != 'duckdb' -%}{{ return('select 1') }}{%- endif -%} {#- TEMP-SPARK -#}
     {#- Runs before every dbt command (on-run-start). In file mode it exposes each
         raw file as a view in the schema raw_files; in schema mode (var
         raw_schema) it reads the user's tables. A CSV line that cannot be a row is

@@ -1,7 +1,7 @@
 {#- Written by the on-run-start hook (macros/register_raw_sources.sql), not a
     source: it describes how the raw files were read, not their content. -#}
 {%- set malformed = api.Relation.create(
-    database=target.database, schema='raw_files', identifier='malformed_lines'
+    database=target.get('database'), schema='raw_files', identifier='malformed_lines'
 ) -%}
 
 with

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# A real local Apache Spark for `make test-spark`: a Spark Connect server from
+# the pyspark package (master local[N], loopback only), its metastore and
+# warehouse under one folder.
+#   scripts/spark_local.sh start DIR [PORT]   start, wait until it listens, print SPARK_REMOTE
+#   scripts/spark_local.sh stop DIR           stop it (and only it)
+set -euo pipefail
+cmd=${1:?start or stop}
+dir=$(mkdir -p "${2:?folder}" && cd "$2" && pwd)
+port=${3:-15002}
+python=${PYTHON_BIN:-.venv/bin/python}
+SPARK_HOME=$("$python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')
+export SPARK_HOME SPARK_LOG_DIR="$dir/logs" SPARK_PID_DIR="$dir/pid" SPARK_IDENT_STRING="port$port"
+export SPARK_LOCAL_IP=127.0.0.1
+case "$cmd" in
+start)
+	command -v java >/dev/null || { echo "Spark needs Java 17: apt-get install -y default-jre-headless" >&2; exit 1; }
+	cd "$dir"
+	bash "$SPARK_HOME/sbin/start-connect-server.sh" \
+		--master "local[${SPARK_CORES:-2}]" \
+		--driver-memory "${SPARK_DRIVER_MEMORY:-2g}" \
+		--conf spark.connect.grpc.binding.address=127.0.0.1 \
+		--conf spark.connect.grpc.binding.port="$port" \
+		--conf spark.sql.warehouse.dir="$dir/warehouse" \
+		--conf spark.driver.extraJavaOptions="-Dderby.system.home=$dir" \
+		--conf spark.sql.session.timeZone=UTC \
+		--conf spark.sql.shuffle.partitions=2 \
+		--conf spark.ui.enabled=false >/dev/null
+	for _ in $(seq 1 120); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "sc://127.0.0.1:$port"
+			exit 0
+		fi
+		sleep 1
+	done
+	echo "Spark Connect did not start on port $port; see $dir/logs" >&2
+	exit 1
+	;;
+stop)
+	bash "$SPARK_HOME/sbin/stop-connect-server.sh" >/dev/null || true
+	;;
+*)
+	echo "usage: $0 start|stop DIR [PORT]" >&2
+	exit 2
+	;;
+esac
