@@ -32,7 +32,7 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev demo data build freshness test lint lint-sql lint-python semantic pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs bench-serve preview serve api-key publish report setup-browser docs clean
+.PHONY: help setup setup-dev setup-spark test-spark demo data build freshness test lint lint-sql lint-python semantic pytest bench bench-experiments bench-activation bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs bench-serve preview serve api-key publish report setup-browser docs clean
 
 ## help: list the targets and what they do (the default goal)
 help:
@@ -93,6 +93,23 @@ $(VENV)/.browser: | $(VENV)/.installed
 
 ## setup-browser: install headless Chromium (Debian's chromium package) for the report's browser test
 setup-browser: $(VENV)/.browser
+
+# Apache Spark for test-spark: dbt-spark and pyspark (requirements-spark.txt), and a Java 17 runtime
+# (Debian's default-jre-headless, as root or through sudo) when none is on the PATH.
+$(VENV)/.installed-spark: $(VENV)/.installed requirements-spark.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	@command -v java >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq default-jre-headless; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq default-jre-headless; fi; }
+	java -version
+	touch $@
+
+## setup-spark: setup, plus dbt-spark, pyspark (requirements-spark.txt) and a Java runtime if missing
+setup-spark: $(VENV)/.installed-spark
+
+## test-spark: the SQL layer on a real local Spark (Spark Connect), compared row by row with DuckDB (scripts/test_spark.py)
+test-spark: setup-spark
+	$(BIN)/python scripts/test_spark.py
 
 ## lint: ruff, sqlfluff and the semantic layer's static validation, as CI runs them
 lint: lint-python lint-sql semantic
