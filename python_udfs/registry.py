@@ -9,6 +9,8 @@ row and the same file layout, and scoring finds either the same way.
   the same settings gets the same version.
 - Files: one joblib file per version, `<model_dir>/<version>.joblib` (the
   project's MODEL_DIR), holding a dict whose "model" key is the fitted model.
+  model_dir is a folder or an artifact store (python_udfs/dbt_io.py: a
+  Databricks volume is a folder, a Snowflake stage a store of its own).
 - Rows: registry_row() gives one row of ml_model_runs per model and retrain;
   artifact_path is stored relative to MODEL_DIR, so the folder of models can
   move (another machine, a new mount) and scoring still finds them. Rows
@@ -21,12 +23,15 @@ row and the same file layout, and scoring finds either the same way.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 from pathlib import Path
 
 import joblib
 import pandas as pd
+
+from python_udfs.dbt_io import ArtifactStore, LocalFolderStore, artifact_store
 
 # text columns that may be missing on every row of an append; the warehouse must still type them as text
 REGISTRY_TEXT_COLUMNS = ("artifact_path", "gate_failure_reason")
@@ -59,45 +64,40 @@ def model_version(name: str, params: dict, features: list[str], window: tuple[st
 # --- files
 
 
-def relative_artifact_path(path: str | Path, model_dir: str | Path) -> str:
+def relative_artifact_path(path: str | Path, model_dir: str | Path | ArtifactStore) -> str:
     """The path to store for an artifact saved under model_dir: relative to it (POSIX form).
 
-    A file outside model_dir keeps its absolute path.
+    A file outside model_dir keeps its absolute path. model_dir may be any artifact store
+    (python_udfs/dbt_io.py); a stage records the file's key.
     """
-    path, folder = Path(path).absolute(), Path(model_dir).absolute()
-    try:
-        return path.relative_to(folder).as_posix()
-    except ValueError:
-        return str(path)
+    return artifact_store(model_dir).recorded_path(path)
 
 
 def resolve_artifact_path(stored: str | Path, model_dir: str | Path) -> Path:
-    """The file a registry row's artifact_path names, given today's model_dir.
+    """The file a registry row's artifact_path names, given today's model_dir (a folder).
 
     Relative paths (new rows) are under model_dir. Absolute paths (older rows)
     are used as they are while they exist; once model_dir has moved, the file of
     the same name under model_dir is used instead.
     """
-    stored, folder = Path(stored), Path(model_dir)
-    if not stored.is_absolute():
-        return folder / stored
-    if stored.exists():
-        return stored
-    return folder / stored.name
+    folder = LocalFolderStore(model_dir)
+    return folder.path(folder.key_of(stored))
 
 
-def save_artifact(model_dir: str | Path, version: str, payload: dict) -> Path:
-    """Save payload (a dict; "model" is the fitted model) as <model_dir>/<version>.joblib; the path."""
-    folder = Path(model_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{version}.joblib"
-    joblib.dump(payload, path)
-    return path
+def save_artifact(model_dir: str | Path | ArtifactStore, version: str, payload: dict) -> Path | str:
+    """Save payload (a dict; "model" is the fitted model) as <version>.joblib in model_dir; what was saved.
+
+    model_dir is a folder (the file's path is returned) or any artifact store of python_udfs/dbt_io.py.
+    """
+    buffer = io.BytesIO()
+    joblib.dump(payload, buffer)
+    return artifact_store(model_dir).save_bytes(f"{version}.joblib", buffer.getvalue())
 
 
-def load_artifact(run: dict, model_dir: str | Path) -> dict:
-    """The saved payload of a registry row (a dict with its artifact_path), found under today's model_dir."""
-    return joblib.load(resolve_artifact_path(run["artifact_path"], model_dir))
+def load_artifact(run: dict, model_dir: str | Path | ArtifactStore) -> dict:
+    """The saved payload of a registry row (a dict with its artifact_path), found in today's model_dir."""
+    store = artifact_store(model_dir)
+    return joblib.load(io.BytesIO(store.load_bytes(store.key_of(run["artifact_path"]))))
 
 
 # --- rows
@@ -214,7 +214,7 @@ def require_current(runs: dict[str, dict], names: tuple[str, ...], thresholds_ne
     )  # fmt: skip
 
 
-def current_model(registry: pd.DataFrame, name: str, model_dir: str | Path) -> tuple[dict, dict]:
+def current_model(registry: pd.DataFrame, name: str, model_dir: str | Path | ArtifactStore) -> tuple[dict, dict]:
     """(runs entry of current_runs, saved payload) of the version of `name` that scores.
 
     Raises NoPromotedModelError when no version of it has passed its quality gate.
@@ -238,5 +238,6 @@ def raise_if_no_registry(error: Exception) -> None:
 
     The caller re-raises any other error as it is.
     """
-    if "does not exist" in str(error):
+    # DuckDB and Snowflake: "... does not exist"; Spark and Databricks: [TABLE_OR_VIEW_NOT_FOUND]
+    if any(words in str(error) for words in ("does not exist", "TABLE_OR_VIEW_NOT_FOUND")):
         raise RuntimeError(NO_REGISTRY) from error

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
+from python_udfs.dbt_io import ArtifactStore, artifact_store
 from python_udfs.ml.clustering import CLUSTER_FEATURES, DEFAULT_K_RANGE, fit_clusters
 from python_udfs.ml.gate import (
     PREDICTIVE_MODELS,
@@ -184,7 +185,7 @@ def plan_record(snapshots: pd.DataFrame, train: pd.DataFrame, plan: dict | None)
 def train_all(
     snapshots: pd.DataFrame,
     current: pd.DataFrame,
-    model_dir: str | Path,
+    model_dir: str | Path | ArtifactStore,
     trained_at: str,
     as_of: str,
     plan: dict | None = None,
@@ -199,7 +200,7 @@ def train_all(
     is_promoted false and a gate_failure_reason that gives the history found and what the model needs.
     """
     gate = gate or GateThresholds()
-    folder = Path(model_dir)
+    folder = artifact_store(model_dir)
     # the warehouse returns rows in any order; sort so that sampling, and so the models, are reproducible
     snapshots = snapshots.sort_values(["cutoff_at", "customer_id"]).reset_index(drop=True)
     current = current.sort_values("customer_id").reset_index(drop=True)
@@ -208,7 +209,7 @@ def train_all(
     window = _window(snapshots) if len(snapshots) else (str(as_of), str(as_of))
     rows = []
 
-    def save(version: str, payload: dict) -> Path:
+    def save(version: str, payload: dict) -> Path | str:
         return save_artifact(folder, version, payload)
 
     def rejected(name: str, reason: str, metrics: dict) -> dict:
@@ -314,7 +315,7 @@ NO_MODEL_REASON = "no_promoted_model"
 
 
 def score_all(
-    current: pd.DataFrame, registry: pd.DataFrame, horizon_days: int, model_dir: str | Path,
+    current: pd.DataFrame, registry: pd.DataFrame, horizon_days: int, model_dir: str | Path | ArtifactStore,
     gate: GateThresholds | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """Score every customer with the current version of each model (its last promoted run), loaded from model_dir.
@@ -384,7 +385,11 @@ def score_all(
 
 
 def drift(
-    current: pd.DataFrame, registry: pd.DataFrame, scores: pd.Series, scored_at: str, model_dir: str | Path
+    current: pd.DataFrame,
+    registry: pd.DataFrame,
+    scores: pd.Series,
+    scored_at: str,
+    model_dir: str | Path | ArtifactStore,
 ) -> pd.DataFrame:
     """PSI of each feature and of the score against the current propensity model's training reference."""
     runs = current_runs(registry)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from python_udfs.dbt_io import ArtifactStore, artifact_store
 from python_udfs.ml.gate import recommender_gate
 from python_udfs.recs import ranker
 from python_udfs.recs.evaluation import evaluate
@@ -40,7 +41,7 @@ def train_recommender(
     as_of,
     params: Params,
     holdout_days: int,
-    model_dir: str | Path,
+    model_dir: str | Path | ArtifactStore,
     trained_at: str,
 ) -> dict:
     """One registry row: metrics from a fit before as_of - holdout_days, then a fit on everything, saved.
@@ -57,7 +58,7 @@ def train_recommender(
     metrics["ranker"] = model.ranker_info
     window = (str(as_of - pd.Timedelta(days=holdout_days)), str(as_of))
     version = params.version(window)
-    folder = Path(model_dir)
+    folder = artifact_store(model_dir)
     path = save_artifact(folder, version, {"model": model})
     features = ["purchase", "cart", "click", "view", "category", "brand", "price_band", "name_tokens"]
     features += [f"ranker:{name}" for name in ranker.FEATURES]

@@ -1,0 +1,218 @@
+"""What the dbt Python models ask of the warehouse, the same code on DuckDB, Databricks and Snowflake.
+
+The models (models/*/*/*.py) stay thin: read refs into pandas, call python_udfs,
+return a frame. Each engine hands a model something different, so this module
+decides by what the object can do (duck typing), never by importing pyspark or
+snowflake.snowpark, which DuckDB users do not install:
+
+- to_pandas(dbt.ref("x")): a ref as a pandas DataFrame. A DuckDB relation goes
+  through Arrow (.to_arrow_table().to_pandas(), what the models always did); a
+  Snowpark DataFrame through .to_pandas(), its unquoted (upper-case) column names
+  back in lower case; a Spark/Databricks DataFrame through .toPandas() with Arrow.
+- to_rows(dbt.ref("x")): a small ref as a list of tuples (DuckDB .fetchall(),
+  Spark and Snowpark .collect()).
+
+  The models call dbt.ref themselves: dbt finds a Python model's refs (and the
+  config keys it may read, dbt.config.get("...")) by parsing the model's own
+  source, so a helper that called dbt.ref(name) for them would hide the edge
+  from the DAG and fail at run time.
+- to_engine: the frame a model returns, as the engine should store it. Snowflake
+  upper-cases its column names, since dbt-snowflake writes a pandas frame with
+  quoted identifiers and lower-case names would become case-sensitive columns
+  the SQL models could not name. Other engines get the frame unchanged.
+- artifact_store: where trained models are saved (the model registry,
+  python_udfs/registry.py). A folder (MODEL_DIR on DuckDB; on Databricks a
+  /Volumes/... or /dbfs/... path, a local path on the driver) or a Snowflake
+  stage, ``@db.schema.stage/path``, through the Snowpark session's file API.
+
+Configuration (docs/engines.md): the models pass the value of their config
+``model_dir`` (env var MODEL_DIR, default data/models) and their ``session``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import pandas as pd
+
+ARROW_CONF = "spark.sql.execution.arrow.pyspark.enabled"
+
+
+# --- reading refs
+
+
+def to_pandas(relation) -> pd.DataFrame:
+    """A relation of any supported engine as a pandas DataFrame."""
+    if hasattr(relation, "to_arrow_table"):  # DuckDB relation
+        return relation.to_arrow_table().to_pandas()
+    if hasattr(relation, "to_pandas"):  # Snowpark DataFrame
+        frame = relation.to_pandas()
+        return frame.rename(columns={name: _unquoted_lower(name) for name in frame.columns})
+    if hasattr(relation, "toPandas"):  # Spark / Databricks DataFrame
+        spark = getattr(relation, "sparkSession", None)
+        if spark is not None:
+            spark.conf.set(ARROW_CONF, "true")
+        return relation.toPandas()
+    raise TypeError(
+        f"cannot read a {type(relation).__name__} into pandas: expected a DuckDB relation (to_arrow_table), "
+        "a Snowpark DataFrame (to_pandas) or a Spark DataFrame (toPandas)"
+    )
+
+
+def to_rows(relation) -> list[tuple]:
+    """The rows of a (small) relation of any supported engine, as tuples of Python values."""
+    if hasattr(relation, "fetchall"):  # DuckDB relation
+        return relation.fetchall()
+    if hasattr(relation, "collect"):  # Spark and Snowpark DataFrames: Row is a tuple
+        return [tuple(row) for row in relation.collect()]
+    raise TypeError(
+        f"cannot read rows from a {type(relation).__name__}: expected a DuckDB relation (fetchall) or a Spark or "
+        "Snowpark DataFrame (collect)"
+    )
+
+
+def _unquoted_lower(name):
+    """An upper-case name (Snowflake's form of an unquoted identifier) in lower case; a mixed-case one unchanged."""
+    return name.lower() if isinstance(name, str) and name == name.upper() else name
+
+
+# --- returning frames
+
+
+def is_snowpark_session(session) -> bool:
+    """True for a Snowpark Session (it writes pandas frames and has a stage file API); False for DuckDB and Spark."""
+    return hasattr(session, "write_pandas") and hasattr(getattr(session, "file", None), "put_stream")
+
+
+def to_engine(frame: pd.DataFrame, session) -> pd.DataFrame:
+    """The frame a model returns, named as its engine stores it: upper-case column names on Snowflake."""
+    if is_snowpark_session(session):
+        return frame.rename(columns=lambda name: name.upper() if isinstance(name, str) else name)
+    return frame
+
+
+# --- model artifacts
+
+
+@runtime_checkable
+class ArtifactStore(Protocol):
+    """Where trained models are kept: bytes by key (a file name such as ``<version>.joblib``)."""
+
+    location: str
+
+    def save_bytes(self, key: str, data: bytes) -> str:
+        """Store data under key; returns what the registry records (see recorded_path)."""
+
+    def load_bytes(self, key: str) -> bytes:
+        """The bytes stored under key."""
+
+    def exists(self, key: str) -> bool:
+        """Whether something is stored under key."""
+
+    def recorded_path(self, saved) -> str:
+        """The artifact_path the registry records for what save_bytes returned."""
+
+    def key_of(self, recorded: str) -> str:
+        """The key to load for a registry row's artifact_path."""
+
+
+class LocalFolderStore:
+    """A folder on the machine that runs the model: MODEL_DIR on DuckDB, a /Volumes or /dbfs path on Databricks.
+
+    Files are ``<folder>/<key>``; the registry records them relative to the folder, so the folder can move.
+    An absolute key (a row written before paths were relative) is used as it is while that file exists,
+    else the file of the same name in the folder.
+    """
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.location = str(folder)
+
+    def path(self, key: str | Path) -> Path:
+        return self.folder / key
+
+    def save_bytes(self, key: str, data: bytes) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.path(key)
+        path.write_bytes(data)
+        return path
+
+    def load_bytes(self, key: str) -> bytes:
+        return self.path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).exists()
+
+    def recorded_path(self, saved: str | Path) -> str:
+        path, folder = Path(saved).absolute(), self.folder.absolute()
+        try:
+            return path.relative_to(folder).as_posix()
+        except ValueError:
+            return str(path)
+
+    def key_of(self, recorded: str | Path) -> str:
+        stored = Path(recorded)
+        if not stored.is_absolute() or stored.exists():
+            return str(stored)
+        return stored.name
+
+
+class SnowflakeStageStore:
+    """A Snowflake stage path, ``@db.schema.stage/path``, read and written through the Snowpark session.
+
+    Files are uploaded uncompressed (auto_compress off, so the name stays ``<key>``) and overwritten on a retrain
+    of the same version. The registry records the key alone, relative to the stage path like a folder's files.
+    """
+
+    def __init__(self, location: str, session):
+        if not location.startswith("@"):
+            raise ValueError(f"a stage location starts with @: {location!r}")
+        if not is_snowpark_session(session):
+            raise ValueError(
+                f"model_dir {location!r} is a Snowflake stage: it needs the Snowpark session the dbt Python model "
+                f"receives, got {type(session).__name__}"
+            )
+        self.location = location.rstrip("/")
+        self.session = session
+
+    def _at(self, key: str) -> str:
+        return f"{self.location}/{key}"
+
+    def save_bytes(self, key: str, data: bytes) -> str:
+        from io import BytesIO
+
+        self.session.file.put_stream(BytesIO(data), self._at(key), auto_compress=False, overwrite=True)
+        return key
+
+    def load_bytes(self, key: str) -> bytes:
+        with self.session.file.get_stream(self._at(key)) as stream:
+            return stream.read()
+
+    def exists(self, key: str) -> bool:
+        # LIST names files <stage name>/<path> without the @ or the database and schema
+        rows = self.session.sql(f"list '{self._at(key)}'").collect()
+        return any(str(row[0]).endswith("/" + key) or str(row[0]) == key for row in rows)
+
+    def recorded_path(self, saved: str) -> str:
+        return str(saved)
+
+    def key_of(self, recorded: str) -> str:
+        # a row written to a folder with an absolute path: the file of the same name on the stage
+        return recorded.rsplit("/", 1)[-1] if recorded.startswith("/") else recorded
+
+
+def artifact_store(location, session=None) -> ArtifactStore:
+    """The store a model_dir value names: a stage (``@...``, needs the Snowpark session) or a folder.
+
+    ``dbfs:/path`` is read as the driver's FUSE path /dbfs/path. A store passes through unchanged.
+    """
+    if isinstance(location, ArtifactStore):
+        return location
+    if location is None or str(location) == "":
+        raise ValueError("model_dir is not set: the models need a folder or a stage for their artifacts (MODEL_DIR)")
+    if isinstance(location, str) and location.startswith("@"):
+        return SnowflakeStageStore(location, session)
+    if isinstance(location, str) and location.startswith("dbfs:/"):
+        return LocalFolderStore("/dbfs/" + location.removeprefix("dbfs:").lstrip("/"))
+    return LocalFolderStore(location)
