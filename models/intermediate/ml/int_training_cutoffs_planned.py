@@ -9,12 +9,13 @@ and ml_predictive_model_runs records the plan in the registry.
 
 import pandas as pd
 
+from python_udfs.dbt_io import to_engine, to_rows
 from python_udfs.ml.snapshots import plan_snapshots
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    as_of, first_order, customers = dbt.ref("int_training_history_measured").fetchall()[0]
+    as_of, first_order, customers = to_rows(dbt.ref("int_training_history_measured"))[0]
     history = None if as_of is None or first_order is None else int((as_of - first_order).total_seconds() // 86_400)
     plan = plan_snapshots(
         history,
@@ -34,4 +35,4 @@ def model(dbt, session):
     for name, value in plan.as_dict().items():
         out[name] = value
     out["cutoff_at"] = pd.to_datetime(out["cutoff_at"])
-    return out
+    return to_engine(out, session)

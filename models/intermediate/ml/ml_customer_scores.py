@@ -10,6 +10,7 @@ clusters version, those columns are null and scoring_note says why. fct_customer
 the action tier on top.
 """
 
+from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
 from python_udfs.ml.gate import GateThresholds
 from python_udfs.ml.training import score_all
 from python_udfs.registry import raise_if_no_registry
@@ -18,11 +19,11 @@ from python_udfs.registry import raise_if_no_registry
 def model(dbt, session):
     dbt.config(materialized="table")
     try:
-        registry = dbt.ref("ml_predictive_model_runs").to_arrow_table().to_pandas()
+        registry = to_pandas(dbt.ref("ml_predictive_model_runs"))
     except Exception as error:
         raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
         raise
-    current = dbt.ref("int_customer_features").to_arrow_table().to_pandas()
+    current = to_pandas(dbt.ref("int_customer_features"))
     gate = GateThresholds.from_config(
         {
             # dbt only passes config keys that the model names literally
@@ -31,10 +32,11 @@ def model(dbt, session):
             "min_auc": dbt.config.get("min_auc"),
         }
     )
-    return score_all(
+    out = score_all(
         current,
         registry,
         horizon_days=int(dbt.config.get("horizon_days")),
-        model_dir=dbt.config.get("model_dir"),
+        model_dir=artifact_store(dbt.config.get("model_dir"), session),
         gate=gate,
     )
+    return to_engine(out, session)

@@ -2,24 +2,26 @@
 
 from datetime import UTC, datetime
 
+from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
 from python_udfs.ml.training import drift
 from python_udfs.registry import raise_if_no_registry
 
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append")
-    current = dbt.ref("int_customer_features").to_arrow_table().to_pandas()
+    current = to_pandas(dbt.ref("int_customer_features"))
     try:
-        registry = dbt.ref("ml_predictive_model_runs").to_arrow_table().to_pandas()
+        registry = to_pandas(dbt.ref("ml_predictive_model_runs"))
     except Exception as error:
         raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
         raise
-    scores = dbt.ref("ml_customer_scores").to_arrow_table().to_pandas()
+    scores = to_pandas(dbt.ref("ml_customer_scores"))
     current = current.set_index("customer_id").loc[scores["customer_id"]].reset_index()
-    return drift(
+    out = drift(
         current,
         registry,
         scores["purchase_propensity"],
         scored_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
-        model_dir=dbt.config.get("model_dir"),
+        model_dir=artifact_store(dbt.config.get("model_dir"), session),
     )
+    return to_engine(out, session)

@@ -12,6 +12,7 @@ to score with the last registered models.
 
 from datetime import UTC, datetime
 
+from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
 from python_udfs.ml.gate import GateThresholds
 from python_udfs.ml.training import train_all
 
@@ -22,9 +23,9 @@ PLAN_COLUMNS = ("label_days", "step_days", "snapshot_count", "history_days", "cu
 def model(dbt, session):
     # append_new_columns: registries written before the gate existed gain is_promoted and gate_failure_reason
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
-    snapshots = dbt.ref("int_training_snapshots").to_arrow_table().to_pandas()
-    current = dbt.ref("int_customer_features").to_arrow_table().to_pandas()
-    planned = dbt.ref("int_training_cutoffs_planned").to_arrow_table().to_pandas()
+    snapshots = to_pandas(dbt.ref("int_training_snapshots"))
+    current = to_pandas(dbt.ref("int_customer_features"))
+    planned = to_pandas(dbt.ref("int_training_cutoffs_planned"))
     plan = {name: int(planned[name].iloc[0]) for name in PLAN_COLUMNS} if len(planned) else {}
     gate = GateThresholds.from_config(
         {
@@ -34,12 +35,13 @@ def model(dbt, session):
             "min_auc": dbt.config.get("min_auc"),
         }
     )
-    return train_all(
+    out = train_all(
         snapshots,
         current,
-        model_dir=dbt.config.get("model_dir"),
+        model_dir=artifact_store(dbt.config.get("model_dir"), session),
         trained_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
         as_of=str(current["cutoff_at"].max()),
         plan=plan,
         gate=gate,
     )
+    return to_engine(out, session)

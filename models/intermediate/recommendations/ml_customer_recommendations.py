@@ -12,6 +12,7 @@ does not refit. fct_customer_recommendations adds product fields and a contract.
 
 import pandas as pd
 
+from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
 from python_udfs.recs.engine import recommend
 from python_udfs.recs.training import customer_frame
 from python_udfs.registry import current_model, raise_if_no_registry
@@ -20,24 +21,24 @@ from python_udfs.registry import current_model, raise_if_no_registry
 def model(dbt, session):
     dbt.config(materialized="table")
     try:
-        registry = dbt.ref("ml_recommender_runs").to_arrow_table().to_pandas()
+        registry = to_pandas(dbt.ref("ml_recommender_runs"))
     except Exception as error:
         raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
         raise
-    run, saved = current_model(registry, "recommendations", dbt.config.get("model_dir"))
+    run, saved = current_model(registry, "recommendations", artifact_store(dbt.config.get("model_dir"), session))
     fitted = saved["model"]
-    features = dbt.ref("int_customer_features").to_arrow_table().to_pandas()
-    customers = dbt.ref("int_customers_unified").to_arrow_table().to_pandas()[["customer_id"]]
+    features = to_pandas(dbt.ref("int_customer_features"))
+    customers = to_pandas(dbt.ref("int_customers_unified"))[["customer_id"]]
     customers = customers.merge(customer_frame(features), on="customer_id", how="left")
     out = recommend(
         fitted,
-        dbt.ref("int_recommendation_events").to_arrow_table().to_pandas(),
-        dbt.ref("int_products_ranked").to_arrow_table().to_pandas(),
+        to_pandas(dbt.ref("int_recommendation_events")),
+        to_pandas(dbt.ref("int_products_ranked")),
         customers,
-        dbt.ref("recommendation_rules").to_arrow_table().to_pandas(),
+        to_pandas(dbt.ref("recommendation_rules")),
         as_of=features["cutoff_at"].max(),
     )
     out["model_version"] = run["current"]["model_version"]
     out["is_fallback"] = run["is_fallback"]
     out["scoring_note"] = pd.Series(run["note"], index=out.index, dtype="string")
-    return out
+    return to_engine(out, session)

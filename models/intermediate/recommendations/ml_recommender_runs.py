@@ -8,6 +8,7 @@ it alongside the predictive models.
 
 from datetime import UTC, datetime
 
+from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
 from python_udfs.recs.training import customer_frame, params_from_config, train_recommender
 from python_udfs.registry import registry_frame
 
@@ -15,12 +16,12 @@ from python_udfs.registry import registry_frame
 def model(dbt, session):
     # append_new_columns: registries written before the gate existed gain is_promoted and gate_failure_reason
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
-    features = dbt.ref("int_customer_features").to_arrow_table().to_pandas()
+    features = to_pandas(dbt.ref("int_customer_features"))
     row = train_recommender(
-        dbt.ref("int_recommendation_events").to_arrow_table().to_pandas(),
-        dbt.ref("int_products_ranked").to_arrow_table().to_pandas(),
+        to_pandas(dbt.ref("int_recommendation_events")),
+        to_pandas(dbt.ref("int_products_ranked")),
         customer_frame(features),
-        dbt.ref("recommendation_rules").to_arrow_table().to_pandas(),
+        to_pandas(dbt.ref("recommendation_rules")),
         features["cutoff_at"].max(),
         params_from_config(
             {
@@ -33,7 +34,7 @@ def model(dbt, session):
             }
         ),
         holdout_days=int(dbt.config.get("holdout_days")),
-        model_dir=dbt.config.get("model_dir"),
+        model_dir=artifact_store(dbt.config.get("model_dir"), session),
         trained_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
     )
-    return registry_frame([row])
+    return to_engine(registry_frame([row]), session)

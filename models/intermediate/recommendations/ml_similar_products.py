@@ -7,6 +7,7 @@ bestsellers; the recommender is loaded through the model registry
 fct_similar_products adds product fields and a contract.
 """
 
+from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
 from python_udfs.recs.similar import similar_products
 from python_udfs.registry import current_model, raise_if_no_registry
 
@@ -14,15 +15,15 @@ from python_udfs.registry import current_model, raise_if_no_registry
 def model(dbt, session):
     dbt.config(materialized="table")
     try:
-        registry = dbt.ref("ml_recommender_runs").to_arrow_table().to_pandas()
+        registry = to_pandas(dbt.ref("ml_recommender_runs"))
     except Exception as error:
         raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
         raise
-    run, saved = current_model(registry, "recommendations", dbt.config.get("model_dir"))
+    run, saved = current_model(registry, "recommendations", artifact_store(dbt.config.get("model_dir"), session))
     out = similar_products(
         saved["model"],
-        dbt.ref("int_products_ranked").to_arrow_table().to_pandas(),
+        to_pandas(dbt.ref("int_products_ranked")),
         top_n=int(dbt.config.get("top_n")),
     )
     out["model_version"] = run["current"]["model_version"]
-    return out
+    return to_engine(out, session)
