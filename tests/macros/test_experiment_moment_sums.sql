@@ -25,5 +25,9 @@ from expected
 left join sums
     on expected.grp = sums.grp
 where sums.grp is null
-    or (sums.n_units, sums.sum_y, sums.sum_y2, sums.sum_x, sums.sum_x2, sums.sum_xy)
-    is distinct from (expected.n_units, expected.sum_y, expected.sum_y2, expected.sum_x, expected.sum_x2, expected.sum_xy)
+    or sums.n_units is distinct from expected.n_units
+    or sums.sum_y is distinct from expected.sum_y
+    or sums.sum_y2 is distinct from expected.sum_y2
+    or sums.sum_x is distinct from expected.sum_x
+    or sums.sum_x2 is distinct from expected.sum_x2
+    or sums.sum_xy is distinct from expected.sum_xy

@@ -36,13 +36,13 @@ daily_sums as (
 spine as (
     select
         experiment_id,
-        unnest(
-            generate_series(
-                min(exposure_date),
-                cast({{ as_of_timestamp() }} - interval '1 microsecond' as date),
-                interval '1 day'
-            )
-        )::date as result_date
+        cast(
+            {{ explode_series(
+                'min(exposure_date)',
+                "cast(" ~ dbt.dateadd('microsecond', '-1', as_of_timestamp()) ~ " as date)",
+                '1 day'
+            ) }} as date
+        ) as result_date
     from daily_sums
     group by experiment_id
 ),

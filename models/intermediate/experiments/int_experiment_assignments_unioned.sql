@@ -68,10 +68,9 @@ buckets as (
         experiments.is_global_holdout,
         customers.customer_id,
         greatest(customers.first_seen_at, coalesce(experiments.starts_at, customers.first_seen_at)) as assigned_at,
-        cast(
-            ('0x' || left(md5(experiments.experiment_id || ':' || experiments.salt || ':' || customers.customer_id), 8))
-            as bigint
-        ) / 4294967296.0 as bucket
+        {{ hex_to_bigint(
+            "left(md5(experiments.experiment_id || ':' || experiments.salt || ':' || customers.customer_id), 8)"
+        ) }} / 4294967296.0 as bucket
     from experiments
     cross join customers
     where experiments.assigned_by = 'project'
@@ -108,9 +107,12 @@ project_assignments as (
         case when hashed.is_global_holdout then 'global_holdout' else 'project' end as assignment_source
     from hashed
     -- holdout customers take part in no project experiment but the holdout itself
-    anti join holdout
-        on hashed.customer_id = holdout.customer_id
-        and not hashed.is_global_holdout
+    where hashed.is_global_holdout
+        or not exists (
+            select 1
+            from holdout
+            where holdout.customer_id = hashed.customer_id
+        )
 ),
 
 -- what the API served: a candidate like any other (two variants for one

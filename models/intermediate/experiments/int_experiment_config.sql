@@ -20,7 +20,7 @@ seed as (
         conversion_window_days,
         {{ optional_columns(ref('experiments'), [
             'variants', 'assigned_by', 'starts_at', 'ends_at', 'primary_metric', 'salt', 'description'
-        ]) }}
+        ], dbt.type_string()) }}
     from {{ ref('experiments') }}
 ),
 
@@ -35,33 +35,33 @@ observed as (
 external_experiments as (
     select
         experiment_id,
-        string_agg(variant, ', ' order by variant) as raw_variants
+        {{ string_agg_distinct('variant', "', '") }} as raw_variants
     from observed
     group by experiment_id
 ),
 
 declared_experiments as (
     select
-        cast(seed.experiment_id as varchar) as experiment_id,
-        trim(cast(seed.control_variant as varchar)) as control_variant,
+        cast(seed.experiment_id as {{ dbt.type_string() }}) as experiment_id,
+        trim(cast(seed.control_variant as {{ dbt.type_string() }})) as control_variant,
         cast(seed.conversion_window_days as integer) as conversion_window_days,
-        nullif(trim(cast(seed.variants as varchar)), '') as declared_variant_list,
+        nullif(trim(cast(seed.variants as {{ dbt.type_string() }})), '') as declared_variant_list,
         coalesce(
-            nullif(lower(trim(cast(seed.assigned_by as varchar))), ''),
+            nullif(lower(trim(cast(seed.assigned_by as {{ dbt.type_string() }}))), ''),
             case when external_experiments.experiment_id is not null then 'external' else 'project' end
         ) as assigned_by,
-        cast(nullif(trim(cast(seed.starts_at as varchar)), '') as timestamp) as starts_at,
-        cast(nullif(trim(cast(seed.ends_at as varchar)), '') as timestamp) as ends_at,
-        coalesce(nullif(trim(cast(seed.primary_metric as varchar)), ''), 'conversion') as primary_metric,
+        cast(nullif(trim(cast(seed.starts_at as {{ dbt.type_string() }})), '') as timestamp) as starts_at,
+        cast(nullif(trim(cast(seed.ends_at as {{ dbt.type_string() }})), '') as timestamp) as ends_at,
+        coalesce(nullif(trim(cast(seed.primary_metric as {{ dbt.type_string() }})), ''), 'conversion') as primary_metric,
         coalesce(
-            nullif(trim(cast(seed.salt as varchar)), ''), {{ quote_literal(var('experiment_salt')) }}
+            nullif(trim(cast(seed.salt as {{ dbt.type_string() }})), ''), {{ quote_literal(var('experiment_salt')) }}
         ) as salt,
-        coalesce(cast(seed.description as varchar), '') as description,
+        coalesce(cast(seed.description as {{ dbt.type_string() }}), '') as description,
         true as is_declared_experiment,
         false as is_global_holdout
     from seed
     left join external_experiments
-        on cast(seed.experiment_id as varchar) = external_experiments.experiment_id
+        on cast(seed.experiment_id as {{ dbt.type_string() }}) = external_experiments.experiment_id
 ),
 
 -- external experiments the data has and the seed does not: kept, control guessed
@@ -75,7 +75,7 @@ undeclared_experiments as (
         ) as control_variant,
         cast({{ number_var('experiment_default_conversion_window_days') }} as integer)
             as conversion_window_days,
-        cast(null as varchar) as declared_variant_list,
+        cast(null as {{ dbt.type_string() }}) as declared_variant_list,
         'external' as assigned_by,
         cast(null as timestamp) as starts_at,
         cast(null as timestamp) as ends_at,
@@ -97,8 +97,9 @@ holdout_experiment as (
         {{ quote_literal(var('global_holdout_experiment_id')) }} as experiment_id,
         'holdout' as control_variant,
         cast({{ number_var('global_holdout_window_days') }} as integer) as conversion_window_days,
-        'holdout:' || cast({{ number_var('global_holdout_share') }} as varchar)
-        || '|personalized:' || cast(1 - {{ number_var('global_holdout_share') }} as varchar) as declared_variant_list,
+        'holdout:' || cast({{ number_var('global_holdout_share') }} as {{ dbt.type_string() }})
+        || '|personalized:' || cast(1 - {{ number_var('global_holdout_share') }} as {{ dbt.type_string() }})
+            as declared_variant_list,
         'project' as assigned_by,
         cast(null as timestamp) as starts_at,
         cast(null as timestamp) as ends_at,
@@ -139,8 +140,7 @@ experiments as (
 variant_entries as (
     select
         experiment_id,
-        unnest(string_split(variant_list, '|')) as entry,
-        unnest(range(1, len(string_split(variant_list, '|')) + 1)) as variant_position
+        {{ split_with_positions('variant_list', '|', 'entry', 'variant_position') }}
     from experiments
     where variant_list is not null
 ),
@@ -224,15 +224,16 @@ shares as (
 mismatches as (
     select
         shares.experiment_id,
-        string_agg(
-            case when shares.is_declared_variant and not shares.is_in_raw_assignments then shares.variant end,
-            ', ' order by shares.variant
-        ) as declared_not_in_data,
-        string_agg(
-            case when not shares.is_declared_variant and shares.is_in_raw_assignments then shares.variant end,
-            ', ' order by shares.variant
-        ) as in_data_not_declared,
-        string_agg(shares.variant, ', ' order by shares.variant) as all_variants
+        -- (an experiment's variants are distinct: each list names each once, by name)
+        {{ string_agg_distinct(
+            'case when shares.is_declared_variant and not shares.is_in_raw_assignments then shares.variant end',
+            "', '"
+        ) }} as declared_not_in_data,
+        {{ string_agg_distinct(
+            'case when not shares.is_declared_variant and shares.is_in_raw_assignments then shares.variant end',
+            "', '"
+        ) }} as in_data_not_declared,
+        {{ string_agg_distinct('shares.variant', "', '") }} as all_variants
     from shares
     inner join experiments
         on shares.experiment_id = experiments.experiment_id

@@ -55,13 +55,13 @@ select
     case
         when rejection_reason is not null then raw_record
         when final_rejection_reason is not null
-            then to_json({
-                    'experiment_id': experiment_id,
-                    'external_id': external_id,
-                    'variant': variant,
-                    'exposed_at': exposed_at,
-                    'endpoint': endpoint
-                })
+            then {{ json_object([
+                    ('experiment_id', 'experiment_id'),
+                    ('external_id', 'external_id'),
+                    ('variant', 'variant'),
+                    ('exposed_at', 'cast(exposed_at as ' ~ dbt.type_string() ~ ')'),
+                    ('endpoint', 'endpoint'),
+                ]) }}
     end as raw_record,
     final_rejection_reason as rejection_reason
 from checked

@@ -34,8 +34,9 @@ assignments as (
         resolved.customer_id,
         resolved.variant,
         resolved.exposed_at,
-        resolved.exposed_at + to_days(experiment_windows.conversion_window_days) as window_ends_at,
-        resolved.exposed_at - to_days(experiment_windows.conversion_window_days)
+        {{ dbt.dateadd('day', 'experiment_windows.conversion_window_days', 'resolved.exposed_at') }}
+            as window_ends_at,
+        {{ dbt.dateadd('day', '-experiment_windows.conversion_window_days', 'resolved.exposed_at') }}
             as pre_window_starts_at
     from {{ ref('int_experiment_assignments_resolved') }} as resolved
     inner join experiment_windows
