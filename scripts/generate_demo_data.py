@@ -4,10 +4,10 @@ Tests and benchmarks import ``Generator``, ``GeneratorConfig`` and ``generate``
 from here (scripts/ is on their path, as pyproject's pytest ``pythonpath`` sets).
 """
 
-from demo_data import Generator, GeneratorConfig, Truth, generate, write
+from demo_data import CHUNK_CONTACTS, Generator, GeneratorConfig, Truth, chunks, generate, write
 from demo_data.cli import main
 
-__all__ = ["Generator", "GeneratorConfig", "Truth", "generate", "main", "write"]
+__all__ = ["CHUNK_CONTACTS", "Generator", "GeneratorConfig", "Truth", "chunks", "generate", "main", "write"]
 
 if __name__ == "__main__":
     main()

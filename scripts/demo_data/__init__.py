@@ -25,9 +25,17 @@ One module per source (``people`` with the CRM, ``shop``, ``web``, ``email``,
 ``experiments``) draws from the one random stream of a ``Context`` in the order
 ``Generator.run`` fixes; ``dirt.plant`` adds every kind of dirt.
 ``scripts/generate_demo_data.py`` is the command line (``make data``).
+
+Large runs stream: ``generate`` builds ``chunk_contacts`` contacts at a time
+(``chunks``), each chunk with its own random stream and ids that follow the
+previous chunk's, and writes each before building the next, as one Parquet part
+per table (``<table>/part-00000.parquet``...). The catalogue, the campaigns and
+the once-only dirt (the shared-email record, the assignment naming nobody)
+come from the first chunk; the truth adds the chunks up. A run that fits in one
+chunk is exactly the one-frame run: same seed, same bytes.
 """
 
 from .context import GeneratorConfig, Truth
-from .generator import Generator, generate, write
+from .generator import CHUNK_CONTACTS, Generator, chunks, generate, write
 
-__all__ = ["Generator", "GeneratorConfig", "Truth", "generate", "write"]
+__all__ = ["CHUNK_CONTACTS", "Generator", "GeneratorConfig", "Truth", "chunks", "generate", "write"]

@@ -39,16 +39,62 @@ class Truth:
     config: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class IdBase:
+    """Where a chunk's identifiers start, so that ids never repeat across chunks.
+
+    Each field counts the ids earlier chunks used: contacts (``C``/``person_``
+    ids and the numbered emails), orders (``O``), guest emails, ghost contact
+    ids (``X``, and their ``g`` devices), anonymous-only visitors (``v``), web
+    and email event ids (``w``, ``e``).
+    """
+
+    contacts: int = 0
+    orders: int = 0
+    guests: int = 0
+    ghosts: int = 0
+    visitors: int = 0
+    web_events: int = 0
+    email_events: int = 0
+
+    def after(self, used: dict[str, int]) -> IdBase:
+        """The next chunk's base: this one moved on by the ids a chunk used."""
+        return IdBase(**{k: v + used.get(k, 0) for k, v in asdict(self).items()})
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Which contacts a run generates: all of them (the default), or one chunk of a streamed run.
+
+    Chunk 0 draws from ``default_rng(seed)`` exactly as a one-chunk run does, so
+    a run that fits in one chunk is the same bytes whatever the chunk size.
+    Chunk k > 0 draws from its own stream ``default_rng([seed, k])``.
+    """
+
+    index: int = 0
+    contacts: int | None = None  # None: cfg.contacts (one chunk)
+    total_contacts: int | None = None
+    base: IdBase = field(default_factory=IdBase)
+
+
 class Context:
     """The state the sources share, and the samplers and formats they all use.
 
     There is one random stream: the sources draw from it in a fixed order
-    (``Generator.run``), so the same seed gives the same bytes.
+    (``Generator.run``), so the same seed gives the same bytes. A chunk of a
+    streamed run (``Chunk``) has its own stream and starts its ids where the
+    earlier chunks stopped; ``used`` says how many ids of each kind it took.
     """
 
-    def __init__(self, cfg: GeneratorConfig) -> None:
+    def __init__(self, cfg: GeneratorConfig, chunk: Chunk | None = None) -> None:
         self.cfg = cfg
-        self.rng = np.random.default_rng(cfg.seed)
+        self.chunk = chunk or Chunk()
+        self.contacts = self.chunk.contacts if self.chunk.contacts is not None else cfg.contacts
+        self.total_contacts = self.chunk.total_contacts or cfg.contacts
+        self.base = self.chunk.base
+        self.used: dict[str, int] = {"contacts": self.contacts}
+        seed = cfg.seed if self.chunk.index == 0 else [cfg.seed, self.chunk.index]
+        self.rng = np.random.default_rng(seed)
         self.end = int(datetime.fromisoformat(cfg.end_date).replace(tzinfo=UTC).timestamp())
         self.start = self.end - cfg.days * DAY
         self.truth = Truth(config=asdict(cfg))

@@ -69,7 +69,8 @@ def make_email(ctx: Context, people: pd.DataFrame, catalogue: Catalogue) -> None
     events.extend(_campaign_events(ctx, catalogue, audience, "cmp_welcome", sub_at[rec] + 300, rec))
     ev = pd.concat(events, ignore_index=True)
     ev = ev[ev["occurred_at"] < ctx.end].reset_index(drop=True)
-    ev["event_id"] = [f"e{i:010d}" for i in range(len(ev))]
+    ev["event_id"] = [f"e{ctx.base.email_events + i:010d}" for i in range(len(ev))]
+    ctx.used["email_events"] = len(ev)
     ev["email"] = ctx.messy_email(ev["email"].to_numpy(dtype=object), 0.1)
     k = max(3, len(ev) // 100)
     few = max(1, k // 10)

@@ -84,7 +84,7 @@ def plan_experiments(ctx: Context, people: pd.DataFrame) -> ExperimentPlan:
 
 
 def make_assignments(ctx: Context, people: pd.DataFrame, plan: ExperimentPlan) -> None:
-    """experiment_assignments: each unit by contact id or (messy) email, and one row naming nobody."""
+    """experiment_assignments: each unit by contact id or (messy) email, and one row naming nobody (first chunk)."""
     p, rng = people, ctx.rng
     frames = []
     tests = ((plan.free_shipping, ctx.truth.experiments[0]), (plan.hero_banner, ctx.truth.experiments[1]))
@@ -104,7 +104,7 @@ def make_assignments(ctx: Context, people: pd.DataFrame, plan: ExperimentPlan) -
         )
     df, ctx.truth.dirty_rows["experiment_assignments"] = plant(
         pd.concat(frames, ignore_index=True),
-        [Dirt("no_identity", at=(0,), changes={"contact_id": None, "email": None})],
+        [Dirt("no_identity", at=(0,), changes={"contact_id": None, "email": None})] if ctx.chunk.index == 0 else [],
     )
     df["assigned_at"] = ctx.iso(df["assigned_at"].to_numpy())
     ctx.tables["experiment_assignments"] = df

@@ -25,8 +25,9 @@ INVALID_EMAILS = ["n/a", "john.doe@", "foo at bar.com", "x@y", "@example.com"]
 
 def make_people(ctx: Context) -> pd.DataFrame:
     """One row per CRM person, with everything about them the other sources draw on (never written as is)."""
-    cfg, rng = ctx.cfg, ctx.rng
-    n = cfg.contacts
+    rng = ctx.rng
+    n = ctx.contacts
+    first_id = ctx.base.contacts
     arche = rng.choice(4, n, p=ARCHETYPE_SHARE)
     created = ctx.uniform_times(np.full(n, ctx.start - 365 * DAY), np.full(n, ctx.end - DAY))
     mult = np.exp(rng.normal(0, 0.35, n))
@@ -37,14 +38,15 @@ def make_people(ctx: Context) -> pd.DataFrame:
     fav1 = rng.integers(0, n_cat, n)
     fav2 = (fav1 + rng.integers(1, n_cat, n)) % n_cat
     email_kind = rng.choice(3, n, p=[0.96, 0.02, 0.02])  # valid, invalid, null
-    emails = np.array([f"{FIRST_NAMES[i % 20].lower()}.{i}@{DOMAINS[i % 4]}" for i in range(n)], dtype=object)
+    ids = range(first_id, first_id + n)
+    emails = np.array([f"{FIRST_NAMES[i % 20].lower()}.{i}@{DOMAINS[i % 4]}" for i in ids], dtype=object)
     web_signup = (rng.random(n) < 0.3) & (created > ctx.start + 30 * DAY) & (email_kind == 0)
     mpp = rng.random(n) < 0.15
     second_device = rng.random(n) < 0.4
     p = pd.DataFrame(
         {
-            "person_id": [f"person_{i:07d}" for i in range(n)],
-            "contact_id": [f"C{i:07d}" for i in range(n)],
+            "person_id": [f"person_{i:07d}" for i in ids],
+            "contact_id": [f"C{i:07d}" for i in ids],
             "email": emails,
             "email_kind": email_kind,
             "archetype_idx": arche,
@@ -68,10 +70,13 @@ def make_people(ctx: Context) -> pd.DataFrame:
 
 
 def make_crm(ctx: Context, people: pd.DataFrame) -> None:
-    """crm_contacts: one record per person, older and future versions, and a second record sharing an email."""
+    """crm_contacts: one record per person, older and future versions, and a second record sharing an email.
+
+    The record sharing an email is planted once, in the first chunk; its contact id follows every chunk's.
+    """
     rng, p = ctx.rng, people
     n = len(p)
-    first = np.array(FIRST_NAMES, dtype=object)[np.arange(n) % 20]
+    first = np.array(FIRST_NAMES, dtype=object)[(ctx.base.contacts + np.arange(n)) % 20]
     last = np.array(LAST_NAMES, dtype=object)[rng.integers(0, len(LAST_NAMES), n)]
     email = p["email"].to_numpy(dtype=object).copy()
     kind = p["email_kind"].to_numpy()
@@ -99,26 +104,27 @@ def make_crm(ctx: Context, people: pd.DataFrame) -> None:
             "updated_at": updated,
         }
     )
-    # one email shared by two CRM records: a duplicate CRM record of one person
-    valid_idx = np.flatnonzero(kind == 0)
-    shared_person = int(valid_idx[len(valid_idx) // 2])
-    second_record = f"C{n + 1:07d}"
-    ctx.truth.shared_email = str(p.at[shared_person, "email"])
-    ctx.truth.shared_email_contact_ids = [str(p.at[shared_person, "contact_id"]), second_record]
-    out, ctx.truth.dirty_rows["crm_contacts"] = plant(
-        crm,
-        [
-            # an older version of 10% of contacts (latest updated_at must win)
-            Dirt(
-                "older_versions",
-                round(0.10 * n),
-                {
-                    "updated_at": lambda d: d["created_at"] - 1,
-                    "first_name": lambda d: "Old-" + d["first_name"].fillna("x"),
-                },
-            ),
-            Dirt("future_versions", max(1, n // 500), {"updated_at": far_future(1), "first_name": "Future"}),
-            Dirt("missing_contact_id", max(1, n // 1000), {"contact_id": None}),
+    dirt = [
+        # an older version of 10% of contacts (latest updated_at must win)
+        Dirt(
+            "older_versions",
+            round(0.10 * n),
+            {
+                "updated_at": lambda d: d["created_at"] - 1,
+                "first_name": lambda d: "Old-" + d["first_name"].fillna("x"),
+            },
+        ),
+        Dirt("future_versions", max(1, n // 500), {"updated_at": far_future(1), "first_name": "Future"}),
+        Dirt("missing_contact_id", max(1, n // 1000), {"contact_id": None}),
+    ]
+    if ctx.chunk.index == 0:
+        # one email shared by two CRM records: a duplicate CRM record of one person
+        valid_idx = np.flatnonzero(kind == 0)
+        shared_person = int(valid_idx[len(valid_idx) // 2])
+        second_record = f"C{ctx.total_contacts + 1:07d}"
+        ctx.truth.shared_email = str(p.at[shared_person, "email"])
+        ctx.truth.shared_email_contact_ids = [str(p.at[shared_person, "contact_id"]), second_record]
+        dirt.append(
             Dirt(
                 "shared_email_records",
                 at=(shared_person,),
@@ -128,10 +134,9 @@ def make_crm(ctx: Context, people: pd.DataFrame) -> None:
                     "created_at": lambda d: d["created_at"] + DAY * 3,
                     "updated_at": lambda d: d["created_at"] + 10,
                 },
-            ),
-        ],
-        seed=ctx.cfg.seed,
-    )
+            )
+        )
+    out, ctx.truth.dirty_rows["crm_contacts"] = plant(crm, dirt, seed=ctx.cfg.seed)
     out["created_at"] = ctx.iso(out["created_at"].to_numpy())
     out["updated_at"] = ctx.iso(out["updated_at"].to_numpy())
     ctx.tables["crm_contacts"] = out.sample(frac=1.0, random_state=ctx.cfg.seed).reset_index(drop=True)

@@ -139,7 +139,7 @@ def make_orders(ctx: Context, people: pd.DataFrame, catalogue: Catalogue, plante
     status = rng.choice(["completed", "cancelled", "refunded"], n_orders, p=[0.92, 0.05, 0.03])
     status[forced] = "completed"
     currency = rng.choice(["GBP", "EUR", "USD", None], n_orders, p=[0.8, 0.1, 0.05, 0.05])
-    order_ids = np.array([f"O{i:08d}" for i in range(n_orders)], dtype=object)
+    order_ids = np.array([f"O{ctx.base.orders + i:08d}" for i in range(n_orders)], dtype=object)
     contact = p["contact_id"].to_numpy(dtype=object)[who]
     valid = p["has_valid_email"].to_numpy()[who]
     email = np.where(valid, p["email"].to_numpy(dtype=object)[who], None)
@@ -192,16 +192,19 @@ def make_orders(ctx: Context, people: pd.DataFrame, catalogue: Catalogue, plante
 def _add_guests_and_ghosts(
     ctx: Context, n_people: int, catalogue: Catalogue, orders: pd.DataFrame, items: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Guest checkouts and orders under contact ids the CRM lacks, then the dirt; writes both tables."""
+    """Guest checkouts and orders under contact ids the CRM lacks, then the dirt; writes both tables.
+
+    Guests, ghosts and order ids are numbered after the earlier chunks' (``ctx.base``).
+    """
     rng = ctx.rng
     n_guest = max(2, n_people // 30)
     n_ghost = max(1, n_people // 200)
-    base = len(orders)
+    base = ctx.base.orders + len(orders)
     g_orders = 1 + rng.poisson(0.4, n_guest)
     g_who = np.repeat(np.arange(n_guest), g_orders)
     g_t = ctx.uniform_times(np.full(len(g_who), ctx.start), np.full(len(g_who), ctx.end - 60))
-    g_email = np.array([f"guest.{i}@{DOMAINS[i % 4]}" for i in g_who], dtype=object)
-    h_who = np.arange(n_ghost)
+    g_email = np.array([f"guest.{i}@{DOMAINS[i % 4]}" for i in ctx.base.guests + g_who], dtype=object)
+    h_who = ctx.base.ghosts + np.arange(n_ghost)
     h_t = ctx.uniform_times(np.full(n_ghost, ctx.start), np.full(n_ghost, ctx.end - 60))
     n_new = len(g_who) + n_ghost
     new_ids = np.array([f"O{base + i:08d}" for i in range(n_new)], dtype=object)
@@ -228,6 +231,7 @@ def _add_guests_and_ghosts(
     )
     ctx.truth.n_guest_people = len(np.unique(g_who))
     ctx.truth.n_ghost_people = n_ghost
+    ctx.used.update(orders=len(orders) + n_new, guests=n_guest, ghosts=n_ghost)
     orders = pd.concat([orders, extra], ignore_index=True)
     items = pd.concat([items, extra_items], ignore_index=True)
     # dirt

@@ -97,7 +97,7 @@ def make_web_events(ctx: Context, people: pd.DataFrame, catalogue: Catalogue, or
     # ghosts browse logged in under a contact id the CRM does not have
     ghost = pd.DataFrame(
         {
-            "anonymous_id": [f"g{i:011d}" for i in range(len(orders.ghost_ids))],
+            "anonymous_id": [f"g{ctx.base.ghosts + i:011d}" for i in range(len(orders.ghost_ids))],
             "contact_id": orders.ghost_ids,
             "email": None,
             "event_type": "page_view",
@@ -111,7 +111,7 @@ def make_web_events(ctx: Context, people: pd.DataFrame, catalogue: Catalogue, or
     a_who = np.repeat(np.arange(n_anon), a_sess)
     anon_only = pd.DataFrame(
         {
-            "anonymous_id": np.array([f"v{i:011d}" for i in range(n_anon)], dtype=object)[a_who],
+            "anonymous_id": np.array([f"v{ctx.base.visitors + i:011d}" for i in range(n_anon)], dtype=object)[a_who],
             "contact_id": None,
             "email": None,
             "event_type": rng.choice(["page_view", "product_view"], len(a_who)),
@@ -124,7 +124,8 @@ def make_web_events(ctx: Context, people: pd.DataFrame, catalogue: Catalogue, or
     ctx.truth.n_anonymous_people = n_anon
     ev = pd.concat([ev, signup, *path, ghost, anon_only], ignore_index=True)
     ev = ev[ev["occurred_at"] < ctx.end].reset_index(drop=True)
-    ev["event_id"] = [f"w{i:09d}" for i in range(len(ev))]
+    ev["event_id"] = [f"w{ctx.base.web_events + i:09d}" for i in range(len(ev))]
+    ctx.used.update(visitors=n_anon, web_events=len(ev))
     k = max(3, len(ev) // 100)
     few = max(1, k // 10)
     ev, ctx.truth.dirty_rows["web_events"] = plant(
