@@ -2,5 +2,5 @@
     {#- The email as erasure requests hash it: lowercased and trimmed, whether or
         not it is a valid address, so a row rejected for its email is matched too.
         Null when blank. -#}
-    nullif(lower(trim(cast({{ expression }} as varchar))), '')
+    nullif(lower(trim(cast({{ expression }} as {{ dbt.type_string() }}))), '')
 {% endmacro %}

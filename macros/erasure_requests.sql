@@ -10,15 +10,13 @@
             "var erasure_email_sha256s must be a list of SHA-256 hex digests, e.g. [\"9f86d0...\"]"
         ) }}
     {%- endif %}
-    {#- a seed value that is no digest fails the build (DuckDB's error()), naming its row -#}
+    {#- a seed value that is no digest fails the build (DuckDB's error(), Spark's
+        raise_error()), naming its row where the engine numbers rows in file order -#}
     select
         case
-            when regexp_full_match(lower(trim(email_sha256)), '[0-9a-f]{64}')
+            when {{ regexp_full_match('lower(trim(email_sha256))', regex_literal('[0-9a-f]{64}')) }}
                 then lower(trim(email_sha256))
-            else error(
-                'seeds/erasure_requests.csv: row ' || row_number() over ()
-                || ' is not a SHA-256 hex digest (64 characters 0-9 a-f). Hash the lowercased, trimmed email.'
-            )
+            else {{ erasure_requests_error() }}
         end as email_sha256
     from {{ ref('erasure_requests') }}
     {%- for sha in requested %}
@@ -34,3 +32,21 @@
     select {{ quote_literal(digest) }} as email_sha256
     {%- endfor %}
 {% endmacro %}
+
+{% macro erasure_requests_error() %}
+    {{- return(adapter.dispatch('erasure_requests_error', 'email_personalization')()) -}}
+{% endmacro %}
+
+{% macro default__erasure_requests_error() -%}
+    error(
+                'seeds/erasure_requests.csv: row ' || row_number() over ()
+                || ' is not a SHA-256 hex digest (64 characters 0-9 a-f). Hash the lowercased, trimmed email.'
+            )
+{%- endmacro %}
+
+{% macro spark__erasure_requests_error() -%}
+    raise_error(
+                'seeds/erasure_requests.csv: a row is not a SHA-256 hex digest (64 characters 0-9 a-f). '
+                || 'Hash the lowercased, trimmed email.'
+            )
+{%- endmacro %}

@@ -6,16 +6,16 @@
         (macro empty_erased_rows). -#}
     {%- set checks = [] -%}
     {%- if email -%}
-        {%- do checks.append(('email', 'sha256(' ~ erasure_email_key(email) ~ ')')) -%}
+        {%- do checks.append(('email', sha256_hex(erasure_email_key(email)))) -%}
     {%- endif -%}
     {%- if contact_id -%}
-        {%- do checks.append(('contact_id', 'sha256(' ~ clean_identifier(contact_id) ~ ')')) -%}
+        {%- do checks.append(('contact_id', sha256_hex(clean_identifier(contact_id)))) -%}
     {%- endif -%}
     {%- if anonymous_id -%}
-        {%- do checks.append(('anonymous_id', 'sha256(' ~ clean_identifier(anonymous_id) ~ ')')) -%}
+        {%- do checks.append(('anonymous_id', sha256_hex(clean_identifier(anonymous_id)))) -%}
     {%- endif -%}
     {%- if order_id -%}
-        {%- do checks.append(('order_id', 'sha256(' ~ clean_text(order_id) ~ ')')) -%}
+        {%- do checks.append(('order_id', sha256_hex(clean_text(order_id)))) -%}
     {%- endif -%}
     coalesce(
         {%- for identifier_type, hashed in checks %}

@@ -1,4 +1,4 @@
 {% macro normalize_code(expression) %}
     {#- A status or event type as a lowercase trimmed code; empty is null. -#}
-    nullif(lower(trim(cast({{ expression }} as varchar))), '')
+    nullif(lower(trim(cast({{ expression }} as {{ dbt.type_string() }}))), '')
 {% endmacro %}

@@ -4,11 +4,14 @@
         (javascript:, data:, vbscript:, relative paths, protocol-relative //x).
         Only what it returns may reach a link or image field of an email or an
         ESP profile. -#}
+    {%- set pattern -%}
+        (?i)https?://[^\s/?#"'<>\\`]+([/?#][^\s"'<>\\`]*)?
+    {%- endset %}
     case
-        when regexp_full_match(
-                trim(cast({{ expression }} as varchar)),
-                '(?i)https?://[^\s/?#"''<>\\`]+([/?#][^\s"''<>\\`]*)?'
-            )
-            then trim(cast({{ expression }} as varchar))
+        when {{ regexp_full_match(
+                'trim(cast(' ~ expression ~ ' as ' ~ dbt.type_string() ~ '))',
+                regex_literal(pattern)
+            ) }}
+            then trim(cast({{ expression }} as {{ dbt.type_string() }}))
     end
 {% endmacro %}
