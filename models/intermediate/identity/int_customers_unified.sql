@@ -43,7 +43,7 @@ people as (
         count(*) filter (where identifier_type = 'contact_id') as contact_id_count,
         count(*) filter (where identifier_type = 'email') as email_count,
         count(*) filter (where identifier_type = 'anonymous_id') as anonymous_id_count,
-        arg_min(identifier_value, (first_seen_at, identifier_value)) filter (
+        min_by(identifier_value, {{ ordering_tuple(['first_seen_at', 'identifier_value']) }}) filter (
             where identifier_type = 'email'
         ) as first_email
     from kept_identities

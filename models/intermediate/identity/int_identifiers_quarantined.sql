@@ -140,7 +140,7 @@ contact_counts as (
             else 0
         end as people_linked,
         -- rule 3's person of a contact id the CRM lacks: its first email
-        arg_min(email_person_key, (seen_at, email)) filter (where email_person_key is not null)
+        min_by(email_person_key, {{ ordering_tuple(['seen_at', 'email']) }}) filter (where email_person_key is not null)
             as unknown_contact_person_key
     from sightings_with_people
     group by contact_id

@@ -144,7 +144,10 @@ unknown_contacts as (
         contact_sightings.contact_id,
         min(contact_sightings.seen_at) as first_seen_at,
         -- ties on time go to the first email alphabetically, so reruns agree
-        arg_min(contact_sightings.email, (contact_sightings.seen_at, contact_sightings.email)) filter (
+        min_by(
+            contact_sightings.email,
+            {{ ordering_tuple(['contact_sightings.seen_at', 'contact_sightings.email']) }}
+        ) filter (
             where contact_sightings.email is not null
         ) as email
     from contact_sightings
@@ -274,7 +277,7 @@ device_links as (
 anonymous_first_links as (
     select
         anonymous_id,
-        arg_min(person_key, (occurred_at, person_key)) as person_key
+        min_by(person_key, {{ ordering_tuple(['occurred_at', 'person_key']) }}) as person_key
     from device_links
     where person_key is not null
     group by anonymous_id
