@@ -17,5 +17,5 @@ identities as (
 select distinct identities.customer_id
 from identities
 inner join requests
-    on sha256(identities.identifier_value) = requests.email_sha256
+    on {{ sha256_hex('identities.identifier_value') }} = requests.email_sha256
 where identities.identifier_type = 'email'
