@@ -64,15 +64,15 @@ select
     case
         when is_erased then '{"erased": true}'
         when rejection_reason is not null
-            then to_json({
-                    'file_name': file_name,
-                    'line_number': line_number,
-                    'experiment_id': experiment_id,
-                    'external_id': external_id,
-                    'variant': variant,
-                    'exposed_at': exposed_at,
-                    'endpoint': endpoint
-                })
+            then {{ json_object([
+                ('file_name', 'file_name'),
+                ('line_number', 'line_number'),
+                ('experiment_id', 'experiment_id'),
+                ('external_id', 'external_id'),
+                ('variant', 'variant'),
+                ('exposed_at', 'cast(exposed_at as ' ~ dbt.type_string() ~ ')'),
+                ('endpoint', 'endpoint'),
+            ]) | indent(16) }}
     end as raw_record,
     rejection_reason
 from classified
