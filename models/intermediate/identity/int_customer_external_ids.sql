@@ -1,6 +1,10 @@
+{#- Spark rewrites rows only in a table format with row-level operations
+    (Delta): merge on the key there, as delete+insert does on DuckDB, and the
+    post-hook's update needs it too. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
+    incremental_strategy=('merge' if target.type == 'spark' else 'delete+insert'),
+    file_format=('delta' if target.type == 'spark' else none),
     unique_key='external_id',
     full_refresh=false,
     on_schema_change='append_new_columns',
@@ -88,13 +92,13 @@ previous as (
     from {{ this }}
     {%- else %}
     select
-        cast(null as varchar) as external_id,
-        cast(null as varchar) as anchor_identifier_md5,
+        cast(null as {{ dbt.type_string() }}) as external_id,
+        cast(null as {{ dbt.type_string() }}) as anchor_identifier_md5,
         cast(null as timestamp) as issued_at,
         cast(null as timestamp) as first_seen_at,
-        cast(null as varchar) as customer_id,
-        cast(null as varchar) as current_external_id,
-        cast(null as varchar) as merged_into_external_id,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as {{ dbt.type_string() }}) as current_external_id,
+        cast(null as {{ dbt.type_string() }}) as merged_into_external_id,
         cast(null as timestamp) as merged_at
     where false
     {%- endif %}
@@ -125,7 +129,10 @@ held as (
 survivors as (
     select
         held.holder_customer_id as customer_id,
-        arg_min(held.external_id, (held.issued_at, held.first_seen_at, held.external_id)) as external_id
+        min_by(
+            held.external_id,
+            {{ ordering_tuple(['held.issued_at', 'held.first_seen_at', 'held.external_id']) }}
+        ) as external_id
     from held
     semi join people
         on held.holder_customer_id = people.customer_id
@@ -137,7 +144,7 @@ issued as (
     select
         case
             when previous.external_id is null then people.customer_id
-            else md5(people.customer_id || ':' || cast({{ run_at }} as varchar))
+            else md5(people.customer_id || ':' || cast({{ run_at }} as {{ dbt.type_string() }}))
         end as external_id,
         people.customer_id as anchor_identifier_md5,
         {{ run_at }} as issued_at,
@@ -177,7 +184,7 @@ current_state as (
         first_seen_at,
         customer_id,
         external_id as current_external_id,
-        cast(null as varchar) as merged_into_external_id,
+        cast(null as {{ dbt.type_string() }}) as merged_into_external_id,
         cast(null as timestamp) as merged_at
     from issued
 ),
