@@ -79,10 +79,7 @@ unreadable_since as (
     select
         emails.email,
         max(unreadable_stop_signals.signal_at) as last_unreadable_stop_signal_at,
-        string_agg(
-            distinct unreadable_stop_signals.signal_description, '; '
-            order by unreadable_stop_signals.signal_description
-        ) as unreadable_stop_signals
+        {{ string_agg_distinct('unreadable_stop_signals.signal_description', "'; '") }} as unreadable_stop_signals
     from emails
     inner join unreadable_stop_signals
         on emails.email = unreadable_stop_signals.email

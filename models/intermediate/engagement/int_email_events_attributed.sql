@@ -37,7 +37,7 @@ select
     -- opens within seconds of delivery are privacy proxies or scanners, not people
     coalesce(
         attributed.event_type = 'open'
-        and date_diff('second', deliveries.delivered_at, attributed.occurred_at)
+        and {{ dbt.datediff('deliveries.delivered_at', 'attributed.occurred_at', 'second') }}
         <= {{ number_var('machine_open_max_seconds') }},
         false
     ) as is_machine_open
