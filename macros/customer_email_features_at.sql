@@ -89,7 +89,7 @@ usual_open_hours as (
         cutoff_at,
         customer_id,
         -- the most frequent hour; ties go to the earliest hour
-        arg_max(open_hour_utc, opens * 100 - open_hour_utc) as usual_open_hour_utc
+        max_by(open_hour_utc, opens * 100 - open_hour_utc) as usual_open_hour_utc
     from open_hours
     group by cutoff_at, customer_id
 )

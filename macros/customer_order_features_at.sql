@@ -46,17 +46,17 @@ select
     coalesce(order_totals.cancelled_order_count, 0) as cancelled_order_count,
     order_totals.first_order_at,
     order_totals.last_order_at,
-    date_diff('day', order_totals.last_order_at, population.cutoff_at) as recency_days,
+    {{ dbt.datediff('order_totals.last_order_at', 'population.cutoff_at', 'day') }} as recency_days,
     cast(coalesce(order_totals.monetary_value, 0) as decimal(18, 2)) as monetary_value,
     cast(coalesce(order_totals.returned_value, 0) as decimal(18, 2)) as returned_value,
-    cast(
-        order_totals.monetary_value / nullif(order_totals.order_count, 0) as decimal(18, 2)
-    ) as average_order_value,
+    {{ double_to_decimal(
+        'cast(order_totals.monetary_value as double) / nullif(order_totals.order_count, 0)', 18, 2
+    ) }} as average_order_value,
     case
         when order_totals.order_count > 1
             then round(
-                date_diff('second', order_totals.first_order_at, order_totals.last_order_at)
-                / 86400.0 / (order_totals.order_count - 1),
+                {{ dbt.datediff('order_totals.first_order_at', 'order_totals.last_order_at', 'second') }}
+                / cast(86400 as double) / (order_totals.order_count - 1),
                 2
             )
     end as mean_days_between_orders
