@@ -5,6 +5,10 @@
         included), so it is still counted (audit_row_counts: raw = accepted +
         rejected + duplicates) but holds nothing of the person. rejection_reason
         moves to the last column. -#}
+    {{ return(adapter.dispatch('empty_erased_rows', 'email_personalization')(relation)) }}
+{% endmacro %}
+
+{% macro default__empty_erased_rows(relation) %}
     select
         case
             when rejection_reason = 'erased' then null
@@ -12,4 +16,20 @@
         end,
         rejection_reason
     from {{ relation }}
+{% endmacro %}
+
+{#- Spark: the other columns as one struct, null for an erased row, expanded again -#}
+{% macro spark__empty_erased_rows(relation) %}
+    select
+        kept.row_values.*,
+        kept.rejection_reason
+    from (
+        select
+            case
+                when erasable.rejection_reason = 'erased' then null
+                else struct(erasable.* except (rejection_reason))
+            end as row_values,
+            erasable.rejection_reason
+        from {{ relation }} as erasable
+    ) as kept
 {% endmacro %}

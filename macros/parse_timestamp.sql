@@ -14,7 +14,11 @@
           (2.5e14) from being misread as a plausible 1978 in the next unit.
         Values outside the plausible range (year 1, 9999, infinity) are parsed here
         and rejected by is_implausible_timestamp. -#}
-    {%- set text = "trim(cast(" ~ expression ~ " as varchar))" -%}
+    {{ return(adapter.dispatch('parse_timestamp', 'email_personalization')(expression)) }}
+{% endmacro %}
+
+{% macro default__parse_timestamp(expression) %}
+    {%- set text = "trim(cast(" ~ expression ~ " as " ~ dbt.type_string() ~ "))" -%}
     {%- set number = "try_cast(" ~ text ~ " as decimal(38, 6))" -%}
     {#- bounds are integer literals: compared as decimals, exactly (1e16 would be a double) -#}
     case
@@ -30,5 +34,59 @@
                     then make_timestamp(cast({{ number }} as bigint))
             end
         else timezone('UTC', try_cast({{ text }} as timestamptz))
+    end
+{% endmacro %}
+
+{#- Spark has no infinite timestamp: 'infinity' / '-infinity' (as DuckDB reads
+    them) become 9999-12-31 23:59:59.999999 and 0001-01-01, and so do dates
+    DuckDB reads beyond year 9999 or before year 1 ('290309-12-22 (BC)'), which
+    is_implausible_timestamp rejects as out of range, as on DuckDB. Text is
+    read only in the ISO-8601 shapes DuckDB reads (Spark alone would read
+    '2026-03' or '2026-03-01T10'); a yyyymmdd date through its ISO form; an
+    epoch number rounded to the microsecond as DuckDB's cast to bigint does. -#}
+{% macro spark__parse_timestamp(expression) %}
+    {#- a double reads as DuckDB writes it as text (Spark would write 1.772359200123E12) -#}
+    {%- set text -%}
+        trim(case
+            when typeof({{ expression }}) not in ('double', 'float') then cast({{ expression }} as string)
+            when abs(cast({{ expression }} as double)) = double('infinity')
+                then case when cast({{ expression }} as double) > 0 then 'infinity' else '-infinity' end
+            else cast(cast({{ expression }} as decimal(38, 6)) as string)
+        end)
+    {%- endset -%}
+    {%- set number = "try_cast(" ~ text ~ " as decimal(38, 6))" -%}
+    {%- set iso -%}
+        [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)? ?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?|UTC)?
+    {%- endset %}
+    {%- set bc_or_far -%}
+        ([0-9]{1,6}-[0-9]{1,2}-[0-9]{1,2}[^(]* \(BC\)|[0-9]{5,6}-[0-9]{1,2}-[0-9]{1,2}([T ][0-9:.]*)?)
+    {%- endset %}
+    case
+        when {{ regexp_full_match(text, regex_literal('[0-9]{8}')) }}
+            then try_cast(
+                concat(substr({{ text }}, 1, 4), '-', substr({{ text }}, 5, 2), '-', substr({{ text }}, 7, 2))
+                as timestamp
+            )
+        when {{ regexp_full_match(text, regex_literal('[+-]?[0-9]{1,30}(\.[0-9]*)?')) }}
+            then case
+                when abs({{ number }}) >= 100000000 and abs({{ number }}) < 10000000000
+                    then timestamp_micros(cast(round({{ number }} * 1000000) as bigint))
+                when abs({{ number }}) >= 1000000000000 and abs({{ number }}) < 10000000000000
+                    then timestamp_micros(cast(round({{ number }} * 1000) as bigint))
+                when abs({{ number }}) >= 1000000000000000 and abs({{ number }}) < 10000000000000000
+                    then timestamp_micros(cast(round({{ number }}) as bigint))
+            end
+        when lower({{ text }}) in ('infinity', '+infinity', 'inf', '+inf')
+            then timestamp '9999-12-31 23:59:59.999999'
+        when lower({{ text }}) in ('-infinity', '-inf')
+            then timestamp '0001-01-01 00:00:00'
+        when {{ regexp_full_match(text, regex_literal(iso)) }}
+            then try_cast({{ text }} as timestamp)
+        -- dates DuckDB reads beyond Spark's years 1 to 9999: out of range either way
+        when {{ regexp_full_match(text, regex_literal(bc_or_far)) }}
+            then case
+                when {{ text }} like '%(BC)' then timestamp '0001-01-01 00:00:00'
+                else timestamp '9999-12-31 23:59:59.999999'
+            end
     end
 {% endmacro %}

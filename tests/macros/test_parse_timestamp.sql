@@ -1,3 +1,6 @@
+{#- Spark has no infinite timestamp: infinity reads as these sentinels there -#}
+{%- set infinity = "timestamp '9999-12-31 23:59:59.999999'" if target.type == 'spark' else "timestamp 'infinity'" %}
+{%- set minus_infinity = "timestamp '0001-01-01 00:00:00'" if target.type == 'spark' else "timestamp '-infinity'" %}
 -- parse_timestamp: ISO-8601 with Z, an offset or none (UTC), to UTC; a compact
 -- date yyyymmdd; epoch seconds, milliseconds and microseconds by magnitude
 -- (|v| in [1e8, 1e11), [1e11, 1e14), [1e14, 1e17)); anything else to null.
@@ -47,8 +50,8 @@ with cases (input, expected) as (
     ('1e308', null),
     ('NaN', null),
     -- infinities are read, and rejected as out of range by is_implausible_timestamp
-    ('inf', timestamp 'infinity'),
-    ('-infinity', timestamp '-infinity'),
+    ('inf', {{ infinity }}),
+    ('-infinity', {{ minus_infinity }}),
     ('', null),
     ('not a date', null),
     (null, null)
@@ -60,31 +63,39 @@ where {{ parse_timestamp('input') }} is distinct from expected
 
 union all
 
--- typed numbers (each cast to text as the macro does): epochs, or an 8-digit date
+-- typed numbers, passed to the macro as typed columns (it reads each as DuckDB
+-- writes it as text): epochs, or an 8-digit date
+{%- set typed_numbers = [
+    ("cast(1772359200 as bigint)", "timestamp '2026-03-01 10:00:00'"),
+    ("cast(1772359200123 as bigint)", "timestamp '2026-03-01 10:00:00.123'"),
+    ("cast(1772359200.5 as double)", "timestamp '2026-03-01 10:00:00.5'"),
+    ("cast(1772359200123 as double)", "timestamp '2026-03-01 10:00:00.123'"),
+    ("cast(1772359200.5 as decimal(18, 3))", "timestamp '2026-03-01 10:00:00.5'"),
+    ("cast(20260301 as integer)", "timestamp '2026-03-01 00:00:00'"),
+    ("cast('nan' as double)", "cast(null as timestamp)"),
+    ("cast(1e300 as double)", "cast(null as timestamp)"),
+] %}
+{%- for value, expected in typed_numbers %}
 select
-    input,
-    expected
-from (
-    values
-    (cast(cast(1772359200 as bigint) as varchar), timestamp '2026-03-01 10:00:00'),
-    (cast(cast(1772359200123 as bigint) as varchar), timestamp '2026-03-01 10:00:00.123'),
-    (cast(cast(1772359200.5 as double) as varchar), timestamp '2026-03-01 10:00:00.5'),
-    (cast(cast(1772359200123 as double) as varchar), timestamp '2026-03-01 10:00:00.123'),
-    (cast(cast(1772359200.5 as decimal(18, 3)) as varchar), timestamp '2026-03-01 10:00:00.5'),
-    (cast(cast(20260301 as integer) as varchar), timestamp '2026-03-01 00:00:00'),
-    (cast(cast('nan' as double) as varchar), null),
-    (cast(cast(1e300 as double) as varchar), null)
-) as typed_numbers (input, expected)
-where {{ parse_timestamp('input') }} is distinct from expected
+    cast(typed.input as {{ dbt.type_string() }}) as input,
+    typed.expected
+from (select {{ value }} as input, {{ expected }} as expected) as typed
+where {{ parse_timestamp('typed.input') }} is distinct from typed.expected
+{{ 'union all' if not loop.last }}
+{% endfor %}
 
 union all
 
 select
-    cast(input as varchar) as input,
+    cast(input as {{ dbt.type_string() }}) as input,
     expected
 from (
     values
+    {%- if target.type == 'spark' %}
+    (timestamp '2026-03-01 10:00:00', timestamp '2026-03-01 10:00:00')
+    {%- else %}
     (timestamptz '2026-03-01 12:00:00+02', timestamp '2026-03-01 10:00:00'),
     (timestamptz 'infinity', timestamp 'infinity')
+    {%- endif %}
 ) as typed_timestamps (input, expected)
 where {{ parse_timestamp('input') }} is distinct from expected

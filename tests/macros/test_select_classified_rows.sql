@@ -2,32 +2,32 @@
 -- rejected as conflicting_duplicate; equal ones are duplicates after the first; with a
 -- version column only ties on the latest version are compared; rejected rows are never
 -- compared and keep their reason.
-with cases (row_key, version_at, content, rejection_reason, expected_reason, expected_duplicate) as (
+with cases (listed, row_key, version_at, content, rejection_reason, expected_reason, expected_duplicate) as (
     values
     -- same content: one survivor, one duplicate
-    ('a', 1, 'x', null, null, false),
-    ('a', 1, 'x', null, null, true),
+    (1, 'a', 1, 'x', null, null, false),
+    (2, 'a', 1, 'x', null, null, true),
     -- different content: both rejected, neither a duplicate
-    ('b', 1, 'x', null, 'conflicting_duplicate', false),
-    ('b', 1, 'y', null, 'conflicting_duplicate', false),
+    (3, 'b', 1, 'x', null, 'conflicting_duplicate', false),
+    (4, 'b', 1, 'y', null, 'conflicting_duplicate', false),
     -- a later version is an update: the latest wins, the older differs but is a duplicate
-    ('c', 2, 'new', null, null, false),
-    ('c', 1, 'old', null, null, true),
+    (5, 'c', 2, 'new', null, null, false),
+    (6, 'c', 1, 'old', null, null, true),
     -- a tie on the latest version conflicts; the older version stays superseded
-    ('d', 2, 'x', null, 'conflicting_duplicate', false),
-    ('d', 2, 'y', null, 'conflicting_duplicate', false),
-    ('d', 1, 'x', null, null, true),
+    (7, 'd', 2, 'x', null, 'conflicting_duplicate', false),
+    (8, 'd', 2, 'y', null, 'conflicting_duplicate', false),
+    (9, 'd', 1, 'x', null, null, true),
     -- a rejected row does not make its key conflict
-    ('e', 1, 'x', null, null, false),
-    ('e', 1, 'y', 'invalid_status', 'invalid_status', false)
+    (10, 'e', 1, 'x', null, null, false),
+    (11, 'e', 1, 'y', 'invalid_status', 'invalid_status', false)
 ),
 
 classified as (
     select
         *,
         -- the raw hash breaks ties: here the first row listed survives
-        row_number() over () as raw_hash,
-        {'row_key': row_key, 'content': content} as raw_row
+        listed as raw_hash,
+        {{ json_object([('row_key', 'row_key'), ('content', 'content')]) }} as raw_row
     from cases
 ),
 
