@@ -14,7 +14,7 @@ country_aliases as (
 ),
 
 time_zones as (
-    select name as time_zone from pg_timezone_names()
+    {{ time_zone_names() }}
 ),
 
 parsed as (
@@ -30,10 +30,11 @@ parsed as (
         {{ parse_timestamp('source.created_at') }} as created_at,
         {{ clean_text('source.created_at') }} is not null as has_created_at,
         {{ parse_timestamp('source.updated_at') }} as updated_at,
-        cast(source.contact_id as varchar) as raw_key,
+        cast(source.contact_id as {{ dbt.type_string() }}) as raw_key,
         {{ is_erased_row(email='source.email', contact_id='source.contact_id') }} as is_erased,
-        hash(source) as raw_hash,
-        source as raw_row
+        -- the raw row as JSON, and its md5 to break ties in the same order on every engine
+        md5(cast({{ row_json('source', source('crm', 'crm_contacts')) }} as {{ dbt.type_string() }})) as raw_hash,
+        {{ row_json('source', source('crm', 'crm_contacts')) }} as raw_row
     from source
 ),
 
@@ -42,12 +43,13 @@ normalized as (
         parsed.*,
         coalesce(
             country_aliases.country_code,
-            normalize_country(parsed.country_raw)
+            {{ country_code_lookup('parsed.country_raw') }}
         ) as country_code,
         time_zones.time_zone
     from parsed
     left join country_aliases
         on lower(parsed.country_raw) = country_aliases.alias
+    {{- country_code_lookup_join('parsed', 'parsed.country_raw') }}
     left join time_zones
         on parsed.timezone_raw = time_zones.time_zone
 ),
