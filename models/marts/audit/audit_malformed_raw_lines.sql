@@ -11,7 +11,7 @@ malformed as (
 )
 
 select
-    md5(file_name || '|' || cast(line_number as varchar)) as malformed_line_id,
+    md5(file_name || '|' || cast(line_number as {{ dbt.type_string() }})) as malformed_line_id,
     source_table,
     file_name,
     line_number,

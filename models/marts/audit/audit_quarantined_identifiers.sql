@@ -46,7 +46,7 @@ select
     case
         when identifier_type != 'email' and not is_erased then identifier_value
     end as identifier_value,
-    sha256(identifier_value) as identifier_sha256,
+    {{ sha256_hex('identifier_value') }} as identifier_sha256,
     people_linked,
     rows_affected,
     rows_unattributed,

@@ -2,11 +2,7 @@
     padding in the raw file's header ('EMAIL', ' Email '). -#}
 {%- set raw_fields = {} -%}
 {%- for name in ['email', 'contact_id', 'anonymous_id'] -%}
-    {%- do raw_fields.update({name:
-        "list_extract(list_transform("
-        ~ "list_filter(json_keys(rejected.raw_record), lambda k: lower(trim(k)) = '" ~ name ~ "'), "
-        ~ "lambda k: json_extract_string(rejected.raw_record, '$.\"' || k || '\"')), 1)"
-    }) -%}
+    {%- do raw_fields.update({name: json_field_ci('rejected.raw_record', name)}) -%}
 {%- endfor %}
 
 with
@@ -63,18 +59,18 @@ flagged as (
         rejected.*,
         (
             rejected.rejection_reason = 'erased'
-            or sha256({{ erasure_email_key(raw_fields.email) }}) in (
+            or {{ sha256_hex(erasure_email_key(raw_fields.email)) }} in (
                 select requests.email_sha256 from requests
             )
-            or sha256({{ erasure_email_key(raw_fields.email) }}) in (
+            or {{ sha256_hex(erasure_email_key(raw_fields.email)) }} in (
                 select erased_hashes.identifier_sha256 from erased_hashes
                 where erased_hashes.identifier_type = 'email'
             )
-            or sha256({{ clean_identifier(raw_fields.contact_id) }}) in (
+            or {{ sha256_hex(clean_identifier(raw_fields.contact_id)) }} in (
                 select erased_hashes.identifier_sha256 from erased_hashes
                 where erased_hashes.identifier_type = 'contact_id'
             )
-            or sha256({{ clean_identifier(raw_fields.anonymous_id) }}) in (
+            or {{ sha256_hex(clean_identifier(raw_fields.anonymous_id)) }} in (
                 select erased_hashes.identifier_sha256 from erased_hashes
                 where erased_hashes.identifier_type = 'anonymous_id'
             )
