@@ -65,7 +65,7 @@ erased_emails as (
     select all_emails.email_key
     from all_emails
     inner join requests
-        on sha256(all_emails.email_key) = requests.email_sha256
+        on {{ sha256_hex("all_emails.email_key") }} = requests.email_sha256
 ),
 
 contact_sightings as (
@@ -143,28 +143,28 @@ erased_orders as (
 identifiers as (
     select
         'email' as identifier_type,
-        sha256(email_key) as identifier_sha256,
+        {{ sha256_hex("email_key") }} as identifier_sha256,
         md5(email_key) as email_md5,
         md5('email:' || email_key) as customer_id
     from erased_emails
     union all
     select
         'contact_id' as identifier_type,
-        sha256(contact_id) as identifier_sha256,
+        {{ sha256_hex("contact_id") }} as identifier_sha256,
         null as email_md5,
         md5('contact:' || contact_id) as customer_id
     from erased_contacts
     union all
     select
         'anonymous_id' as identifier_type,
-        sha256(anonymous_id) as identifier_sha256,
+        {{ sha256_hex("anonymous_id") }} as identifier_sha256,
         null as email_md5,
         md5('anonymous:' || anonymous_id) as customer_id
     from erased_devices
     union all
     select
         'order_id' as identifier_type,
-        sha256(order_id) as identifier_sha256,
+        {{ sha256_hex("order_id") }} as identifier_sha256,
         null as email_md5,
         null as customer_id
     from erased_orders

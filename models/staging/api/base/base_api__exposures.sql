@@ -19,10 +19,7 @@ lines as (
     select
         file_name,
         line_number,
-        case
-            when json_valid(line) then json_type(cast(line as json)) = 'OBJECT'
-            else false
-        end as is_json_object,
+        {{ is_json_object('line') }} as is_json_object,
         line
     from source
 ),
@@ -32,11 +29,11 @@ fields as (
         file_name,
         line_number,
         is_json_object,
-        case when is_json_object then json_extract_string(line, '$.experiment_id') end as raw_experiment_id,
-        case when is_json_object then json_extract_string(line, '$.external_id') end as raw_external_id,
-        case when is_json_object then json_extract_string(line, '$.variant') end as raw_variant,
-        case when is_json_object then json_extract_string(line, '$.exposed_at') end as raw_exposed_at,
-        case when is_json_object then json_extract_string(line, '$.endpoint') end as raw_endpoint
+        case when is_json_object then {{ json_text('line', "'$.experiment_id'") }} end as raw_experiment_id,
+        case when is_json_object then {{ json_text('line', "'$.external_id'") }} end as raw_external_id,
+        case when is_json_object then {{ json_text('line', "'$.variant'") }} end as raw_variant,
+        case when is_json_object then {{ json_text('line', "'$.exposed_at'") }} end as raw_exposed_at,
+        case when is_json_object then {{ json_text('line', "'$.endpoint'") }} end as raw_endpoint
     from lines
 ),
 
@@ -64,24 +61,24 @@ parsed as (
         -- what a rejected row keeps: the fields, never an email nor a malformed line's text
         case
             when is_json_object
-                then {
-                        'file_name': file_name,
-                        'line_number': line_number,
-                        'experiment_id': raw_experiment_id,
-                        'external_id': case when not contains(raw_external_id, '@') then raw_external_id end,
-                        'variant': raw_variant,
-                        'exposed_at': raw_exposed_at,
-                        'endpoint': raw_endpoint
-                    }
-            else {
-                    'file_name': file_name,
-                    'line_number': line_number,
-                    'experiment_id': null,
-                    'external_id': null,
-                    'variant': null,
-                    'exposed_at': null,
-                    'endpoint': null
-                }
+                then {{ json_object([
+                    ('file_name', 'file_name'),
+                    ('line_number', 'line_number'),
+                    ('experiment_id', 'raw_experiment_id'),
+                    ('external_id', "case when not contains(raw_external_id, '@') then raw_external_id end"),
+                    ('variant', 'raw_variant'),
+                    ('exposed_at', 'raw_exposed_at'),
+                    ('endpoint', 'raw_endpoint'),
+                ]) }}
+            else {{ json_object([
+                    ('file_name', 'file_name'),
+                    ('line_number', 'line_number'),
+                    ('experiment_id', 'null'),
+                    ('external_id', 'null'),
+                    ('variant', 'null'),
+                    ('exposed_at', 'null'),
+                    ('endpoint', 'null'),
+                ]) }}
         end as raw_row
     from fields
 ),
@@ -89,7 +86,8 @@ parsed as (
 classified as (
     select
         *,
-        hash(experiment_id, external_id, variant, exposed_at, endpoint, file_name, line_number) as raw_hash,
+        {{ row_fingerprint(['experiment_id', 'external_id', 'variant', 'exposed_at', 'endpoint', 'file_name', 'line_number']) }}
+            as raw_hash,
         case
             when not is_json_object then 'malformed_json'
             when has_email_as_external_id then 'email_as_external_id'

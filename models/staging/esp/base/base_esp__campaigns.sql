@@ -13,9 +13,10 @@ parsed as (
         {{ normalize_code('source.campaign_type') }} as campaign_type,
         {{ parse_timestamp('source.sent_at') }} as sent_at,
         {{ clean_text('source.sent_at') }} is not null as has_sent_at,
-        cast(source.campaign_id as varchar) as raw_key,
-        hash(source) as raw_hash,
-        source as raw_row
+        cast(source.campaign_id as {{ dbt.type_string() }}) as raw_key,
+        -- the raw row as JSON, and its md5 to break ties in the same order on every engine
+        md5(cast({{ row_json('source', source('esp', 'campaigns')) }} as {{ dbt.type_string() }})) as raw_hash,
+        {{ row_json('source', source('esp', 'campaigns')) }} as raw_row
     from source
 ),
 

@@ -22,10 +22,11 @@ parsed as (
         {{ normalize_code('source.event_type') }} as raw_event_type,
         {{ parse_timestamp('source.occurred_at') }} as occurred_at,
         {{ clean_text('source.url') }} as url,
-        cast(source.event_id as varchar) as raw_key,
+        cast(source.event_id as {{ dbt.type_string() }}) as raw_key,
         {{ is_erased_row(email='source.email') }} as is_erased,
-        hash(source) as raw_hash,
-        source as raw_row
+        -- the raw row as JSON, and its md5 to break ties in the same order on every engine
+        md5(cast({{ row_json('source', source('esp', 'email_events')) }} as {{ dbt.type_string() }})) as raw_hash,
+        {{ row_json('source', source('esp', 'email_events')) }} as raw_row
     from source
 ),
 
@@ -67,7 +68,7 @@ classified as (
             event_type in ('bounce', 'unsubscribe', 'spam_report')
             or (
                 event_type is null
-                and regexp_matches(raw_event_type, 'unsub|spam|complain|bounce|block|drop|opt(ed)?[^a-z]?out')
+                and {{ regexp_contains('raw_event_type', "'unsub|spam|complain|bounce|block|drop|opt(ed)?[^a-z]?out'") }}
             ),
             false
         ) as could_mean_stop,

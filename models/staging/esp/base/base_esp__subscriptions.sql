@@ -19,10 +19,11 @@ parsed as (
         {{ clean_email('source.email') }} as email,
         {{ normalize_code('source.status') }} as raw_status,
         {{ parse_timestamp('source.updated_at') }} as updated_at,
-        cast(source.email as varchar) as raw_key,
+        cast(source.email as {{ dbt.type_string() }}) as raw_key,
         {{ is_erased_row(email='source.email') }} as is_erased,
-        hash(source) as raw_hash,
-        source as raw_row
+        -- the raw row as JSON, and its md5 to break ties in the same order on every engine
+        md5(cast({{ row_json('source', source('esp', 'email_subscriptions')) }} as {{ dbt.type_string() }})) as raw_hash,
+        {{ row_json('source', source('esp', 'email_subscriptions')) }} as raw_row
     from source
 ),
 

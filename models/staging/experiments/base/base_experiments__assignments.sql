@@ -17,13 +17,14 @@ parsed as (
         {{ parse_timestamp('source.assigned_at') }} as assigned_at,
         concat_ws(
             '|',
-            cast(source.experiment_id as varchar),
-            cast(source.contact_id as varchar),
-            cast(source.email as varchar)
+            cast(source.experiment_id as {{ dbt.type_string() }}),
+            cast(source.contact_id as {{ dbt.type_string() }}),
+            cast(source.email as {{ dbt.type_string() }})
         ) as raw_key,
         {{ is_erased_row(email='source.email', contact_id='source.contact_id') }} as is_erased,
-        hash(source) as raw_hash,
-        source as raw_row
+        -- the raw row as JSON, and its md5 to break ties in the same order on every engine
+        md5(cast({{ row_json('source', source('experiments', 'experiment_assignments')) }} as {{ dbt.type_string() }})) as raw_hash,
+        {{ row_json('source', source('experiments', 'experiment_assignments')) }} as raw_row
     from source
 ),
 

@@ -26,14 +26,15 @@ parsed as (
         {{ clean_text('source.order_id') }} as order_id,
         {{ clean_text('source.product_id') }} as product_id,
         -- Quantities are kept as given, fractions included (1.5 kg, 2.5 m): never rounded.
-        try_cast(cast(source.quantity as varchar) as double) as quantity_as_double,
-        try_cast(try_cast(cast(source.quantity as varchar) as double) as decimal(18, 4)) as quantity,
+        try_cast(cast(source.quantity as {{ dbt.type_string() }}) as double) as quantity_as_double,
+        try_cast(try_cast(cast(source.quantity as {{ dbt.type_string() }}) as double) as decimal(18, 4)) as quantity,
         try_cast(source.unit_price as decimal(18, 4)) as unit_price,
-        try_cast(cast(source.unit_price as varchar) as double) as unit_price_as_double,
-        concat_ws('|', cast(source.order_id as varchar), cast(source.product_id as varchar)) as raw_key,
+        try_cast(cast(source.unit_price as {{ dbt.type_string() }}) as double) as unit_price_as_double,
+        concat_ws('|', cast(source.order_id as {{ dbt.type_string() }}), cast(source.product_id as {{ dbt.type_string() }})) as raw_key,
         {{ is_erased_row(order_id='source.order_id') }} as is_erased,
-        hash(source) as raw_hash,
-        source as raw_row
+        -- the raw row as JSON, and its md5 to break ties in the same order on every engine
+        md5(cast({{ row_json('source', source('shop', 'order_items')) }} as {{ dbt.type_string() }})) as raw_hash,
+        {{ row_json('source', source('shop', 'order_items')) }} as raw_row
     from source
 ),
 
@@ -58,7 +59,7 @@ joined as (
 
 bounded as (
     select
-        * exclude (line_amount_unbounded),
+        * except (line_amount_unbounded),
         abs(line_amount_as_double) >= {{ number_var('max_line_amount') }} as is_line_amount_out_of_range,
         -- only lines within the bound are cast to decimal(18, 2) (case casts those rows only)
         case
@@ -96,7 +97,7 @@ numbered as (
         *,
         order_id || '-' || row_number() over (
             partition by order_id
-            order by product_id, quantity, unit_price, raw_hash
+            order by product_id nulls last, quantity nulls last, unit_price nulls last, raw_hash
         ) as order_item_id
     from classified
 ),

@@ -21,14 +21,15 @@ parsed as (
         {{ parse_timestamp('source.ordered_at') }} as ordered_at,
         {{ normalize_code('source.status') }} as status,
         {{ normalize_currency('source.currency') }} as currency,
-        cast(source.order_id as varchar) as raw_key,
+        cast(source.order_id as {{ dbt.type_string() }}) as raw_key,
         {{ is_erased_row(
             email='source.email',
             contact_id='source.contact_id',
             order_id='source.order_id',
         ) }} as is_erased,
-        hash(source) as raw_hash,
-        source as raw_row
+        -- the raw row as JSON, and its md5 to break ties in the same order on every engine
+        md5(cast({{ row_json('source', source('shop', 'orders')) }} as {{ dbt.type_string() }})) as raw_hash,
+        {{ row_json('source', source('shop', 'orders')) }} as raw_row
     from source
 ),
 

@@ -19,14 +19,15 @@ parsed as (
         try_cast(source.price as decimal(18, 4)) as list_price,
         -- a price that is given but cannot be a list price is rejected, never read as unknown
         {{ clean_text('source.price') }} is not null as has_price,
-        try_cast(cast(source.price as varchar) as double) as price_as_double,
+        try_cast(cast(source.price as {{ dbt.type_string() }}) as double) as price_as_double,
         {{ normalize_currency('source.currency') }} as currency,
         {{ clean_text('source.url') }} as product_url,
         {{ clean_text('source.image_url') }} as image_url,
         coalesce({{ parse_boolean('source.is_active') }}, false) as is_active,
-        cast(source.product_id as varchar) as raw_key,
-        hash(source) as raw_hash,
-        source as raw_row
+        cast(source.product_id as {{ dbt.type_string() }}) as raw_key,
+        -- the raw row as JSON, and its md5 to break ties in the same order on every engine
+        md5(cast({{ row_json('source', source('shop', 'products')) }} as {{ dbt.type_string() }})) as raw_hash,
+        {{ row_json('source', source('shop', 'products')) }} as raw_row
     from source
 ),
 

@@ -21,14 +21,15 @@ parsed as (
         {{ normalize_code('source.event_type') }} as event_type,
         {{ clean_text('source.product_id') }} as product_id,
         {{ parse_timestamp('source.occurred_at') }} as occurred_at,
-        cast(source.event_id as varchar) as raw_key,
+        cast(source.event_id as {{ dbt.type_string() }}) as raw_key,
         {{ is_erased_row(
             email='source.email',
             contact_id='source.contact_id',
             anonymous_id='source.anonymous_id',
         ) }} as is_erased,
-        hash(source) as raw_hash,
-        source as raw_row
+        -- the raw row as JSON, and its md5 to break ties in the same order on every engine
+        md5(cast({{ row_json('source', source('web', 'web_events')) }} as {{ dbt.type_string() }})) as raw_hash,
+        {{ row_json('source', source('web', 'web_events')) }} as raw_row
     from source
 ),
 
