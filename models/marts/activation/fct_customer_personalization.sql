@@ -158,7 +158,7 @@ recommendations as (
         select
             customer_id,
             product_id,
-            arg_min(recommendation_source, preference) as recommendation_source,
+            min_by(recommendation_source, preference) as recommendation_source,
             min(preference) as preference
         from recommendation_candidates
         group by customer_id, product_id

@@ -28,15 +28,20 @@ engagements as (
 ),
 
 hours as (
-    select unnest(generate_series(0, 23)) as local_hour
+    select local_hour
+    from (
+        values
+        {%- for hour in range(24) %}
+        ({{ hour }}){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as day_hours (local_hour)
 ),
 
 own_counts as (
     select
         customers.customer_id,
         customers.segment,
-        hour(timezone(coalesce(customers.time_zone, 'UTC'), cast(engagements.occurred_at as timestamptz)))
-            as local_hour,
+        hour({{ utc_to_local('engagements.occurred_at', "coalesce(customers.time_zone, 'UTC')") }}) as local_hour,
         count(*) as events
     from engagements
     inner join customers
@@ -126,13 +131,10 @@ select
     customer_id,
     cast(
         hour(
-            timezone(
-                'UTC',
-                timezone(
-                    coalesce(time_zone, 'UTC'),
-                    cast({{ as_of_timestamp() }} as date) + to_hours(cast(local_hour as integer))
-                )
-            )
+            {{ local_to_utc(
+                dbt.dateadd('hour', 'cast(local_hour as integer)', 'cast(' ~ as_of_timestamp() ~ ' as date)'),
+                "coalesce(time_zone, 'UTC')"
+            ) }}
         ) as integer
     ) as best_hour_utc,
     case when time_zone is not null then cast(local_hour as integer) end as best_hour_local,

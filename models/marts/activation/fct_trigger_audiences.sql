@@ -42,8 +42,11 @@ candidates as (
     from {{ ref('int_trigger_candidates') }} as int_trigger_candidates
     inner join contactable
         on int_trigger_candidates.customer_id = contactable.customer_id
-    anti join holdout
-        on int_trigger_candidates.customer_id = holdout.customer_id
+    where not exists (
+        select 1
+        from holdout
+        where holdout.customer_id = int_trigger_candidates.customer_id
+    )
 ),
 
 -- cool-down: walk each customer's candidates of one trigger in time order,
@@ -65,11 +68,11 @@ cooled (customer_id, trigger_type, sequence_number, candidate_id, last_kept_at, 
         candidates.sequence_number,
         candidates.candidate_id,
         case
-            when candidates.fires_at >= cooled.last_kept_at + to_days(rules.cooldown_days)
+            when candidates.fires_at >= {{ dbt.dateadd('day', 'rules.cooldown_days', 'cooled.last_kept_at') }}
                 then candidates.fires_at
             else cooled.last_kept_at
         end as last_kept_at,
-        candidates.fires_at >= cooled.last_kept_at + to_days(rules.cooldown_days) as is_kept
+        candidates.fires_at >= {{ dbt.dateadd('day', 'rules.cooldown_days', 'cooled.last_kept_at') }} as is_kept
     from cooled
     inner join candidates
         on cooled.customer_id = candidates.customer_id

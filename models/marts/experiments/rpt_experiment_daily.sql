@@ -10,7 +10,7 @@ config as (
 
 select
     results.experiment_id || '|' || results.variant || '|' || results.metric || '|'
-    || cast(results.result_date as varchar) as result_id,
+    || cast(results.result_date as {{ dbt.type_string() }}) as result_id,
     cast(results.result_date as date) as result_date,
     results.experiment_id,
     results.variant,

@@ -39,7 +39,7 @@ select
     products.currency,
     recommendations.model_version,
     cast(recommendations.is_fallback as boolean) as is_fallback,
-    cast(recommendations.scoring_note as varchar) as scoring_note
+    cast(recommendations.scoring_note as {{ dbt.type_string() }}) as scoring_note
 from recommendations
 inner join customers
     on recommendations.customer_id = customers.customer_id

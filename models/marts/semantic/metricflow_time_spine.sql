@@ -4,9 +4,8 @@
 with
 
 days as (
-    select cast(range as date) as date_day
-    from range(date '2000-01-01', date '2041-01-01', interval 1 day)
+    select {{ explode_series("date '2000-01-01'", "date '2040-12-31'", '1 day') }} as day_start
 )
 
-select date_day
+select cast(day_start as date) as date_day
 from days
