@@ -66,10 +66,16 @@ class Generator:
 
 
 def chunk_sizes(contacts: int, chunk_contacts: int) -> list[int]:
+    """As few chunks of at most ``chunk_contacts`` as cover ``contacts``, evenly sized.
+
+    Even sizes keep the last chunk from being a handful of contacts, too few for
+    every kind of dirt to find its rows.
+    """
     if chunk_contacts < 1:
         raise ValueError("chunk_contacts must be at least 1")
     n = max(1, math.ceil(contacts / chunk_contacts))
-    return [min(chunk_contacts, contacts - k * chunk_contacts) for k in range(n)]
+    size, rest = divmod(contacts, n)
+    return [size + (k < rest) for k in range(n)]
 
 
 def chunks(cfg: GeneratorConfig, chunk_contacts: int = CHUNK_CONTACTS) -> Iterator[Generator]:

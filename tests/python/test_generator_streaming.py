@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from demo_data import generator as generator_module
+from demo_data.generator import chunk_sizes
 from generate_demo_data import GeneratorConfig, generate
 
 CHUNKED = {"crm_contacts", "orders", "order_items", "web_events", "email_events"} | {
@@ -131,6 +132,15 @@ def test_memory_holds_one_chunk_at_a_time(tmp_path, monkeypatch):
     assert truth.n_crm_people == 900
     gc.collect()
     assert all(ref() is None for _, ref in earlier), "generate() keeps no chunk after returning"
+
+
+def test_chunks_are_as_few_as_fit_and_evenly_sized():
+    assert chunk_sizes(5_000, 50_000) == [5_000]
+    assert chunk_sizes(1_000_000, 50_000) == [50_000] * 20
+    sizes = chunk_sizes(100_001, 50_000)
+    assert sizes == [33_334, 33_334, 33_333], "no chunk of one contact at the end"
+    assert sum(chunk_sizes(12_345, 1_000)) == 12_345
+    assert max(chunk_sizes(12_345, 1_000)) <= 1_000
 
 
 def test_csv_format_appends_chunks_to_one_file(tmp_path):
