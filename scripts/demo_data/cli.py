@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
         "--chunk-contacts",
         type=int,
         default=CHUNK_CONTACTS,
-        help=f"contacts generated at a time (default {CHUNK_CONTACTS:,}); more contacts than this are written "
+        help=f"at most this many contacts generated at a time (default {CHUNK_CONTACTS:,}); more are written "
         "chunk by chunk, as Parquet parts <table>/part-NNNNN.parquet (CSV rows appended with --format csv)",
     )
     a = ap.parse_args(argv)
