@@ -61,7 +61,14 @@ def load_frame(spark, con, query: str, schema: str, table: str) -> int:
         arrow = arrow.read_all()
     spark.sql(f"create schema if not exists {schema}")
     spark.sql(f"drop table if exists {schema}.{table}")
-    spark.createDataFrame(arrow).write.mode("overwrite").saveAsTable(f"{schema}.{table}")
+    if arrow.num_rows == 0:
+        # Spark cannot infer a schema from no rows: give it the Arrow schema's Spark form
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        frame = spark.createDataFrame([], schema=from_arrow_schema(arrow.schema))
+    else:
+        frame = spark.createDataFrame(arrow)
+    frame.write.mode("overwrite").saveAsTable(f"{schema}.{table}")
     return arrow.num_rows
 
 
