@@ -38,7 +38,9 @@ attributed_per_recipient as (
         customer_id,
         attribution_model,
         sum(credit) as attributed_conversions,
-        sum(attributed_revenue) as attributed_revenue
+        -- an exact decimal sum: a sum of doubles depends on the order rows
+        -- arrive in, which flips half-cent totals when rounded to the cent
+        sum(cast(attributed_revenue as decimal(38, 9))) as attributed_revenue
     from attributions
     group by campaign_id, customer_id, attribution_model
 ),

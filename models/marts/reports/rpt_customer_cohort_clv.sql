@@ -60,7 +60,7 @@ latest_matured_run as (
         horizon_days,
         'matured_score_history' as prediction_basis
     from history
-    where as_of_at + to_days(horizon_days) <= {{ as_of }}
+    where {{ dbt.dateadd('day', 'horizon_days', 'as_of_at') }} <= {{ as_of }}
     group by scored_at, as_of_at, horizon_days
     order by as_of_at desc, scored_at desc
     limit 1
@@ -116,7 +116,7 @@ realised as (
     left join orders
         on predicted_cohort_members.customer_id = orders.customer_id
         and prediction_run.as_of_at <= orders.ordered_at
-        and prediction_run.as_of_at + to_days(prediction_run.horizon_days) > orders.ordered_at
+        and {{ dbt.dateadd('day', 'prediction_run.horizon_days', 'prediction_run.as_of_at') }} > orders.ordered_at
     where prediction_run.prediction_basis = 'matured_score_history'
     group by predicted_cohort_members.customer_id
 ),
@@ -137,11 +137,11 @@ cohort_values as (
 select
     cast(cohorts.cohort_month as date) as cohort_month,
     cast(cohorts.cohort_customers as bigint) as cohort_customers,
-    cast(prediction_run.prediction_basis as varchar) as prediction_basis,
+    cast(prediction_run.prediction_basis as {{ dbt.type_string() }}) as prediction_basis,
     cast(prediction_run.scored_at as timestamp) as scored_at,
     cast(prediction_run.as_of_at as timestamp) as predicted_as_of_at,
     cast(prediction_run.horizon_days as integer) as horizon_days,
-    cast(prediction_run.as_of_at + to_days(prediction_run.horizon_days) <= {{ as_of }} as boolean)
+    cast({{ dbt.dateadd('day', 'prediction_run.horizon_days', 'prediction_run.as_of_at') }} <= {{ as_of }} as boolean)
         as is_horizon_matured,
     cast(coalesce(cohort_values.customers_predicted, 0) as bigint) as customers_predicted,
     cast(cohort_values.predicted_net_spend / cohort_values.customers_predicted as decimal(18, 2))

@@ -39,20 +39,29 @@ cohorts as (
     group by cohort_month
 ),
 
+-- every month from the cohort's to as_of's
+cohort_months as (
+    select
+        cohort_month,
+        cohort_customers,
+        {{ explode_series('cohort_month', "cast(date_trunc('month', " ~ as_of ~ ") as date)", '1 month') }}
+            as activity_month
+    from cohorts
+),
+
 cohort_periods as (
     select
         cohort_month,
         cohort_customers,
-        unnest(
-            generate_series(0, date_diff('month', cohort_month, cast(date_trunc('month', {{ as_of }}) as date)))
-        ) as months_since_first_order
-    from cohorts
+        {{ dbt.datediff('cohort_month', 'cast(activity_month as date)', 'month') }}  -- noqa: LT05
+            as months_since_first_order
+    from cohort_months
 ),
 
 orders_in_cohort_months as (
     select
         first_orders.cohort_month,
-        date_diff('month', first_orders.cohort_month, cast(date_trunc('month', orders.ordered_at) as date))
+        {{ dbt.datediff('first_orders.cohort_month', "cast(date_trunc('month', orders.ordered_at) as date)", 'month') }}
             as months_since_first_order,
         orders.customer_id,
         orders.order_id,
@@ -101,9 +110,12 @@ cumulated as (
 select
     cast(cohort_month as date) as cohort_month,
     cast(months_since_first_order as integer) as months_since_first_order,
-    cast(cohort_month + to_months(cast(months_since_first_order as integer)) as date) as activity_month,
-    cast(cohort_month + to_months(cast(months_since_first_order as integer) + 1) <= {{ as_of }} as boolean)
-        as is_complete_month,
+    cast({{ dbt.dateadd('month', 'cast(months_since_first_order as integer)', 'cohort_month') }} as date)
+        as activity_month,
+    cast(
+        {{ dbt.dateadd('month', 'cast(months_since_first_order as integer) + 1', 'cohort_month') }} <= {{ as_of }}
+        as boolean
+    ) as is_complete_month,
     cast(cohort_customers as bigint) as cohort_customers,
     cast(active_customers as bigint) as active_customers,
     cast(active_customers / cohort_customers as double) as retention_rate,

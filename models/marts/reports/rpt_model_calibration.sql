@@ -42,10 +42,10 @@ deciles as (
 )
 
 select
-    cast(model_name as varchar) as model_name,
+    cast(model_name as {{ dbt.type_string() }}) as model_name,
     cast(scored_at as timestamp) as scored_at,
     cast(decile as integer) as decile,
-    cast(model_version as varchar) as model_version,
+    cast(model_version as {{ dbt.type_string() }}) as model_version,
     cast(as_of_at as timestamp) as scored_as_of_at,
     cast(customers as bigint) as customers,
     cast(mean_predicted as double) as mean_predicted,

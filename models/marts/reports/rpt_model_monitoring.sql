@@ -75,7 +75,7 @@ run_models as (
         scored_at,
         'recommendations' as model_name,
         min(recommendations_model_version) as model_version,
-        count(*) filter (where len(recommended_product_ids) > 0) as customers_scored
+        count(*) filter (where {{ list_size('recommended_product_ids') }} > 0) as customers_scored
     from history
     group by scored_at
 ),
@@ -143,12 +143,12 @@ training as (
     select
         model_name,
         model_version,
-        arg_max(run_id, trained_at) as training_run_id,
-        arg_max(auc, trained_at) as training_auc,
-        arg_max(brier, trained_at) as training_brier,
-        arg_max(calibration_error, trained_at) as training_calibration_error,
-        arg_max(cast(json_extract(metrics, '$.positive_rate') as double), trained_at) as training_positive_rate,
-        arg_max(cast(json_extract(metrics, '$.mae') as double), trained_at) as training_mean_absolute_error
+        max_by(run_id, trained_at) as training_run_id,
+        max_by(auc, trained_at) as training_auc,
+        max_by(brier, trained_at) as training_brier,
+        max_by(calibration_error, trained_at) as training_calibration_error,
+        max_by(cast({{ json_text('metrics', "'$.positive_rate'") }} as double), trained_at) as training_positive_rate,
+        max_by(cast({{ json_text('metrics', "'$.mae'") }} as double), trained_at) as training_mean_absolute_error
     from registry
     group by model_name, model_version
 ),
@@ -169,7 +169,7 @@ drift_runs as (
 run_drift as (
     select
         runs.scored_at,
-        arg_min(drift_runs.drift_scored_at, drift_runs.drift_scored_at) as drift_scored_at
+        min_by(drift_runs.drift_scored_at, drift_runs.drift_scored_at) as drift_scored_at
     from runs
     inner join drift_runs
         on runs.scored_at <= drift_runs.drift_scored_at
@@ -184,8 +184,8 @@ joined as (
         run_models.model_version,
         runs.as_of_at,
         runs.horizon_days,
-        runs.as_of_at + to_days(runs.horizon_days) as label_window_end_at,
-        runs.as_of_at + to_days(runs.horizon_days) <= {{ as_of }} as is_label_matured,
+        {{ dbt.dateadd('day', 'runs.horizon_days', 'runs.as_of_at') }} as label_window_end_at,
+        {{ dbt.dateadd('day', 'runs.horizon_days', 'runs.as_of_at') }} <= {{ as_of }} as is_label_matured,
         run_models.customers_scored,
         production.evaluated_customers,
         production.positives,
@@ -238,9 +238,9 @@ joined as (
 )
 
 select
-    cast(model_name as varchar) as model_name,
+    cast(model_name as {{ dbt.type_string() }}) as model_name,
     cast(scored_at as timestamp) as scored_at,
-    cast(model_version as varchar) as model_version,
+    cast(model_version as {{ dbt.type_string() }}) as model_version,
     cast(as_of_at as timestamp) as scored_as_of_at,
     cast(horizon_days as integer) as horizon_days,
     cast(label_window_end_at as timestamp) as label_window_end_at,
@@ -262,14 +262,14 @@ select
         as recommended_product_clicks,
     cast(case when model_name = 'recommendations' then customers_clicking_recommended end as bigint)
         as customers_clicking_recommended,
-    cast(training_run_id as varchar) as training_run_id,
+    cast(training_run_id as {{ dbt.type_string() }}) as training_run_id,
     cast(training_auc as double) as training_auc,
     cast(training_brier as double) as training_brier,
     cast(training_calibration_error as double) as training_calibration_error,
     cast(training_positive_rate as double) as training_positive_rate,
     cast(training_mean_absolute_error as decimal(18, 2)) as training_clv_mean_absolute_error,
     cast(drift_scored_at as timestamp) as drift_scored_at,
-    cast(drift_reference_model_version as varchar) as drift_reference_model_version,
+    cast(drift_reference_model_version as {{ dbt.type_string() }}) as drift_reference_model_version,
     cast(max_feature_psi as double) as max_feature_psi,
     cast(features_with_major_drift as bigint) as features_with_major_drift,
     cast(case when model_name = 'propensity' then score_psi end as double) as score_psi,
