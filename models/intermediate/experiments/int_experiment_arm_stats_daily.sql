@@ -33,18 +33,23 @@ daily_sums as (
     group by experiment_id, variant, metric, cast(exposed_at as date)
 ),
 
+spine_days as (
+    select
+        experiment_id,
+        {{ explode_series(
+            'min(exposure_date)',
+            "cast(" ~ dbt.dateadd('microsecond', '-1', as_of_timestamp()) ~ " as date)",
+            '1 day'
+        ) }} as result_day
+    from daily_sums
+    group by experiment_id
+),
+
 spine as (
     select
         experiment_id,
-        cast(
-            {{ explode_series(
-                'min(exposure_date)',
-                "cast(" ~ dbt.dateadd('microsecond', '-1', as_of_timestamp()) ~ " as date)",
-                '1 day'
-            ) }} as date
-        ) as result_date
-    from daily_sums
-    group by experiment_id
+        cast(result_day as date) as result_date
+    from spine_days
 ),
 
 arm_days as (

@@ -35,7 +35,7 @@ observed as (
 external_experiments as (
     select
         experiment_id,
-        {{ string_agg_distinct('variant', "', '") }} as raw_variants
+        {{ string_agg_sorted('variant', "', '") }} as raw_variants
     from observed
     group by experiment_id
 ),
@@ -224,16 +224,15 @@ shares as (
 mismatches as (
     select
         shares.experiment_id,
-        -- (an experiment's variants are distinct: each list names each once, by name)
-        {{ string_agg_distinct(
+        {{ string_agg_sorted(
             'case when shares.is_declared_variant and not shares.is_in_raw_assignments then shares.variant end',
             "', '"
         ) }} as declared_not_in_data,
-        {{ string_agg_distinct(
+        {{ string_agg_sorted(
             'case when not shares.is_declared_variant and shares.is_in_raw_assignments then shares.variant end',
             "', '"
         ) }} as in_data_not_declared,
-        {{ string_agg_distinct('shares.variant', "', '") }} as all_variants
+        {{ string_agg_sorted('shares.variant', "', '") }} as all_variants
     from shares
     inner join experiments
         on shares.experiment_id = experiments.experiment_id
