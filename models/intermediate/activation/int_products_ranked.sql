@@ -19,7 +19,7 @@ sales as (
     from {{ ref('int_order_lines_enriched') }}
     where is_completed
         and not is_return
-        and ordered_at >= {{ as_of_timestamp() }} - to_days({{ number_var('bestseller_days') }})
+        and ordered_at >= {{ dbt.dateadd('day', '-' ~ number_var('bestseller_days'), as_of_timestamp()) }}
     group by product_id
 ),
 
@@ -39,11 +39,11 @@ ranked as (
         coalesce(sales.units, 0) as units_sold,
         row_number() over (
             partition by products.is_active
-            order by coalesce(sales.units, 0) desc, products.price desc, products.product_id asc
+            order by coalesce(sales.units, 0) desc, products.price desc nulls last, products.product_id asc
         ) as overall_rank,
         row_number() over (
             partition by products.is_active, products.category
-            order by coalesce(sales.units, 0) desc, products.price desc, products.product_id asc
+            order by coalesce(sales.units, 0) desc, products.price desc nulls last, products.product_id asc
         ) as category_rank
     from products
     left join sales

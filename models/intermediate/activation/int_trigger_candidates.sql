@@ -59,7 +59,9 @@ customers as (
 order_products as (
     select
         order_id,
-        arg_max(product_id, (line_amount, product_id)) as product_id
+        max_by(
+            product_id, case when product_id is not null then {{ ordering_tuple(['line_amount', 'product_id']) }} end
+        ) as product_id
     from order_lines
     group by order_id
 ),
@@ -87,8 +89,12 @@ events as (
     select
         'win_back' as trigger_type,
         orders.customer_id,
-        arg_max(order_products.product_id, orders.ordered_at) as product_id,
-        max(orders.ordered_at) + to_days({{ number_var('lifecycle_at_risk_days') }}) as event_at
+        -- (the last order that has a product: max_by skips no null value on Spark)
+        max_by(
+            order_products.product_id,
+            case when order_products.product_id is not null then orders.ordered_at end
+        ) as product_id,
+        {{ dbt.dateadd('day', number_var('lifecycle_at_risk_days'), 'max(orders.ordered_at)') }} as event_at
     from orders
     left join order_products
         on orders.order_id = order_products.order_id
@@ -106,8 +112,10 @@ events as (
 timed as (
     select
         events.*,
-        events.event_at + to_minutes(rules.wait_minutes) as fires_at,
-        events.event_at + to_minutes(rules.wait_minutes) + to_hours(rules.expires_after_hours) as expires_at,
+        {{ dbt.dateadd('minute', 'rules.wait_minutes', 'events.event_at') }} as fires_at,
+        {{ dbt.dateadd(
+            'hour', 'rules.expires_after_hours', dbt.dateadd('minute', 'rules.wait_minutes', 'events.event_at')
+        ) }} as expires_at,
         rules.lookback_days
     from events
     inner join rules
@@ -118,7 +126,7 @@ in_lookback as (
     select *
     from timed
     where fires_at < {{ as_of_timestamp() }}
-        and fires_at >= {{ as_of_timestamp() }} - to_days(lookback_days)
+        and fires_at >= {{ dbt.dateadd('day', '-lookback_days', as_of_timestamp()) }}
 ),
 
 with_conversions as (
@@ -146,7 +154,7 @@ with_conversions as (
 )
 
 select
-    md5(concat_ws('|', trigger_type, customer_id, product_id, cast(event_at as varchar))) as candidate_id,
+    md5(concat_ws('|', trigger_type, customer_id, product_id, cast(event_at as {{ dbt.type_string() }}))) as candidate_id,
     trigger_type,
     customer_id,
     product_id,

@@ -10,12 +10,19 @@
     ml_model_runs publishes it.
 #}
 
+{%- set run_columns = [
+    'run_id', 'model_name', 'model_version', 'trained_at', 'as_of_at', 'training_window_start',
+    'training_window_end', 'parameters', 'features', 'metrics', 'auc', 'log_loss', 'brier',
+    'calibration_error', 'recency_baseline_auc', 'feature_importance', 'artifact_path', 'is_promoted',
+    'gate_failure_reason',
+] %}
+
 with
 
 runs as (
-    select * from {{ ref('ml_predictive_model_runs') }}
-    union all by name
-    select * from {{ ref('ml_recommender_runs') }}
+    select {{ run_columns | join(', ') }} from {{ ref('ml_predictive_model_runs') }}
+    union all
+    select {{ run_columns | join(', ') }} from {{ ref('ml_recommender_runs') }}
 ),
 
 grades as (
@@ -55,16 +62,16 @@ graded as (
 )
 
 select
-    cast(run_id as varchar) as run_id,
-    cast(model_name as varchar) as model_name,
-    cast(model_version as varchar) as model_version,
-    cast(trained_at as varchar) as trained_at,
-    cast(as_of_at as varchar) as as_of_at,
-    cast(training_window_start as varchar) as training_window_start,
-    cast(training_window_end as varchar) as training_window_end,
-    cast(parameters as varchar) as parameters,  -- noqa: RF04
-    cast(features as varchar) as features,
-    cast(metrics as varchar) as metrics,
+    cast(run_id as {{ dbt.type_string() }}) as run_id,
+    cast(model_name as {{ dbt.type_string() }}) as model_name,
+    cast(model_version as {{ dbt.type_string() }}) as model_version,
+    cast(trained_at as {{ dbt.type_string() }}) as trained_at,
+    cast(as_of_at as {{ dbt.type_string() }}) as as_of_at,
+    cast(training_window_start as {{ dbt.type_string() }}) as training_window_start,
+    cast(training_window_end as {{ dbt.type_string() }}) as training_window_end,
+    cast(parameters as {{ dbt.type_string() }}) as parameters,  -- noqa: RF04
+    cast(features as {{ dbt.type_string() }}) as features,
+    cast(metrics as {{ dbt.type_string() }}) as metrics,
     cast(auc as double) as auc,
     cast(log_loss as double) as log_loss,
     cast(brier as double) as brier,
@@ -72,9 +79,9 @@ select
     cast(recency_baseline_auc as double) as recency_baseline_auc,
     prediction_quality,
     {{ band_reached('grades', 'quality_grade', 'min_quality', 'graded.prediction_quality') }} as quality_grade,
-    cast(feature_importance as varchar) as feature_importance,
-    cast(artifact_path as varchar) as artifact_path,
+    cast(feature_importance as {{ dbt.type_string() }}) as feature_importance,
+    cast(artifact_path as {{ dbt.type_string() }}) as artifact_path,
     is_promoted_or_legacy as is_promoted,
-    cast(gate_failure_reason as varchar) as gate_failure_reason,
+    cast(gate_failure_reason as {{ dbt.type_string() }}) as gate_failure_reason,
     is_current
 from graded

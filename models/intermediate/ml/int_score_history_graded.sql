@@ -54,9 +54,9 @@ clicks as (
 matured as (
     select
         *,
-        as_of_at + to_days(horizon_days) as label_window_end_at
+        {{ dbt.dateadd('day', 'horizon_days', 'as_of_at') }} as label_window_end_at
     from history
-    where as_of_at + to_days(horizon_days) <= {{ as_of }}
+    where {{ dbt.dateadd('day', 'horizon_days', 'as_of_at') }} <= {{ as_of }}
 ),
 
 outcomes as (
@@ -83,7 +83,7 @@ recommended_purchases as (
         on matured.customer_id = order_lines.customer_id
         and matured.as_of_at <= order_lines.ordered_at
         and matured.label_window_end_at > order_lines.ordered_at
-        and list_contains(matured.recommended_product_ids, order_lines.product_id)
+        and {{ list_has('matured.recommended_product_ids', 'order_lines.product_id') }}
     group by matured.scored_at, matured.customer_id
 ),
 
@@ -97,7 +97,7 @@ recommended_clicks as (
         on matured.customer_id = clicks.customer_id
         and matured.as_of_at <= clicks.occurred_at
         and matured.label_window_end_at > clicks.occurred_at
-        and list_contains(matured.recommended_product_ids, clicks.url_product_id)
+        and {{ list_has('matured.recommended_product_ids', 'clicks.url_product_id') }}
     group by matured.scored_at, matured.customer_id
 ),
 
@@ -155,13 +155,13 @@ long_form as (
         case when recommended_lines_bought > 0 then 1.0 else 0.0 end as observed_value,
         *
     from graded
-    where len(recommended_product_ids) > 0
+    where {{ list_size('recommended_product_ids') }} > 0
 )
 
 select
-    md5(model_name || '|' || cast(scored_at as varchar) || '|' || customer_id) as graded_prediction_id,
+    md5(model_name || '|' || cast(scored_at as {{ dbt.type_string() }}) || '|' || customer_id) as graded_prediction_id,
     model_name,
-    cast(model_version as varchar) as model_version,
+    cast(model_version as {{ dbt.type_string() }}) as model_version,
     scored_at,
     as_of_at,
     horizon_days,
@@ -171,6 +171,6 @@ select
     cast(observed_value as double) as observed_value,
     cast(horizon_orders as integer) as horizon_orders,
     cast(realised_net_spend as decimal(18, 2)) as realised_net_spend,
-    cast(len(recommended_product_ids) as integer) as recommended_products,
+    cast({{ list_size('recommended_product_ids') }} as integer) as recommended_products,
     cast(recommended_product_clicks as integer) as recommended_product_clicks
 from long_form

@@ -45,12 +45,12 @@ labels as (
     left join orders
         on features.customer_id = orders.customer_id
         and features.cutoff_at <= orders.ordered_at
-        and features.cutoff_at + to_days(cast(plan.label_days as integer)) > orders.ordered_at
+        and {{ dbt.dateadd('day', 'cast(plan.label_days as integer)', 'features.cutoff_at') }} > orders.ordered_at
     group by features.customer_id, features.cutoff_at, plan.label_days
 )
 
 select
-    md5(features.customer_id || '|' || cast(features.cutoff_at as varchar)) as snapshot_id,
+    md5(features.customer_id || '|' || cast(features.cutoff_at as {{ dbt.type_string() }})) as snapshot_id,
     features.*,
     labels.horizon_orders > 0 as purchased_in_horizon,
     labels.horizon_orders,

@@ -36,7 +36,7 @@ erased as (
 recommended_lists as (
     select
         customer_id,
-        list(product_id order by rank) as recommended_product_ids,
+        {{ ordered_list('product_id', 'rank') }} as recommended_product_ids,
         min(model_version) as recommendations_model_version
     from recommendations
     group by customer_id
@@ -46,23 +46,26 @@ scored as (
     select
         scores.customer_id,
         cast(scores.purchase_propensity as double) as purchase_propensity,
-        cast(scores.model_version as varchar) as propensity_model_version,
+        cast(scores.model_version as {{ dbt.type_string() }}) as propensity_model_version,
         cast(scores.churn_risk as double) as churn_risk,
-        json_extract_string(scores.scored_with_versions, '$.churn') as churn_model_version,
+        {{ json_text('scores.scored_with_versions', "'$.churn'") }} as churn_model_version,
         cast(scores.predicted_clv as decimal(18, 2)) as predicted_clv,
-        json_extract_string(scores.scored_with_versions, '$.clv') as clv_model_version,
+        {{ json_text('scores.scored_with_versions', "'$.clv'") }} as clv_model_version,
         recommended_lists.recommended_product_ids,
         recommended_lists.recommendations_model_version,
         cast(scores.is_fallback as boolean) as is_fallback
     from scores
     left join recommended_lists
         on scores.customer_id = recommended_lists.customer_id
-    anti join erased
-        on scores.customer_id = erased.customer_id
+    where not exists (
+        select 1
+        from erased
+        where erased.customer_id = scores.customer_id
+    )
 )
 
 select
-    md5(customer_id || '|' || cast({{ run_at }} as varchar)) as score_history_id,
+    md5(customer_id || '|' || cast({{ run_at }} as {{ dbt.type_string() }})) as score_history_id,
     {{ run_at }} as scored_at,
     {{ as_of_timestamp() }} as as_of_at,
     cast({{ number_var('propensity_horizon_days') }} as integer) as horizon_days,

@@ -43,7 +43,7 @@ web as (
         product_id,
         case when event_type = 'add_to_cart' then 'cart' else 'view' end as interaction_type,
         occurred_at,
-        cast(null as varchar) as order_id
+        cast(null as {{ dbt.type_string() }}) as order_id
     from {{ ref('int_web_events_sessionized') }}
     where event_type in ('product_view', 'add_to_cart')
         and customer_id is not null
@@ -57,7 +57,7 @@ clicks as (
         coalesce(by_id.product_id, by_url.product_id) as product_id,
         'click' as interaction_type,
         email_events.occurred_at,
-        cast(null as varchar) as order_id
+        cast(null as {{ dbt.type_string() }}) as order_id
     from {{ ref('int_email_events_attributed') }} as email_events
     left join products as by_id
         on email_events.url_product_id = by_id.product_id

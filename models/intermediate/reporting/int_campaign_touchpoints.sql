@@ -40,7 +40,7 @@ web_touches as (
         session_id as touch_id,
         customer_id,
         'web_session' as touch_type,
-        cast(null as varchar) as campaign_id,
+        cast(null as {{ dbt.type_string() }}) as campaign_id,
         occurred_at as touched_at
     from web_events
     where is_session_start

@@ -19,7 +19,11 @@
     "var attribution_position_weights: " ~ (weight | string)[:80] ~ " is not a non-negative number"
 ) }}
 {%- endfor -%}
+{#- the weights as doubles: decimal division rounds to 6 places on Spark -#}
 {%- set first_weight, middle_weight, last_weight = weights -%}
+{%- set first_weight = 'cast(' ~ first_weight ~ ' as double)' -%}
+{%- set middle_weight = 'cast(' ~ middle_weight ~ ' as double)' -%}
+{%- set last_weight = 'cast(' ~ last_weight ~ ' as double)' -%}
 
 with
 
@@ -52,13 +56,14 @@ order_touches as (
     inner join touches
         on orders.customer_id = touches.customer_id
         and orders.ordered_at >= touches.touched_at
-        and orders.ordered_at - to_days(
-            greatest(
-                {{ number_var('attribution_click_window_days') }},
-                {{ number_var('attribution_touch_window_days') }},
-                {{ number_var('attribution_multi_touch_window_days') }}
-            )
-        ) <= touches.touched_at
+        and {{ dbt.dateadd(
+            'day',
+            '-greatest('
+            ~ number_var('attribution_click_window_days') ~ ', '
+            ~ number_var('attribution_touch_window_days') ~ ', '
+            ~ number_var('attribution_multi_touch_window_days') ~ ')',
+            'orders.ordered_at'
+        ) }} <= touches.touched_at
 ),
 
 last_click as (
@@ -68,7 +73,7 @@ last_click as (
         1.0 as credit
     from order_touches
     where touch_type = 'email_click'
-        and touched_at >= ordered_at - to_days({{ number_var('attribution_click_window_days') }})
+        and touched_at >= {{ dbt.dateadd('day', '-' ~ number_var('attribution_click_window_days'), 'ordered_at') }}
     qualify row_number() over (partition by order_id order by touched_at desc, touch_id desc) = 1
 ),
 
@@ -79,7 +84,7 @@ last_touch as (
         1.0 as credit
     from order_touches
     where touch_type in ('email_delivery', 'email_open', 'email_click')
-        and touched_at >= ordered_at - to_days({{ number_var('attribution_touch_window_days') }})
+        and touched_at >= {{ dbt.dateadd('day', '-' ~ number_var('attribution_touch_window_days'), 'ordered_at') }}
     qualify row_number() over (partition by order_id order by touched_at desc, touch_id desc) = 1
 ),
 
@@ -90,7 +95,7 @@ multi_touches as (
         count(*) over (partition by order_id) as touch_count
     from order_touches
     where touch_type in ('email_click', 'web_session')
-        and touched_at >= ordered_at - to_days({{ number_var('attribution_multi_touch_window_days') }})
+        and touched_at >= {{ dbt.dateadd('day', '-' ~ number_var('attribution_multi_touch_window_days'), 'ordered_at') }}
 ),
 
 -- one touch takes everything; two split first and last; from three on the

@@ -40,19 +40,19 @@ orders as (
 month_range as (
     select
         date_trunc('month', min(ordered_at)) as first_month,
-        date_trunc('month', {{ as_of_timestamp() }} - interval '1 microsecond') as last_month
+        date_trunc('month', {{ dbt.dateadd('microsecond', '-1', as_of_timestamp()) }}) as last_month
     from orders
 ),
 
 month_starts as (
-    select unnest(generate_series(first_month, last_month, interval '1 month')) as month_start
+    select {{ explode_series('first_month', 'last_month', '1 month') }} as month_start
     from month_range
 ),
 
 months as (
     select
         cast(month_start as timestamp) as month_start,
-        cast(month_start + interval '1 month' as timestamp) as month_end
+        cast({{ dbt.dateadd('month', '1', 'month_start') }} as timestamp) as month_end
     from month_starts
 ),
 
@@ -101,7 +101,7 @@ order_months as (
     from customer_months
     inner join orders
         on customer_months.customer_id = orders.customer_id
-        and customer_months.month_start - interval '1 month' <= orders.ordered_at
+        and {{ dbt.dateadd('month', '-1', 'customer_months.month_start') }} <= orders.ordered_at
         and customer_months.month_end > orders.ordered_at
     group by customer_months.customer_id, customer_months.month_start
 ),
