@@ -2,6 +2,9 @@
 
 Enabled in profiles.yml (``plugins: - module: python_udfs.dbt_plugin``). UDFs
 exist only on dbt's own connection, so models calling them are tables.
+Other engines have none of them: there base_crm__contacts joins the seeds
+scripts/generate_lookup_seeds.py writes from the same pycountry data instead of
+calling ``normalize_country`` (macros/cross_db/country_code_lookup.sql).
 
 Before dbt opens the warehouse, the plugin checks that no other process holds
 it: DuckDB allows one writer and, while it writes, no reader, so a BI tool or
