@@ -154,7 +154,9 @@ with_conversions as (
 )
 
 select
-    md5(concat_ws('|', trigger_type, customer_id, product_id, cast(event_at as {{ dbt.type_string() }}))) as candidate_id,
+    md5(
+        concat_ws('|', trigger_type, customer_id, product_id, cast(event_at as {{ dbt.type_string() }}))
+    ) as candidate_id,
     trigger_type,
     customer_id,
     product_id,

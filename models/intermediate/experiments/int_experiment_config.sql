@@ -52,7 +52,9 @@ declared_experiments as (
         ) as assigned_by,
         cast(nullif(trim(cast(seed.starts_at as {{ dbt.type_string() }})), '') as timestamp) as starts_at,
         cast(nullif(trim(cast(seed.ends_at as {{ dbt.type_string() }})), '') as timestamp) as ends_at,
-        coalesce(nullif(trim(cast(seed.primary_metric as {{ dbt.type_string() }})), ''), 'conversion') as primary_metric,
+        coalesce(
+            nullif(trim(cast(seed.primary_metric as {{ dbt.type_string() }})), ''), 'conversion'
+        ) as primary_metric,
         coalesce(
             nullif(trim(cast(seed.salt as {{ dbt.type_string() }})), ''), {{ quote_literal(var('experiment_salt')) }}
         ) as salt,

@@ -57,11 +57,12 @@ scored as (
     from scores
     left join recommended_lists
         on scores.customer_id = recommended_lists.customer_id
-    where not exists (
-        select 1
-        from erased
-        where erased.customer_id = scores.customer_id
-    )
+    where
+        not exists (
+            select 1
+            from erased
+            where erased.customer_id = scores.customer_id
+        )
 )
 
 select

@@ -95,7 +95,8 @@ multi_touches as (
         count(*) over (partition by order_id) as touch_count
     from order_touches
     where touch_type in ('email_click', 'web_session')
-        and touched_at >= {{ dbt.dateadd('day', '-' ~ number_var('attribution_multi_touch_window_days'), 'ordered_at') }}
+        and touched_at
+        >= {{ dbt.dateadd('day', '-' ~ number_var('attribution_multi_touch_window_days'), 'ordered_at') }}
 ),
 
 -- one touch takes everything; two split first and last; from three on the
