@@ -89,7 +89,7 @@ events as (
     select
         'win_back' as trigger_type,
         orders.customer_id,
-        -- (the last order that has a product: max_by skips no null value on Spark)
+        -- the product of the last order that has one (Spark's max_by keeps a null product: skip it, as DuckDB does)
         max_by(
             order_products.product_id,
             case when order_products.product_id is not null then orders.ordered_at end
