@@ -28,7 +28,7 @@ engagements as (
 ),
 
 hours as (
-    select local_hour
+    select day_hours.local_hour
     from (
         values
         {%- for hour in range(24) %}

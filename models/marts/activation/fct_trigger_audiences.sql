@@ -42,11 +42,12 @@ candidates as (
     from {{ ref('int_trigger_candidates') }} as int_trigger_candidates
     inner join contactable
         on int_trigger_candidates.customer_id = contactable.customer_id
-    where not exists (
-        select 1
-        from holdout
-        where holdout.customer_id = int_trigger_candidates.customer_id
-    )
+    where
+        not exists (
+            select 1
+            from holdout
+            where holdout.customer_id = int_trigger_candidates.customer_id
+        )
 ),
 
 -- cool-down: walk each customer's candidates of one trigger in time order,
