@@ -10,7 +10,8 @@
         updated_at, and a sync using it as a cursor would miss those rows.
         The JSON is DuckDB's to_json of the content on every engine: where the
         CTE cannot be inspected, its columns and types come from the model's
-        contract (every column but row_hash and updated_at, in order). -#}
+        contract (every column but row_hash and updated_at): the contract must
+        list them in the content's order, as JSON keys follow it. -#}
     {%- set previous = none -%}
     {%- if execute and model.resource_type == 'model' -%}
         {%- if this.schema == 'exports_pending' -%}

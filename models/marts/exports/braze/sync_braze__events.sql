@@ -13,6 +13,22 @@
 -#}
 
 {%- set n_recs = number_var('export_recommendations') | int %}
+{%- set properties = [
+    ('trigger_type', 'firings.trigger_type'),
+    ('trigger_id', 'firings.trigger_id'),
+    ('expires_at', format_timestamp('firings.expires_at', '%Y-%m-%dT%H:%M:%SZ')),
+    ('product_id', 'firings.product_id'),
+    ('product_name', 'firings.product_name'),
+    ('product_url', 'firings.product_url'),
+    ('product_image_url', 'firings.product_image_url'),
+    ('product_category', 'firings.product_category'),
+    ('product_price', 'firings.product_price'),
+] %}
+{%- for slot in range(1, n_recs + 1) -%}
+{%- for field in ['name', 'url', 'image_url', 'price'] -%}
+{%- do properties.append(('rec_' ~ slot ~ '_' ~ field, 'recommendations.rec_' ~ slot ~ '_' ~ field)) -%}
+{%- endfor -%}
+{%- endfor %}
 
 with
 
@@ -74,41 +90,32 @@ firings as (
         on audiences.customer_id = contactable.customer_id
     inner join external_ids
         on audiences.customer_id = external_ids.customer_id
-    anti join holdout
-        on audiences.customer_id = holdout.customer_id
     left join top_bestseller
         on true
+    where
+        not exists (
+            select 1
+            from holdout
+            where holdout.customer_id = audiences.customer_id
+        )
 ),
 
 content as (
     select
         md5(
             concat_ws(
-                '|', firings.external_id, firings.trigger_type, strftime(firings.triggered_at, '%Y-%m-%dT%H:%M:%S.%f')
+                '|',
+                firings.external_id,
+                firings.trigger_type,
+                {{ format_timestamp('firings.triggered_at', '%Y-%m-%dT%H:%M:%S.%f') }}
             )
         ) as event_id,
         firings.external_id,
         'ep_' || firings.trigger_type as event_name,
-        strftime(firings.triggered_at, '%Y-%m-%dT%H:%M:%SZ') as event_time,
+        {{ format_timestamp('firings.triggered_at', '%Y-%m-%dT%H:%M:%SZ') }} as event_time,
         firings.triggered_at,
         cast(
-            json_object(
-                'trigger_type', firings.trigger_type,
-                'trigger_id', firings.trigger_id,
-                'expires_at', strftime(firings.expires_at, '%Y-%m-%dT%H:%M:%SZ'),
-                'product_id', firings.product_id,
-                'product_name', firings.product_name,
-                'product_url', firings.product_url,
-                'product_image_url', firings.product_image_url,
-                'product_category', firings.product_category,
-                'product_price', firings.product_price
-                {%- for slot in range(1, n_recs + 1) %},
-                'rec_{{ slot }}_name', recommendations.rec_{{ slot }}_name,
-                'rec_{{ slot }}_url', recommendations.rec_{{ slot }}_url,
-                'rec_{{ slot }}_image_url', recommendations.rec_{{ slot }}_image_url,
-                'rec_{{ slot }}_price', recommendations.rec_{{ slot }}_price
-                {%- endfor %}
-            ) as varchar
+            {{ json_object(properties) }} as {{ dbt.type_string() }}
         ) as properties,
         firings.customer_id
     from firings

@@ -18,12 +18,12 @@ content as (
         external_id as identifier_to_merge_external_id,
         current_external_id as identifier_to_keep_external_id,
         merged_at,
-        cast(
-            json_object(
-                'identifier_to_merge', json_object('external_id', external_id),
-                'identifier_to_keep', json_object('external_id', current_external_id)
-            ) as varchar
-        ) as merge_update
+        -- {"identifier_to_merge": {"external_id": ...}, "identifier_to_keep": {...}}
+        '{"identifier_to_merge":'
+        || cast({{ json_object([('external_id', 'external_id')]) }} as {{ dbt.type_string() }})
+        || ',"identifier_to_keep":'
+        || cast({{ json_object([('external_id', 'current_external_id')]) }} as {{ dbt.type_string() }})
+        || '}' as merge_update
     from external_ids
     where
         merged_into_external_id is not null

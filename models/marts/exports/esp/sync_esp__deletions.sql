@@ -37,7 +37,7 @@ erased_people as (
     select
         'delete' as sync_action,
         'erased' as reason,
-        cast(null as varchar) as email,
+        cast(null as {{ dbt.type_string() }}) as email,
         emails.identifier_sha256 as email_sha256,
         emails.email_md5,
         emails.customer_id as external_id
@@ -47,9 +47,9 @@ erased_people as (
     select
         'delete' as sync_action,
         'erased' as reason,
-        cast(null as varchar) as email,
-        cast(null as varchar) as email_sha256,
-        cast(null as varchar) as email_md5,
+        cast(null as {{ dbt.type_string() }}) as email,
+        cast(null as {{ dbt.type_string() }}) as email_sha256,
+        cast(null as {{ dbt.type_string() }}) as email_md5,
         contacts.customer_id as external_id
     from erased as contacts
     where contacts.identifier_type = 'contact_id'
@@ -60,9 +60,9 @@ tombstones as (
     select
         'delete' as sync_action,
         'erased' as reason,
-        cast(null as varchar) as email,
-        cast(null as varchar) as email_sha256,
-        cast(null as varchar) as email_md5,
+        cast(null as {{ dbt.type_string() }}) as email,
+        cast(null as {{ dbt.type_string() }}) as email_sha256,
+        cast(null as {{ dbt.type_string() }}) as email_md5,
         external_id
     from {{ ref('dim_customer_external_ids') }}
     where erased_at is not null
@@ -86,7 +86,7 @@ unsubscribed as (
         'unsubscribe' as sync_action,
         contactability.suppression_reason as reason,
         contactability.email,
-        sha256(contactability.email) as email_sha256,
+        {{ sha256_hex('contactability.email') }} as email_sha256,
         md5(contactability.email) as email_md5,
         external_ids.external_id
     from {{ ref('fct_contactability') }} as contactability

@@ -35,7 +35,7 @@ content as (
             {{ dbt.datediff("cast('1970-01-01' as date)", 'expected_next_order_date', 'day') }} as bigint  -- noqa: LT05
         ) * 86400000 as expected_next_order_date,
         -- a datetime property: epoch milliseconds of the instant (UTC)
-        epoch_ms(last_order_at) as last_order_at,
+        {{ epoch_milliseconds('last_order_at') }} as last_order_at,
         {{- export_recommendation_columns('rec_{slot}_{field}') }}
         is_global_holdout as in_global_holdout
     from personalization

@@ -1,5 +1,5 @@
 -- noqa: disable=RF06
--- (merge tags are uppercase: the quotes keep DuckDB from folding their case)
+-- (merge tags are uppercase: the engine's quotes keep their case)
 {#-
     Mailchimp audience members, for PUT /lists/{list_id}/members/{hash}: one
     row per contactable email, merge fields named exactly as the merge tags
@@ -46,18 +46,18 @@ content as (
         case
             when subscription_status = 'subscribed' then 'subscribed'
         end as status_if_new,
-        left(first_name, 255) as "FNAME",
-        left(last_name, 255) as "LNAME",
-        left(rfm_segment, 255) as "SEGMENT",
-        left(coalesce(lifecycle_stage, 'default'), 255) as "LIFECYCLE",
-        left(action_tier, 255) as "TIER",
-        left(top_category, 255) as "TOPCAT",
+        left(first_name, 255) as {{ adapter.quote('FNAME') }},
+        left(last_name, 255) as {{ adapter.quote('LNAME') }},
+        left(rfm_segment, 255) as {{ adapter.quote('SEGMENT') }},
+        left(coalesce(lifecycle_stage, 'default'), 255) as {{ adapter.quote('LIFECYCLE') }},
+        left(action_tier, 255) as {{ adapter.quote('TIER') }},
+        left(top_category, 255) as {{ adapter.quote('TOPCAT') }},
         {{- export_recommendation_columns('REC{slot}{FIELD}', image_field='img', max_length=255, quote=true) }}
-        cast(send_hour_utc as integer) as "SENDHOUR",
+        cast(send_hour_utc as integer) as {{ adapter.quote('SENDHOUR') }},
         case (select next_order_format.date_format from next_order_format)
-            when 'MM/DD/YYYY' then strftime(expected_next_order_date, '%m/%d/%Y')
-            when 'DD/MM/YYYY' then strftime(expected_next_order_date, '%d/%m/%Y')
-        end as "NEXTORDER"
+            when 'MM/DD/YYYY' then {{ format_timestamp('expected_next_order_date', '%m/%d/%Y') }}
+            when 'DD/MM/YYYY' then {{ format_timestamp('expected_next_order_date', '%d/%m/%Y') }}
+        end as {{ adapter.quote('NEXTORDER') }}
     from personalization
 )
 
