@@ -10,14 +10,20 @@
     'in_global_holdout',
 ] %}
 
+{%- set exported = ref('sync_hubspot__contacts') %}
+{%- set columns = adapter.get_columns_in_relation(exported) if execute else [] %}
+
 with
 
 exported_columns as (
-    select column_name
-    from information_schema.columns
-    where table_name = 'sync_hubspot__contacts'
-        and table_schema = '{{ ref("sync_hubspot__contacts").schema }}'
-        and column_name not in ('row_hash', 'updated_at')
+    -- the columns as the warehouse holds them (every engine's catalog)
+    select table_columns.column_name
+    from (
+        values
+        {%- for column in columns if column.name not in ('row_hash', 'updated_at') %}
+        ('{{ column.name }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as table_columns (column_name)
 ),
 
 definitions as (
@@ -32,19 +38,11 @@ contacts as (
     select * from {{ ref('sync_hubspot__contacts') }}
 ),
 
-enumeration_options as (
-    select
-        property_name,
-        unnest(string_split(property_options, ';')) as option_value
-    from definitions
-    where property_type in ('enumeration', 'bool')
-),
-
 exported_values as (
     {%- for column in enumerations %}
     select distinct
         '{{ column }}' as property_name,
-        cast({{ column }} as varchar) as exported_value
+        cast({{ column }} as {{ dbt.type_string() }}) as exported_value
     from contacts
     where {{ column }} is not null
     {%- if not loop.last %}
@@ -57,15 +55,23 @@ select
     exported_columns.column_name as property_name,
     'exported but not defined in seeds/hubspot_properties.csv' as problem
 from exported_columns
-anti join definitions
-    on exported_columns.column_name = definitions.property_name
+where
+    not exists (
+        select 1
+        from definitions
+        where definitions.property_name = exported_columns.column_name
+    )
 union all
 select
     definitions.property_name,
     'defined in seeds/hubspot_properties.csv but not exported' as problem
 from definitions
-anti join exported_columns
-    on definitions.property_name = exported_columns.column_name
+where
+    not exists (
+        select 1
+        from exported_columns
+        where exported_columns.column_name = definitions.property_name
+    )
 union all
 select
     definitions.property_name,
@@ -82,6 +88,12 @@ select
     exported_values.property_name,
     'exports "' || exported_values.exported_value || '", not among its options' as problem
 from exported_values
-anti join enumeration_options
-    on exported_values.property_name = enumeration_options.property_name
-    and exported_values.exported_value = enumeration_options.option_value
+where
+    not exists (
+        -- one of the ;-separated options
+        select 1
+        from definitions
+        where definitions.property_type in ('enumeration', 'bool')
+            and definitions.property_name = exported_values.property_name
+            and instr(';' || definitions.property_options || ';', ';' || exported_values.exported_value || ';') > 0
+    )

@@ -2,14 +2,21 @@
 -- and exactly the merge fields seeds/mailchimp_merge_fields.csv defines (both
 -- ways: a column without a definition would be refused by Mailchimp, a
 -- definition without a column is a field users create for nothing).
+{%- set exported = ref('sync_mailchimp__members') %}
+{%- set columns = adapter.get_columns_in_relation(exported) if execute else [] %}
+{%- set not_merge_fields = ['email_address', 'status', 'status_if_new', 'row_hash', 'updated_at'] %}
+
 with
 
 merge_fields as (
-    select column_name
-    from information_schema.columns
-    where table_name = 'sync_mailchimp__members'
-        and table_schema = '{{ ref("sync_mailchimp__members").schema }}'
-        and column_name not in ('email_address', 'status', 'status_if_new', 'row_hash', 'updated_at')
+    -- the columns as the warehouse holds them (every engine's catalog)
+    select table_columns.column_name
+    from (
+        values
+        {%- for column in columns if column.name not in not_merge_fields %}
+        ('{{ column.name }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as table_columns (column_name)
 ),
 
 definitions as (
@@ -21,10 +28,10 @@ select
     column_name,
     'not an uppercase tag of at most 10 characters' as problem
 from merge_fields
-where not regexp_full_match(column_name, '[A-Z][A-Z0-9_]{0,9}')
+where not {{ regexp_full_match('column_name', "'[A-Z][A-Z0-9_]{0,9}'") }}
 union all
 select
-    cast(count(*) as varchar) as column_name,
+    cast(count(*) as {{ dbt.type_string() }}) as column_name,
     'more than 30 merge fields' as problem
 from merge_fields
 having count(*) > 30
@@ -33,12 +40,20 @@ select
     merge_fields.column_name,
     'exported but not defined in seeds/mailchimp_merge_fields.csv' as problem
 from merge_fields
-anti join definitions
-    on merge_fields.column_name = definitions.tag
+where
+    not exists (
+        select 1
+        from definitions
+        where definitions.tag = merge_fields.column_name
+    )
 union all
 select
     definitions.tag as column_name,
     'defined in seeds/mailchimp_merge_fields.csv but not exported' as problem
 from definitions
-anti join merge_fields
-    on definitions.tag = merge_fields.column_name
+where
+    not exists (
+        select 1
+        from merge_fields
+        where merge_fields.column_name = definitions.tag
+    )

@@ -56,5 +56,9 @@ contactable as (
 
 select exported.*
 from exported
-anti join contactable
-    on exported.email = contactable.email
+where
+    not exists (
+        select 1
+        from contactable
+        where contactable.email = exported.email
+    )
