@@ -37,7 +37,7 @@
 {%- endmacro %}
 
 {% macro spark__format_fixed(number, digits) -%}
-    format_string('%.{{ digits }}f', cast({{ number }} as decimal(38, {{ digits }})))
+    cast(cast({{ number }} as decimal(38, {{ digits }})) as string)
 {%- endmacro %}
 
 {#- a UTC timestamp (no zone) as wall-clock time in an IANA zone, and back -#}
