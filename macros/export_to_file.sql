@@ -6,7 +6,8 @@
         Called by publish_exports after a passing build, once the relation's
         rows are published. columns: the relation's [name, data_type] pairs in
         order, from duckdb_columns() as publish_exports reads them (asking the
-        adapter here would leave a transaction open under the hook's own). -#}
+        adapter here would leave a transaction open under the hook's own).
+        DuckDB's COPY ... TO: publish_exports calls it on DuckDB only. -#}
     {%- if export_format not in ('csv', 'parquet') -%}
         {{ exceptions.raise_compiler_error("var export_format must be none, csv or parquet, not " ~ export_format) }}
     {%- endif -%}

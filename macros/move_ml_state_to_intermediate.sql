@@ -1,5 +1,18 @@
 {% macro move_ml_state_to_intermediate() %}
-    {%- if target.type != 'duckdb' -%}{{ return('select 1') }}{%- endif -%} {#- TEMP-SPARK -#}
+    {{ return(adapter.dispatch('move_ml_state_to_intermediate')()) }}
+{% endmacro %}
+
+{% macro default__move_ml_state_to_intermediate() %}
+    {#- The ML state is written by Python models, which run on DuckDB only: no
+        warehouse on another engine was ever built with it in the target schema. -#}
+    {%- if execute -%}
+        {{ log("Upgrade step move_ml_state_to_intermediate skipped: the ML registries are DuckDB's (Python models); "
+            ~ target.type ~ " holds copies of their tables only.", info=false) }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro duckdb__move_ml_state_to_intermediate() %}
     {#- Upgrade path for warehouses built before the ML steps moved to
         models/intermediate (issue 14). The model registries and the drift
         history are state, appended run after run (the registry names the saved

@@ -1,5 +1,4 @@
 {% macro publish_exports(results) %}
-    {%- if target.type != 'duckdb' -%}{{ return('select 1') }}{%- endif -%} {#- TEMP-SPARK -#}
     {#- on-run-end hook: the "publish" of write, audit, publish.
 
         Every export model is built aside in schema exports_pending (dbt_project.yml)
@@ -12,7 +11,9 @@
         file written beside its target and renamed over it). Any failure, or a
         `dbt run` or `dbt retry` (no tests audited the whole set), or a build
         with --empty or --sample (part of the data), publishes nothing: schema
-        exports and the files stay exactly as the last passing build left them. -#}
+        exports and the files stay exactly as the last passing build left them.
+        The publish itself is engine-specific (publish_built_exports): DuckDB's is
+        one transaction and writes the files; other engines copy table by table. -#}
     {%- if not execute or results is none -%}
         {{ return('select 1') }}
     {%- endif -%}
@@ -67,6 +68,47 @@
     {%- if export_format not in ('none', 'csv', 'parquet') -%}
         {{ exceptions.raise_compiler_error("var export_format must be none, csv or parquet, not " ~ export_format) }}
     {%- endif -%}
+    {{ return(adapter.dispatch('publish_built_exports')(built, pending_schema, published_schema, export_format)) }}
+{% endmacro %}
+
+{% macro default__publish_built_exports(built, pending_schema, published_schema, export_format) %}
+    {#- Engines other than DuckDB: each exports_pending table this build made
+        replaces its exports table (dropped, then created as a copy), one after
+        the other: not one transaction, so a reader during the publish may see
+        some exports of this build beside some of the last. Descriptions stay on
+        exports_pending (dbt's persist_docs) and are not copied; files are
+        DuckDB's (COPY TO). -#}
+    {%- if export_format != 'none' -%}
+        {%- do log("Export files NOT written: export_format " ~ export_format ~ " (COPY TO EXPORT_DIR) is DuckDB's; on "
+            ~ target.type ~ " read the exports from schema " ~ published_schema ~ ".", info=true) -%}
+    {%- endif -%}
+    {%- set names = [] -%}
+    {%- for node in built -%}
+        {%- set name = node.alias or node.name -%}
+        {%- set pending = api.Relation.create(
+            database=node.database, schema=pending_schema, identifier=name, type='table'
+        ) -%}
+        {%- set published = api.Relation.create(
+            database=node.database, schema=published_schema, identifier=name, type='table'
+        ) -%}
+        {%- if loop.first -%}
+            {% do adapter.create_schema(published) %}
+        {%- endif -%}
+        {%- set existing = adapter.get_relation(
+            database=published.database, schema=published.schema, identifier=published.identifier
+        ) -%}
+        {%- if existing is not none -%}
+            {% do adapter.drop_relation(existing) %}
+        {%- endif -%}
+        {% do run_query('create table ' ~ published ~ ' as select * from ' ~ pending) %}
+        {%- do names.append(name) -%}
+    {%- endfor -%}
+    {%- do log("Exports published to schema " ~ published_schema ~ ": " ~ names | join(', ')
+        ~ " (on " ~ target.type ~ " one table after another, not one transaction)", info=true) -%}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro duckdb__publish_built_exports(built, pending_schema, published_schema, export_format) %}
     {%- set folder = none -%}
     {%- if export_format != 'none' -%}
         {%- set folder = run_query("select ensure_directory(" ~ quote_literal(env_var('EXPORT_DIR', 'data/exports')) ~ ")").rows[0][0] -%}

@@ -1,4 +1,23 @@
 {% macro register_api_exposures() %}
+    {{ return(adapter.dispatch('register_api_exposures')()) }}
+{% endmacro %}
+
+{% macro default__register_api_exposures() %}
+    {#- Engines other than DuckDB read no file: raw_files.api_exposures is an
+        empty table of the view's columns, so the api models and the audit
+        build, and say so. -#}
+    {%- set relation = api.Relation.create(
+        database=target.get('database'), schema='raw_files', identifier='api_exposures', type='table'
+    ) -%}
+    {% do replace_with_empty_table(relation, [
+        ('file_name', dbt.type_string()), ('line_number', dbt.type_bigint()), ('line', dbt.type_string()),
+    ]) %}
+    {{ log("The API exposure log (EXPOSURE_DIR/exposures-*.jsonl) is read on DuckDB only: on "
+        ~ target.type ~ " source api.api_exposures is an empty table.", info=true) }}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro duckdb__register_api_exposures() %}
     {#- Called by register_raw_sources (on-run-start). The HTTP API's exposure log
         is the project's own files, not a raw contract table: JSON lines in
         EXPOSURE_DIR (default data/exposures), part files exposures-*.jsonl. This
