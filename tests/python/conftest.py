@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -202,6 +203,45 @@ def rebuild(demo_data, tmp_path_factory):
         return assert_ok(done) if check else done
 
     return rebuild_
+
+
+def first_exported_person(built: Build, truth_dir: Path):
+    """The first planted person (truth order) the session build exports to Mailchimp: the activation scan's."""
+    people = pd.read_parquet(truth_dir / "people.parquet")
+    members = {r[0] for r in built.query("select email_address from exports.sync_mailchimp__members")}
+    return people[people["email"].isin(members)].iloc[0]
+
+
+def first_served_people(built: Build) -> list[tuple]:
+    """The first two personalised people the API serves: email, contact, external and customer id, first name,
+    first recommendation. The API's hot swap erases the first; the second must stay served."""
+    return built.query(
+        """
+        select p.email, p.contact_id, x.external_id, p.customer_id, p.first_name, p.rec_1_product_id
+        from main.fct_customer_personalization as p
+        inner join main.dim_customer_external_ids as x on p.customer_id = x.customer_id and x.is_active
+        where not p.is_global_holdout and p.first_name is not null
+        order by p.customer_id
+        limit 2
+        """
+    )
+
+
+@pytest.fixture(scope="session")
+def erasure_request_build(built, demo_data, rebuild) -> Build:
+    """The demo data rebuilt with erasure requests (the var erasure_email_sha256s) for two people.
+
+    Two tests need a build of the same raw data in which one person asked to be erased: the activation test
+    scans every mart and export for its person, the API test hot-swaps to it and checks its person now gets
+    the fallback. Each checks only its own person, so one build erasing both serves both (a full build saved).
+    The API's second served person must stay in it: that test checks they are still found.
+    """
+    _, truth_dir, _ = demo_data
+    activation_email = first_exported_person(built, truth_dir)["email"]
+    (api_email, *_), still_served = first_served_people(built)
+    assert still_served[0] not in (activation_email, api_email), "the person who must stay served is erased"
+    shas = [hashlib.sha256(email.encode()).hexdigest() for email in (activation_email, api_email)]
+    return rebuild("erasure_request", dbt_vars={"as_of_date": E2E_END_DATE, "erasure_email_sha256s": shas})
 
 
 def copy_raw(raw: Path, dest: Path) -> Path:

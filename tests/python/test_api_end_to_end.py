@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import E2E_END_DATE, PROJECT_DIR
+from conftest import PROJECT_DIR, first_served_people
 from publish_warehouse import publish
 
 from personalization_api.keys import add_key
@@ -116,16 +116,7 @@ def server(built, tmp_path_factory):
 
 def people(built) -> dict:
     """One served person per case, from the build itself."""
-    personalised = built.query(
-        """
-        select p.email, p.contact_id, x.external_id, p.customer_id, p.first_name, p.rec_1_product_id
-        from main.fct_customer_personalization as p
-        inner join main.dim_customer_external_ids as x on p.customer_id = x.customer_id and x.is_active
-        where not p.is_global_holdout and p.first_name is not null
-        order by p.customer_id
-        limit 2
-        """
-    )
+    personalised = first_served_people(built)
     holdout = built.query(
         "select email from main.fct_customer_personalization where is_global_holdout order by email limit 1"
     )
@@ -206,15 +197,15 @@ def test_each_key_auth_and_the_consent_rules_over_the_demo_build(server, built):
     assert email.split("@")[0] not in log
 
 
-def test_a_new_build_is_served_without_a_restart_or_a_failed_request(server, built, rebuild):
+def test_a_new_build_is_served_without_a_restart_or_a_failed_request(server, built, erasure_request_build):
     api, published, _, log_path = server
     who = people(built)
     (email, contact_id, external_id, customer_id, _, _), other = who["personalised"]
-    # the next build: the same data, in which this person asked to be erased
-    erased_build = rebuild(
-        "api_erasure",
-        dbt_vars={"as_of_date": E2E_END_DATE, "erasure_email_sha256s": [hashlib.sha256(email.encode()).hexdigest()]},
-    )
+    # the next build: the same data, in which this person asked to be erased (with the activation test's person:
+    # one build for both, see conftest)
+    erased_build = erasure_request_build
+    sha = hashlib.sha256(email.encode()).hexdigest()
+    assert sha in erased_build.result.args[erased_build.result.args.index("--vars") + 1], "the build erases them"
     assert erased_build.scalar(f"select count(*) from main.fct_customer_personalization where email = '{email}'") == 0
     old_build = api.json("/v1/health")["build_id"]
 
