@@ -16,7 +16,9 @@
 {%- endmacro %}
 
 {% macro spark__row_json(alias, relation) -%}
-    {%- set columns = adapter.get_columns_in_relation(relation) if execute else [] -%}
+    {#- a unit test's fixture (a CTE) is not a relation to inspect -#}
+    {%- set is_fixture = (relation | string).startswith('__dbt__cte__') -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) if execute and not is_fixture else [] -%}
     {%- if columns | length == 0 -%}
         to_json(struct({{ alias }}.*), map('ignoreNullFields', 'false'))
     {%- else -%}
