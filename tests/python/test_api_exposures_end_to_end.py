@@ -16,12 +16,24 @@ from datetime import datetime
 
 import duckdb
 import pytest
-from conftest import E2E_END_DATE
+from conftest import BUILD, E2E_END_DATE
 
 pytestmark = pytest.mark.e2e
 
 IDS = "intermediate.int_customer_external_ids"
 EXPERIMENT = "exp_recommendation_block"
+# What the test reads (the row accounting, the rejected rows, the resolved exposures, the assignments) with every
+# model and test upstream of them, rebuilt on the copy; the ML models and exports further down only read these.
+EXPOSURES_BUILD = (
+    *BUILD,
+    "--indirect-selection",
+    "buildable",
+    "--select",
+    "+audit_row_counts",
+    "+audit_rejected_rows",
+    "+int_experiment_exposures_resolved",
+    "+fct_experiment_assignments",
+)
 SERVED_AT = "2026-05-20T10:00:00Z"
 SERVED = datetime(2026, 5, 20, 10, 0)
 
@@ -115,6 +127,7 @@ def test_exposures_are_resolved_counted_and_rejected_with_a_reason(warehouse_cop
     done = rebuild(
         "exposures",
         work=work,
+        args=EXPOSURES_BUILD,
         env=lambda root: {"EXPOSURE_DIR": exposures},
         dbt_vars={"as_of_date": E2E_END_DATE, "erasure_email_sha256s": [sha]},
     )
