@@ -1,14 +1,17 @@
-{#- Spark rewrites rows only in a table format with row-level operations
-    (Delta): merge on the key there, as delete+insert does on DuckDB, and the
-    post-hook's update needs it too. -#}
+{#- DuckDB merges the rows that changed into the table (delete+insert on the
+    key) and tombstones erased people's ids in place (post-hook update). Spark
+    without Delta has no row-level operations: there the model is a table
+    rewritten whole each run, the previous state read from a copy the pre-hook
+    makes (snapshot_previous_state), and the tombstones applied in the select.
+    Both write the same rows. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy=('merge' if target.type == 'spark' else 'delete+insert'),
-    file_format=('delta' if target.type == 'spark' else none),
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy=('delete+insert' if target.type == 'duckdb' else none),
     unique_key='external_id',
     full_refresh=false,
     on_schema_change='append_new_columns',
-    post_hook="
+    pre_hook=([] if target.type == 'duckdb' else ['{{ snapshot_previous_state() }}']),
+    post_hook=(["
         update {{ this }}
         set
             anchor_identifier_md5 = null,
@@ -25,7 +28,7 @@
                 or anchor_identifier_md5 in (
                     select customer_id from {{ ref('stg_erasure__identifiers') }} where customer_id is not null
                 )
-            )"
+            )"] if target.type == 'duckdb' else [])
 ) }}
 
 -- depends_on: {{ ref('stg_erasure__identifiers') }}
@@ -45,15 +48,21 @@
       are recorded merged into it, with merged_at, and never reused.
     - An id whose identifier left the data stays, dormant (customer_id null).
     Incremental and never rebuilt (full_refresh false): each run writes the
-    rows that changed. An erased person's ids (those their person holds, and
-    those issued for one of their identifiers, stg_erasure__identifiers, which
-    base models have already dropped) become tombstones (post-hook): the id and
+    rows that changed (on Spark: the whole map, the rows that did not change
+    copied from the previous state). An erased person's ids (those their
+    person holds, and those issued for one of their identifiers,
+    stg_erasure__identifiers, which base models have already dropped) become
+    tombstones (DuckDB: post-hook; Spark: in the select): the id and
     erased_at, every other column null. The id is a hash that names no one; it
     is kept so the deletion feed (sync_esp__deletions) can tell each ESP which
     profile to delete, and so it is never issued again.
 -#}
 
 {%- set run_at = "cast('" ~ run_started_at.strftime("%Y-%m-%d %H:%M:%S") ~ "' as timestamp)" %}
+{#- Where the previous state is read: on DuckDB (and in unit tests) the
+    incremental table itself; on a table rewritten whole, its copy -#}
+{%- set rewrites_whole_map = target.type != 'duckdb' and not is_incremental() %}
+{%- set previous_relation = this if is_incremental() else (previous_state() if rewrites_whole_map else none) %}
 
 with
 
@@ -79,7 +88,7 @@ erased as (
 ),
 
 previous as (
-    {%- if is_incremental() %}
+    {%- if previous_relation is not none %}
     select
         external_id,
         anchor_identifier_md5,
@@ -89,7 +98,7 @@ previous as (
         current_external_id,
         merged_into_external_id,
         merged_at
-    from {{ this }}
+    from {{ previous_relation }}
     {%- else %}
     select
         cast(null as {{ dbt.type_string() }}) as external_id,
@@ -200,6 +209,7 @@ changed as (
         or current_state.current_external_id is distinct from previous.current_external_id
         or current_state.merged_into_external_id is distinct from previous.merged_into_external_id
 )
+{%- if not rewrites_whole_map %}
 
 select
     external_id,
@@ -214,3 +224,70 @@ select
     -- set by the post-hook when the person is erased; a tombstone never changes again
     cast(null as timestamp) as erased_at
 from changed
+
+{%- else %},
+
+written as (
+    select
+        external_id,
+        anchor_identifier_md5,
+        issued_at,
+        first_seen_at,
+        customer_id,
+        current_external_id,
+        merged_into_external_id,
+        merged_at,
+        merged_into_external_id is null and customer_id is not null as is_active,
+        cast(null as timestamp) as erased_at
+    from changed
+    {%- if previous_relation is not none %}
+    union all
+    -- the ids that did not change, as they were
+    select
+        external_id,
+        anchor_identifier_md5,
+        issued_at,
+        first_seen_at,
+        customer_id,
+        current_external_id,
+        merged_into_external_id,
+        merged_at,
+        is_active,
+        erased_at
+    from {{ previous_relation }} as previous_state
+    where not exists (
+        select 1 from changed where changed.external_id = previous_state.external_id
+    )
+    {%- endif %}
+),
+
+-- DuckDB's post-hook update: an erased person's ids become tombstones
+erasing as (
+    select
+        written.*,
+        written.erased_at is null
+        and (erased_person.customer_id is not null or erased_identifier.customer_id is not null) as is_erased
+    from written
+    left join (select distinct customer_id from erased) as erased_person
+        on written.customer_id = erased_person.customer_id
+    left join (
+        select distinct customer_id
+        from {{ ref('stg_erasure__identifiers') }}
+        where customer_id is not null
+    ) as erased_identifier
+        on written.anchor_identifier_md5 = erased_identifier.customer_id
+)
+
+select
+    external_id,
+    case when not is_erased then anchor_identifier_md5 end as anchor_identifier_md5,
+    issued_at,
+    case when not is_erased then first_seen_at end as first_seen_at,
+    case when not is_erased then customer_id end as customer_id,
+    case when not is_erased then current_external_id end as current_external_id,
+    case when not is_erased then merged_into_external_id end as merged_into_external_id,
+    case when not is_erased then merged_at end as merged_at,
+    case when is_erased then false else is_active end as is_active,
+    case when is_erased then {{ run_at }} else erased_at end as erased_at
+from erasing
+{%- endif %}
