@@ -5,7 +5,9 @@ exposures as (
 )
 
 select
-    md5(concat_ws('|', experiment_id, external_id, variant, cast(exposed_at as {{ dbt.type_string() }}), endpoint)) as exposure_id,
+    md5(
+        concat_ws('|', experiment_id, external_id, variant, cast(exposed_at as {{ dbt.type_string() }}), endpoint)
+    ) as exposure_id,
     experiment_id,
     external_id,
     variant,

@@ -5,7 +5,9 @@ assignments as (
 )
 
 select
-    md5(concat_ws('|', experiment_id, contact_id, email, variant, cast(assigned_at as {{ dbt.type_string() }}))) as assignment_id,
+    md5(
+        concat_ws('|', experiment_id, contact_id, email, variant, cast(assigned_at as {{ dbt.type_string() }}))
+    ) as assignment_id,
     experiment_id,
     contact_id,
     email,

@@ -86,8 +86,9 @@ parsed as (
 classified as (
     select
         *,
-        {{ row_fingerprint(['experiment_id', 'external_id', 'variant', 'exposed_at', 'endpoint', 'file_name', 'line_number']) }}
-            as raw_hash,
+        {{ row_fingerprint([
+            'experiment_id', 'external_id', 'variant', 'exposed_at', 'endpoint', 'file_name', 'line_number',
+        ]) }} as raw_hash,
         case
             when not is_json_object then 'malformed_json'
             when has_email_as_external_id then 'email_as_external_id'

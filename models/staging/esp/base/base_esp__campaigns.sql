@@ -15,7 +15,9 @@ parsed as (
         {{ clean_text('source.sent_at') }} is not null as has_sent_at,
         cast(source.campaign_id as {{ dbt.type_string() }}) as raw_key,
         -- the raw row as JSON, and its md5 to break ties in the same order on every engine
-        md5(cast({{ row_json('source', source('esp', 'campaigns')) }} as {{ dbt.type_string() }})) as raw_hash,
+        md5(cast(
+            {{ row_json('source', source('esp', 'campaigns')) }} as {{ dbt.type_string() }}
+        )) as raw_hash,
         {{ row_json('source', source('esp', 'campaigns')) }} as raw_row
     from source
 ),

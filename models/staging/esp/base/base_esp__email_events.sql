@@ -25,7 +25,9 @@ parsed as (
         cast(source.event_id as {{ dbt.type_string() }}) as raw_key,
         {{ is_erased_row(email='source.email') }} as is_erased,
         -- the raw row as JSON, and its md5 to break ties in the same order on every engine
-        md5(cast({{ row_json('source', source('esp', 'email_events')) }} as {{ dbt.type_string() }})) as raw_hash,
+        md5(cast(
+            {{ row_json('source', source('esp', 'email_events')) }} as {{ dbt.type_string() }}
+        )) as raw_hash,
         {{ row_json('source', source('esp', 'email_events')) }} as raw_row
     from source
 ),
@@ -68,7 +70,9 @@ classified as (
             event_type in ('bounce', 'unsubscribe', 'spam_report')
             or (
                 event_type is null
-                and {{ regexp_contains('raw_event_type', "'unsub|spam|complain|bounce|block|drop|opt(ed)?[^a-z]?out'") }}
+                and {{ regexp_contains(
+                    'raw_event_type', "'unsub|spam|complain|bounce|block|drop|opt(ed)?[^a-z]?out'"
+                ) }}
             ),
             false
         ) as could_mean_stop,

@@ -22,7 +22,9 @@ parsed as (
         cast(source.email as {{ dbt.type_string() }}) as raw_key,
         {{ is_erased_row(email='source.email') }} as is_erased,
         -- the raw row as JSON, and its md5 to break ties in the same order on every engine
-        md5(cast({{ row_json('source', source('esp', 'email_subscriptions')) }} as {{ dbt.type_string() }})) as raw_hash,
+        md5(cast(
+            {{ row_json('source', source('esp', 'email_subscriptions')) }} as {{ dbt.type_string() }}
+        )) as raw_hash,
         {{ row_json('source', source('esp', 'email_subscriptions')) }} as raw_row
     from source
 ),

@@ -23,7 +23,9 @@ parsed as (
         ) as raw_key,
         {{ is_erased_row(email='source.email', contact_id='source.contact_id') }} as is_erased,
         -- the raw row as JSON, and its md5 to break ties in the same order on every engine
-        md5(cast({{ row_json('source', source('experiments', 'experiment_assignments')) }} as {{ dbt.type_string() }})) as raw_hash,
+        md5(cast(
+            {{ row_json('source', source('experiments', 'experiment_assignments')) }} as {{ dbt.type_string() }}
+        )) as raw_hash,
         {{ row_json('source', source('experiments', 'experiment_assignments')) }} as raw_row
     from source
 ),

@@ -30,10 +30,14 @@ parsed as (
         try_cast(try_cast(cast(source.quantity as {{ dbt.type_string() }}) as double) as decimal(18, 4)) as quantity,
         try_cast(source.unit_price as decimal(18, 4)) as unit_price,
         try_cast(cast(source.unit_price as {{ dbt.type_string() }}) as double) as unit_price_as_double,
-        concat_ws('|', cast(source.order_id as {{ dbt.type_string() }}), cast(source.product_id as {{ dbt.type_string() }})) as raw_key,
+        concat_ws(
+            '|', cast(source.order_id as {{ dbt.type_string() }}), cast(source.product_id as {{ dbt.type_string() }})
+        ) as raw_key,
         {{ is_erased_row(order_id='source.order_id') }} as is_erased,
         -- the raw row as JSON, and its md5 to break ties in the same order on every engine
-        md5(cast({{ row_json('source', source('shop', 'order_items')) }} as {{ dbt.type_string() }})) as raw_hash,
+        md5(cast(
+            {{ row_json('source', source('shop', 'order_items')) }} as {{ dbt.type_string() }}
+        )) as raw_hash,
         {{ row_json('source', source('shop', 'order_items')) }} as raw_row
     from source
 ),
@@ -59,7 +63,20 @@ joined as (
 
 bounded as (
     select
-        * except (line_amount_unbounded),
+        order_id,
+        product_id,
+        quantity_as_double,
+        quantity,
+        unit_price,
+        unit_price_as_double,
+        raw_key,
+        is_erased,
+        raw_hash,
+        raw_row,
+        currency,
+        order_rejection_reason,
+        is_known_order,
+        line_amount_as_double,
         abs(line_amount_as_double) >= {{ number_var('max_line_amount') }} as is_line_amount_out_of_range,
         -- only lines within the bound are cast to decimal(18, 2) (case casts those rows only)
         case

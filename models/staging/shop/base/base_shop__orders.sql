@@ -28,7 +28,9 @@ parsed as (
             order_id='source.order_id',
         ) }} as is_erased,
         -- the raw row as JSON, and its md5 to break ties in the same order on every engine
-        md5(cast({{ row_json('source', source('shop', 'orders')) }} as {{ dbt.type_string() }})) as raw_hash,
+        md5(cast(
+            {{ row_json('source', source('shop', 'orders')) }} as {{ dbt.type_string() }}
+        )) as raw_hash,
         {{ row_json('source', source('shop', 'orders')) }} as raw_row
     from source
 ),

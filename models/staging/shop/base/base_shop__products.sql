@@ -26,7 +26,9 @@ parsed as (
         coalesce({{ parse_boolean('source.is_active') }}, false) as is_active,
         cast(source.product_id as {{ dbt.type_string() }}) as raw_key,
         -- the raw row as JSON, and its md5 to break ties in the same order on every engine
-        md5(cast({{ row_json('source', source('shop', 'products')) }} as {{ dbt.type_string() }})) as raw_hash,
+        md5(cast(
+            {{ row_json('source', source('shop', 'products')) }} as {{ dbt.type_string() }}
+        )) as raw_hash,
         {{ row_json('source', source('shop', 'products')) }} as raw_row
     from source
 ),
