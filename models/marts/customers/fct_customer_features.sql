@@ -5,6 +5,7 @@ features as (
     select * from {{ ref('int_customer_features') }}
 )
 
+-- Integer columns cast to the contract's bigint: Spark's datediff and hour() give int.
 select
     customer_id,
     cutoff_at,
@@ -14,12 +15,12 @@ select
     cancelled_order_count,
     first_order_at,
     last_order_at,
-    recency_days,
+    cast(recency_days as bigint) as recency_days,
     monetary_value,
     returned_value,
     average_order_value,
     mean_days_between_orders,
-    tenure_days,
+    cast(tenure_days as bigint) as tenure_days,
     emails_sent_30d,
     emails_delivered_30d,
     emails_opened_30d,
@@ -35,8 +36,8 @@ select
     last_open_at,
     last_click_at,
     last_negative_email_event_at,
-    usual_open_hour_utc,
-    usual_open_hour_local,
+    cast(usual_open_hour_utc as bigint) as usual_open_hour_utc,
+    cast(usual_open_hour_local as bigint) as usual_open_hour_local,
     web_sessions_30d,
     web_sessions_90d,
     product_views_30d,

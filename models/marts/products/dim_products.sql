@@ -18,7 +18,8 @@ select
     list_price,
     list_price_currency,
     is_active,
-    units_sold,
-    overall_rank,
-    category_rank
+    -- cast to the contract's types: Spark's rank() gives int and its sum a narrower decimal
+    cast(units_sold as decimal(38, 4)) as units_sold,
+    cast(overall_rank as bigint) as overall_rank,
+    cast(category_rank as bigint) as category_rank
 from ranked

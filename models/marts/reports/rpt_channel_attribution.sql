@@ -42,8 +42,10 @@ attributed_by_touch_type as (
         case when touch_type = 'web_session' then 'web' else 'email' end as channel,
         touch_type,
         sum(credit) as attributed_conversions,
-        -- rounded here so that the unattributed remainder makes the month exact
-        cast(round(sum(attributed_revenue), 2) as decimal(18, 2)) as attributed_revenue
+        -- rounded here so that the unattributed remainder makes the month exact;
+        -- summed as exact decimals: a sum of doubles depends on the order rows
+        -- arrive in, which differs between engines and runs
+        cast(round(sum(cast(attributed_revenue as decimal(38, 9))), 2) as decimal(18, 2)) as attributed_revenue
     from attributions
     group by order_month, attribution_model, channel, touch_type
 ),
