@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -87,6 +88,8 @@ def run(cmd: list[str], env: dict[str, str], log: Path | None = None) -> None:
 
 
 def main() -> None:
+    # pyspark warns about pandas 3 on every conversion; the comparison checks the values itself
+    warnings.filterwarnings("ignore", category=FutureWarning)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=int(os.environ.get("SPARK_TEST_CONTACTS", 1500)))
     parser.add_argument("--days", type=int, default=365)
