@@ -63,11 +63,20 @@ rejected as (
         coalesce(sum(rejected_rows) filter (where not is_after_as_of), 0) as unusual_rows,
         coalesce(sum(rejected_rows) filter (where is_after_as_of), 0) as after_as_of_rows,
         -- the three most frequent reasons, in rank order (concat_ws skips the missing ones)
-        nullif(concat_ws(', '
-            {%- for rank in [1, 2, 3] %},
-            max(case when not is_after_as_of and reason_rank = {{ rank }} then rejection_reason || ' ' || rejected_rows end)
-            {%- endfor %}
-        ), '') as top_reasons
+        nullif(
+            concat_ws(
+                ', '
+                {%- for rank in [1, 2, 3] %},
+                max(
+                    case
+                        when not is_after_as_of and reason_rank = {{ rank }}
+                            then rejection_reason || ' ' || rejected_rows
+                    end
+                )
+                {%- endfor %}
+            ),
+            ''
+        ) as top_reasons
     from ranked_reasons
     group by source_table
 ),

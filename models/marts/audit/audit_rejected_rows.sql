@@ -1,9 +1,10 @@
 {#- A raw field of a rejected row by its column name, whatever its case or
     padding in the raw file's header ('EMAIL', ' Email '). -#}
-{%- set raw_fields = {} -%}
-{%- for name in ['email', 'contact_id', 'anonymous_id'] -%}
-    {%- do raw_fields.update({name: json_field_ci('rejected.raw_record', name)}) -%}
-{%- endfor %}
+{%- set raw_fields = {
+    'email': json_field_ci('rejected.raw_record', 'email'),
+    'contact_id': json_field_ci('rejected.raw_record', 'contact_id'),
+    'anonymous_id': json_field_ci('rejected.raw_record', 'anonymous_id'),
+} %}
 
 with
 
