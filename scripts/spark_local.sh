@@ -4,6 +4,7 @@
 # warehouse under one folder.
 #   scripts/spark_local.sh start DIR [PORT]   start, wait until it listens, print SPARK_REMOTE
 #   scripts/spark_local.sh stop DIR           stop it (and only it)
+# SPARK_CORES, SPARK_DRIVER_MEMORY, SPARK_JAVA_OPTIONS and SPARK_CONNECT_OPTIONS (extra --conf ...) tune it.
 set -euo pipefail
 cmd=${1:?start or stop}
 dir=$(mkdir -p "${2:?folder}" && cd "$2" && pwd)
@@ -22,10 +23,10 @@ start)
 		--conf spark.connect.grpc.binding.address=127.0.0.1 \
 		--conf spark.connect.grpc.binding.port="$port" \
 		--conf spark.sql.warehouse.dir="$dir/warehouse" \
-		--conf spark.driver.extraJavaOptions="-Dderby.system.home=$dir" \
+		--conf spark.driver.extraJavaOptions="-Dderby.system.home=$dir ${SPARK_JAVA_OPTIONS:-}" \
 		--conf spark.sql.session.timeZone=UTC \
 		--conf spark.sql.shuffle.partitions=2 \
-		--conf spark.ui.enabled=false >/dev/null
+		--conf spark.ui.enabled=false ${SPARK_CONNECT_OPTIONS:-} >/dev/null
 	for _ in $(seq 1 120); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			echo "sc://127.0.0.1:$port"
