@@ -8,7 +8,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import stat
 import threading
 import tracemalloc
@@ -283,18 +282,39 @@ EMAILS = [
 ]
 
 
-def macro_sql() -> str:
-    text = (PROJECT_DIR / "macros" / "clean_email.sql").read_text()
-    body = text.split("%}", 1)[1].rsplit("{% endmacro", 1)[0]
-    body = re.sub(r"\{#-?.*?-?#\}", "", body, flags=re.S)
-    return body.replace("{{ expression }}", "value")
+def macro_sql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """clean_email('value') as dbt compiles it for DuckDB (its dispatch macros included)."""
+    from dbt.cli.main import dbtRunner
+
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "compile.duckdb"))
+    monkeypatch.setenv("DBT_PROFILES_DIR", str(PROJECT_DIR))
+    result = dbtRunner().invoke(
+        [
+            "compile",
+            "--quiet",
+            "--inline",
+            "select {{ clean_email('value') }} as cleaned",
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ]
+    )
+    assert result.success, result.exception
+    compiled = result.result.results[0].node.compiled_code.strip()
+    assert compiled.startswith("select "), compiled
+    assert compiled.endswith(" as cleaned"), compiled
+    return compiled[len("select ") : -len(" as cleaned")]
 
 
-def test_clean_email_is_the_sql_macro_exactly():
+def test_clean_email_is_the_sql_macro_exactly(tmp_path, monkeypatch):
+    expression = macro_sql(tmp_path, monkeypatch)
     with duckdb.connect() as con:
         con.execute("create table emails (i integer, value varchar)")
         con.executemany("insert into emails values (?, ?)", list(enumerate(EMAILS)))
-        sql = dict(con.execute(f"select i, {macro_sql()} from emails").fetchall())
+        sql = dict(con.execute(f"select i, {expression} from emails").fetchall())
     assert [clean_email(value) for value in EMAILS] == [sql[i] for i in range(len(EMAILS))]
     assert clean_email("\u00a0Ann@Example.com\u00a0") == "ann@example.com"
     assert clean_email("\tann@example.com") is None
