@@ -3,7 +3,7 @@
 # the pyspark package (master local[N], loopback only), its metastore and
 # warehouse under one folder.
 #   scripts/spark_local.sh start DIR [PORT]   start, wait until it listens, print SPARK_REMOTE
-#   scripts/spark_local.sh stop DIR           stop it (and only it)
+#   scripts/spark_local.sh stop DIR [PORT]    stop it (and only it; the same PORT as start)
 # SPARK_CORES, SPARK_DRIVER_MEMORY, SPARK_JAVA_OPTIONS and SPARK_CONNECT_OPTIONS (extra --conf ...) tune it.
 set -euo pipefail
 cmd=${1:?start or stop}
