@@ -19,33 +19,10 @@
     {#- a unit test's fixture (a CTE) is not a relation to inspect -#}
     {%- set is_fixture = (relation | string).startswith('__dbt__cte__') -%}
     {%- set columns = adapter.get_columns_in_relation(relation) if execute and not is_fixture else [] -%}
-    {%- if columns | length == 0 -%}
-        to_json(struct({{ alias }}.*), map('ignoreNullFields', 'false'))
-    {%- else -%}
-        concat('{', concat_ws(','
-        {%- for column in columns %}
-            {%- set value = alias ~ '.`' ~ column.name ~ '`' -%}
-            {%- set type = column.data_type | lower -%}
-            {%- if type in ('double', 'float', 'real') -%}
-                {%- set text -%}
-                    case
-                        when isnan({{ value }}) then 'NaN'
-                        when {{ value }} = double('infinity') then 'Infinity'
-                        when {{ value }} = double('-infinity') then '-Infinity'
-                        when {{ value }} = floor({{ value }}) and abs({{ value }}) < 1e15
-                            then cast(cast({{ value }} as bigint) as string) || '.0'
-                        else cast({{ value }} as string)
-                    end
-                {%- endset -%}
-            {%- elif type in ('bigint', 'int', 'integer', 'smallint', 'tinyint', 'boolean') or type.startswith('decimal') -%}
-                {%- set text = 'cast(' ~ value ~ ' as string)' -%}
-            {%- elif type.startswith('timestamp') or type == 'date' -%}
-                {%- set text = "substr(to_json(array(cast(" ~ value ~ " as string))), 2, length(to_json(array(cast(" ~ value ~ " as string)))) - 2)" -%}
-            {%- else -%}
-                {%- set text = "substr(to_json(array(" ~ value ~ ")), 2, length(to_json(array(" ~ value ~ "))) - 2)" -%}
-            {%- endif %},
-            '"{{ column.name }}":' || coalesce({{ text }}, 'null')
-        {%- endfor %}
-        ), '}')
-    {%- endif -%}
+    {#- the text itself is json_of_columns' Spark form, given the inspected columns -#}
+    {%- set pairs = [] -%}
+    {%- for column in columns -%}
+        {%- do pairs.append((column.name, column.data_type)) -%}
+    {%- endfor -%}
+    {{ spark__json_of_columns(alias, pairs) }}
 {%- endmacro %}
