@@ -11,6 +11,8 @@ DBT := $(BIN)/dbt
 RAW_DATA_DIR ?= data/raw
 TRUTH_DIR ?= data/truth
 DOC_COVERAGE_REPORT ?= $(abspath data/doc_coverage.txt)
+# pytest-xdist workers for `make pytest`: one per core (auto), or a number; 0 runs the suite in one process
+PYTEST_WORKERS ?= auto
 DUCKDB_PATH ?= data/warehouse.duckdb
 # Demo data size and shape.
 CONTACTS ?= 5000
@@ -134,7 +136,7 @@ semantic: setup
 ## pytest: every Python test (unit + end-to-end dbt builds), then the marts' documentation coverage (dbt-coverage)
 pytest: setup-dev
 	@mkdir -p $(dir $(DOC_COVERAGE_REPORT)) && rm -f $(DOC_COVERAGE_REPORT)
-	DOC_COVERAGE_REPORT=$(DOC_COVERAGE_REPORT) $(BIN)/python -m pytest
+	DOC_COVERAGE_REPORT=$(DOC_COVERAGE_REPORT) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 	@if [ -f $(DOC_COVERAGE_REPORT) ]; then echo "Documentation coverage of the marts (dbt-coverage):"; cat $(DOC_COVERAGE_REPORT); fi
 
 # Benchmarks live in benchmarks/ (their helpers and peers beside them); the demo-data generator they use is in scripts/.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from filelock import FileLock
 from generate_demo_data import GeneratorConfig, generate
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -124,15 +126,40 @@ def assert_ok(build: Build) -> Build:
     return build
 
 
+def made_once(tmp_path_factory, name: str, make):
+    """What make(folder) returns, made once per test run even when pytest-xdist runs the suite in workers.
+
+    Each xdist worker is a process with its own session fixtures, so a session build would run once per
+    worker. The first worker to ask makes it in a folder of the run's shared temp root, under a file lock,
+    and leaves it pickled there; the others wait on the lock and read it. Without xdist: a plain mktemp.
+    What is made must then only be read (tests that change a build copy it: warehouse_copy, rebuild).
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make(tmp_path_factory.mktemp(name))
+    root = tmp_path_factory.getbasetemp().parent / name
+    made = root / "made.pickle"
+    with FileLock(f"{root}.lock"):
+        if made.exists():
+            return pickle.loads(made.read_bytes())
+        if root.exists():  # an earlier worker failed half way: start again
+            shutil.rmtree(root)
+        root.mkdir()
+        value = make(root)
+        made.write_bytes(pickle.dumps(value))
+        return value
+
+
 @pytest.fixture(scope="session")
 def demo_data(tmp_path_factory) -> tuple[Path, Path, dict]:
     """Raw data and truth from the generator, shared by every end-to-end test."""
-    root = tmp_path_factory.mktemp("demo")
-    raw, truth_dir = root / "raw", root / "truth"
-    cfg = GeneratorConfig(contacts=E2E_CONTACTS, days=365, products=200, seed=7, end_date=E2E_END_DATE)
-    generate(cfg, raw, truth_dir)
-    truth = json.loads((truth_dir / "truth.json").read_text())
-    return raw, truth_dir, truth
+
+    def make(root: Path) -> tuple[Path, Path, dict]:
+        raw, truth_dir = root / "raw", root / "truth"
+        cfg = GeneratorConfig(contacts=E2E_CONTACTS, days=365, products=200, seed=7, end_date=E2E_END_DATE)
+        generate(cfg, raw, truth_dir)
+        return raw, truth_dir, json.loads((truth_dir / "truth.json").read_text())
+
+    return made_once(tmp_path_factory, "demo", make)
 
 
 @pytest.fixture(scope="session")
@@ -143,8 +170,11 @@ def built(demo_data, tmp_path_factory) -> Build:
     they check the project's logic, so CI runs them here on data whose types we control.
     """
     raw, _, _ = demo_data
-    work = tmp_path_factory.mktemp("build")
-    return assert_ok(run_dbt(["build", "--select", "fqn:*"], raw, work, {"as_of_date": E2E_END_DATE}))
+
+    def make(work: Path) -> Build:
+        return assert_ok(run_dbt(["build", "--select", "fqn:*"], raw, work, {"as_of_date": E2E_END_DATE}))
+
+    return made_once(tmp_path_factory, "build", make)
 
 
 @pytest.fixture(scope="session")
@@ -228,7 +258,7 @@ def first_served_people(built: Build) -> list[tuple]:
 
 
 @pytest.fixture(scope="session")
-def erasure_request_build(built, demo_data, rebuild) -> Build:
+def erasure_request_build(built, demo_data, rebuild, tmp_path_factory) -> Build:
     """The demo data rebuilt with erasure requests (the var erasure_email_sha256s) for two people.
 
     Two tests need a build of the same raw data in which one person asked to be erased: the activation test
@@ -241,7 +271,11 @@ def erasure_request_build(built, demo_data, rebuild) -> Build:
     (api_email, *_), still_served = first_served_people(built)
     assert still_served[0] not in (activation_email, api_email), "the person who must stay served is erased"
     shas = [hashlib.sha256(email.encode()).hexdigest() for email in (activation_email, api_email)]
-    return rebuild("erasure_request", dbt_vars={"as_of_date": E2E_END_DATE, "erasure_email_sha256s": shas})
+    return made_once(
+        tmp_path_factory,
+        "erasure_request",
+        lambda _: rebuild("erasure_request", dbt_vars={"as_of_date": E2E_END_DATE, "erasure_email_sha256s": shas}),
+    )
 
 
 def copy_raw(raw: Path, dest: Path) -> Path:
