@@ -1,0 +1,153 @@
+"""Benchmark at scale: a full build of CONTACTS contacts, then one new hour of events and the hourly refresh.
+
+Stages, each run as its own process and measured (wall time, peak resident
+memory of its process tree, and for the dbt stages the slowest nodes of
+run_results.json):
+
+1. generate: the demo raw data, 365 days ending --end-date, streamed in chunks
+   of --chunk-contacts contacts (Parquet parts when there is more than one);
+2. full build: ``dbt build --selector nightly`` as of --end-date (midnight);
+3. append hour: scripts/append_demo_hour.py writes the hour after the data's
+   end (web events, email events, orders of known contacts) as new parts;
+4. refresh: ``dbt build --selector refresh`` with as_of_date moved one hour
+   on, to the end of the new hour, so the new rows are in and nothing later is.
+
+Writes benchmarks/results/scale_<contacts>.json.
+
+    PYTHONPATH=scripts python benchmarks/bench_scale.py --contacts 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+from benchlib import _MEASURE, PROJECT_DIR, dbt_env, run_dbt_measured
+from generate_demo_data import CHUNK_CONTACTS
+
+SCRIPTS = PROJECT_DIR / "scripts"
+# Rows of the new hour that the refresh's staging tables hold: (table, timestamp column).
+NEW_ROWS_SEEN = {
+    "web_events": ("base_web__events", "occurred_at"),
+    "email_events": ("base_esp__email_events", "occurred_at"),
+    "orders": ("base_shop__orders", "ordered_at"),
+}
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> dict:
+    """Run a Python script as a child; its wall seconds, peak RSS (MiB) and what it printed."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, *cmd],
+                          cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False)  # fmt: skip
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        print(proc.stdout[-5000:], proc.stderr[-5000:])
+        raise SystemExit(f"{Path(cmd[0]).name} failed (exit {proc.returncode})")
+    peak_kib = int(proc.stderr.strip().splitlines()[-1])
+    return {"wall_seconds": wall, "peak_rss_mib": peak_kib / 1024, "said": proc.stdout.strip(), "nodes": []}
+
+
+def new_rows_seen(db: Path, start: datetime, end: datetime) -> dict[str, int]:
+    """Rows dated in the new hour that the refresh loaded, per raw table (from its staging base tables)."""
+    seen = {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        for raw, (table, column) in NEW_ROWS_SEEN.items():
+            (schema,) = con.execute(
+                "select table_schema from information_schema.tables where table_name = ?", [table]
+            ).fetchone()
+            (n,) = con.execute(
+                f'select count(*) from "{schema}"."{table}" where {column} >= ? and {column} < ?', [start, end]
+            ).fetchone()
+            seen[raw] = n
+    return seen
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--contacts", type=int, default=1_000_000)
+    ap.add_argument("--end-date", default="2026-11-01", help="the generated history ends at this date's midnight")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--chunk-contacts", type=int, default=CHUNK_CONTACTS)
+    ap.add_argument("--work-dir", type=Path, default=None, help="default data/bench/scale/<contacts>")
+    ap.add_argument("--top", type=int, default=15, help="how many of the slowest nodes to list per stage")
+    a = ap.parse_args(argv)
+
+    work = a.work_dir or PROJECT_DIR / "data" / "bench" / "scale" / str(a.contacts)
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    raw, db = work / "raw", work / "warehouse.duckdb"
+    env = dbt_env(raw, db)
+    end = datetime.fromisoformat(a.end_date)
+    hour_end = end + timedelta(hours=1)
+    full_vars = json.dumps({"as_of_date": end.strftime("%Y-%m-%d")})
+    refresh_vars = json.dumps({"as_of_date": hour_end.strftime("%Y-%m-%d %H:%M:%S")})
+    products = max(200, min(5000, a.contacts // 20))
+
+    stages: dict[str, dict] = {}
+    stages["generate"] = run_measured(
+        [str(SCRIPTS / "generate_demo_data.py"), "--contacts", str(a.contacts), "--products", str(products),
+         "--seed", str(a.seed), "--end-date", a.end_date, "--chunk-contacts", str(a.chunk_contacts),
+         "--out", str(raw), "--truth-out", str(work / "truth")],
+        env,
+    )  # fmt: skip
+    print(stages["generate"]["said"], flush=True)
+    stages["full build"] = run_dbt_measured(["build", "--selector", "nightly", "--vars", full_vars], env, work / "full")
+    print(f"full build done in {stages['full build']['wall_seconds']:.1f} s", flush=True)
+    stages["append hour"] = run_measured(
+        [str(SCRIPTS / "append_demo_hour.py"), "--raw", str(raw), "--start", end.isoformat(), "--seed", str(a.seed)],
+        env,
+    )
+    print(stages["append hour"]["said"], flush=True)
+    stages["refresh"] = run_dbt_measured(
+        ["build", "--selector", "refresh", "--vars", refresh_vars], env, work / "refresh"
+    )
+    seen = new_rows_seen(db, end, hour_end)
+
+    report = {
+        "contacts": a.contacts,
+        "products": products,
+        "end_date": a.end_date,
+        "chunk_contacts": a.chunk_contacts,
+        "full_build_vars": json.loads(full_vars),
+        "refresh_vars": json.loads(refresh_vars),
+        "generated": stages["generate"]["said"],
+        "appended": stages["append hour"]["said"],
+        "new_rows_seen_by_refresh": seen,
+        "stages": {
+            name: {
+                "wall_seconds": round(s["wall_seconds"], 1),
+                "peak_rss_mib": round(s["peak_rss_mib"]),
+                "nodes": len(s["nodes"]),
+                "slowest": [{**n, "seconds": round(n["seconds"], 2)} for n in s["nodes"][: a.top]],
+            }
+            for name, s in stages.items()
+        },
+    }
+    out = PROJECT_DIR / "benchmarks" / "results" / f"scale_{a.contacts}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+
+    print(f"\ncontacts {a.contacts:,}  products {products:,}  (2 dbt threads)")
+    print(f"{'stage':14s} {'wall':>9s} {'peak memory':>12s} {'nodes':>6s}")
+    for name, s in report["stages"].items():
+        print(f"{name:14s} {s['wall_seconds']:7.1f} s {s['peak_rss_mib']:8.0f} MiB {s['nodes'] or '':>6}")
+    print("new hour's rows the refresh loaded: " + ", ".join(f"{t} {n:,}" for t, n in seen.items()))
+    for name, s in report["stages"].items():
+        if s["slowest"]:
+            print(f"\n{name}: slowest {len(s['slowest'])} nodes")
+            for n in s["slowest"]:
+                print(f"  {n['seconds']:7.2f} s  {n['type']:9s} {n['node']}")
+    print(f"\nwritten to {out.relative_to(PROJECT_DIR)}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
