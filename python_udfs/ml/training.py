@@ -76,6 +76,62 @@ def _split(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return snapshots[closed], snapshots[latest]
 
 
+SAMPLE_STRATA = ("cutoff_at", "purchased_in_horizon", "is_past_buyer")
+
+
+def training_row_cap(value: object) -> int | None:
+    """The var ml_training_max_rows as a cap: a positive whole number, or None (no cap) when unset or none."""
+    if value is None or str(value).strip().lower() in ("", "none", "null"):
+        return None
+    cap = int(str(value).strip())
+    if cap < 1:
+        raise ValueError(f"ml_training_max_rows must be a positive number of rows or none, got {value!r}")
+    return cap
+
+
+def stratified_sample(train: pd.DataFrame, max_rows: int | None) -> pd.DataFrame:
+    """At most max_rows of the training rows, the same share of every stratum; train itself when it fits.
+
+    Strata: cut-off x purchased_in_horizon x past buyer (order_count > 0). The purchase label and the
+    cut-off keep their mix, and so does churn's training set (past buyers; churned = not purchased), so
+    neither classifier's base rate nor the regressors' totals move: no row weights, and the calibration
+    (Platt, fitted on the unsampled validation snapshot) sees the same classes it did without a sample.
+    Each stratum keeps floor(share x its rows), the rows left over go to the largest remainders (ties in
+    stratum order), and within a stratum the rows kept are those with the smallest hash of customer_id and
+    cut-off: the same rows on every rerun, whatever order they arrive in, and a customer is not kept or
+    dropped at every cut-off together. The validation snapshot is never passed here.
+    """
+    if max_rows is None or len(train) <= max_rows:
+        return train
+    if max_rows < 1:
+        raise ValueError(f"max_rows must be positive, got {max_rows}")
+    cutoff = pd.to_datetime(train["cutoff_at"])
+    customer = train["customer_id"].astype(str).to_numpy()
+    keys = pd.DataFrame(
+        {
+            "cutoff_at": cutoff.to_numpy(),
+            "purchased_in_horizon": train["purchased_in_horizon"].astype(bool).to_numpy(),
+            "is_past_buyer": (pd.to_numeric(train["order_count"], errors="coerce").fillna(0) > 0).to_numpy(),
+            "customer": customer,
+        }
+    )
+    keys["hash"] = pd.util.hash_pandas_object(
+        pd.DataFrame({"customer": customer, "cutoff": cutoff.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy()}),
+        index=False,
+    ).to_numpy()
+    sizes = keys.groupby(list(SAMPLE_STRATA)).size()
+    quota = sizes * (max_rows / len(train))
+    keep = np.floor(quota).astype(int)
+    left = max_rows - int(keep.sum())
+    keep[(quota - keep).sort_values(ascending=False, kind="stable").index[:left]] += 1
+    ranked = keys.sort_values([*SAMPLE_STRATA, "hash", "customer"], kind="stable")
+    position = ranked.groupby(list(SAMPLE_STRATA)).cumcount()
+    allowed = keep.reindex(pd.MultiIndex.from_frame(ranked[list(SAMPLE_STRATA)])).to_numpy()
+    chosen = np.zeros(len(train), dtype=bool)
+    chosen[ranked.index[position.to_numpy() < allowed]] = True
+    return train[chosen]
+
+
 def _window(frame: pd.DataFrame) -> tuple[str, str]:
     cutoffs = pd.to_datetime(frame["cutoff_at"])
     return str(cutoffs.min()), str(cutoffs.max())
@@ -170,8 +226,16 @@ def window_to_window_ratio(snapshots: pd.DataFrame) -> float | None:
     return float(np.mean(ratios)) if ratios else None
 
 
-def plan_record(snapshots: pd.DataFrame, train: pd.DataFrame, plan: dict | None) -> dict:
-    """What the registry keeps of the training snapshots: the plan they followed and the rows they gave."""
+def plan_record(
+    snapshots: pd.DataFrame, train: pd.DataFrame, plan: dict | None, sample: pd.DataFrame | None = None,
+    max_rows: int | None = None,
+) -> dict:  # fmt: skip
+    """What the registry keeps of the training snapshots: the plan they followed and the rows they gave.
+
+    training_rows: the older snapshots' rows (train), as before samples existed; training_sample_rows: the
+    rows the models learned from (stratified_sample of train; train itself when it fits under the cap);
+    training_sample_max_rows: the cap (var ml_training_max_rows), None when there is none.
+    """
     cutoffs = sorted(pd.to_datetime(snapshots["cutoff_at"]).unique())
     return {
         **(plan or {}),
@@ -179,6 +243,8 @@ def plan_record(snapshots: pd.DataFrame, train: pd.DataFrame, plan: dict | None)
         "label_days": int(snapshots["horizon_days"].iloc[0]) if len(snapshots) else (plan or {}).get("label_days"),
         "training_rows": len(train),
         "validation_rows": len(snapshots) - len(train),
+        "training_sample_rows": len(train if sample is None else sample),
+        "training_sample_max_rows": max_rows,
     }
 
 
@@ -190,6 +256,7 @@ def train_all(
     as_of: str,
     plan: dict | None = None,
     gate: GateThresholds | None = None,
+    max_training_rows: int | None = None,
 ) -> pd.DataFrame:
     """Train propensity, churn, CLV and clusters; save each; return one registry row per model.
 
@@ -198,6 +265,9 @@ def train_all(
     gate: the quality gate's thresholds (python_udfs/ml/gate.py). A model whose data cannot meet them is not
     trained; a trained model that fails them is saved but not promoted. Both are recorded with
     is_promoted false and a gate_failure_reason that gives the history found and what the model needs.
+    max_training_rows: the most training rows (older cut-offs) the predictive models learn from; above it, a
+    stratified sample (stratified_sample). The validation snapshot is always whole. Recorded in
+    snapshot_plan and in the metrics (training_rows_available, training_sample_rows, training_sample_max_rows).
     """
     gate = gate or GateThresholds()
     folder = artifact_store(model_dir)
@@ -226,14 +296,19 @@ def train_all(
         train = valid = None
 
     if train is not None:
-        snapshot_plan = plan_record(snapshots, train, plan)
+        sample = stratified_sample(train, max_training_rows)
+        snapshot_plan = plan_record(snapshots, train, plan, sample, max_training_rows)
         plan_metrics = {
             "snapshot_count": snapshot_plan["snapshot_count"],
             "snapshot_step_days": snapshot_plan.get("step_days"),
             "snapshot_label_days": snapshot_plan["label_days"],
             "snapshot_history_days": snapshot_plan.get("history_days"),
             "snapshot_training_rows": snapshot_plan["training_rows"],
+            "training_rows_available": snapshot_plan["training_rows"],
+            "training_sample_rows": snapshot_plan["training_sample_rows"],
+            "training_sample_max_rows": max_training_rows,
         }
+        train = sample
 
         def labels(frame: pd.DataFrame, label: str) -> np.ndarray:
             return frame[label].astype(int).to_numpy()

@@ -8,7 +8,17 @@ import pandas as pd
 import pytest
 from test_ml_propensity import synthetic_snapshots
 
-from python_udfs.ml.training import _split, _train_orders, drift, score_all, train_all, window_to_window_ratio
+from python_udfs.ml.training import (
+    SAMPLE_STRATA,
+    _split,
+    _train_orders,
+    drift,
+    score_all,
+    stratified_sample,
+    train_all,
+    training_row_cap,
+    window_to_window_ratio,
+)
 
 HORIZON = 30
 PLAN = {"label_days": 30, "step_days": 30, "snapshot_count": 3, "history_days": 400, "customers": 3000}
@@ -162,3 +172,86 @@ def test_orders_model_predicts_counts_and_their_total():
     # the deployed refits learn from the latest snapshot too; measured out of sample on it
     assert len(refits) == 2
     assert abs(metrics["orders_refit_total_rel_error"]) < 0.1
+
+
+def _strata(frame: pd.DataFrame) -> pd.Series:
+    keys = frame.assign(is_past_buyer=frame["order_count"] > 0)
+    return keys.groupby(list(SAMPLE_STRATA)).size()
+
+
+@pytest.fixture(scope="module")
+def older_snapshots():
+    """Two training cut-offs of 3,000 customers each, with rare buyers at the second (about 3% purchase)."""
+    first, second = shop(3000, "2025-11-01", 1), shop(3000, "2025-12-01", 2)
+    rare = np.random.default_rng(9).random(3000) < 0.03
+    second["purchased_in_horizon"] = rare
+    second["churned_in_horizon"] = (second["order_count"] > 0) & ~rare
+    return pd.concat([first, second]).sort_values(["cutoff_at", "customer_id"]).reset_index(drop=True)
+
+
+def test_the_sample_keeps_every_strata_share_within_rounding(older_snapshots):
+    sample = stratified_sample(older_snapshots, 1000)
+    assert len(sample) == 1000
+    available, kept = _strata(older_snapshots), _strata(sample).reindex(_strata(older_snapshots).index, fill_value=0)
+    expected = available * 1000 / len(older_snapshots)
+    assert (np.abs(kept - expected) < 1).all(), pd.DataFrame({"expected": expected, "kept": kept})
+    # the rare stratum too: its positives keep their share, so neither classifier's base rate moves
+    for cutoff, frame in older_snapshots.groupby("cutoff_at"):
+        drawn = sample[sample["cutoff_at"] == cutoff]
+        assert abs(drawn["purchased_in_horizon"].mean() - frame["purchased_in_horizon"].mean()) < 0.005
+        buyers, drawn_buyers = frame[frame["order_count"] > 0], drawn[drawn["order_count"] > 0]
+        assert abs(drawn_buyers["churned_in_horizon"].mean() - buyers["churned_in_horizon"].mean()) < 0.005
+
+
+def test_the_sample_is_deterministic_and_does_not_depend_on_row_order(older_snapshots):
+    first = stratified_sample(older_snapshots, 1000)
+    again = stratified_sample(older_snapshots, 1000)
+    shuffled = stratified_sample(older_snapshots.sample(frac=1, random_state=3).reset_index(drop=True), 1000)
+
+    def rows(frame):
+        return sorted(zip(frame["cutoff_at"], frame["customer_id"], strict=True))
+
+    assert rows(first) == rows(again) == rows(shuffled)
+    # not the same customers at every cut-off: the hash takes the cut-off too
+    by_cutoff = [set(f["customer_id"]) for _, f in first.groupby("cutoff_at")]
+    assert by_cutoff[0] != by_cutoff[1]
+
+
+def test_the_sample_is_a_no_op_at_or_below_the_cap(older_snapshots):
+    assert stratified_sample(older_snapshots, None) is older_snapshots
+    assert stratified_sample(older_snapshots, len(older_snapshots)) is older_snapshots
+    assert len(stratified_sample(older_snapshots, len(older_snapshots) - 1)) == len(older_snapshots) - 1
+
+
+def test_the_cap_var_reads_a_number_or_none():
+    assert training_row_cap("500000") == 500_000
+    assert training_row_cap(None) is None
+    assert training_row_cap("none") is None
+    with pytest.raises(ValueError, match="positive"):
+        training_row_cap("0")
+
+
+def test_a_capped_training_samples_the_older_cutoffs_only_and_records_it(trained, tmp_path):
+    snapshots, current, _, registry = trained
+    capped = train_all(snapshots, current, tmp_path, "2026-01-31 06:00:00", "2026-01-31", plan=PLAN,
+                       max_training_rows=2500)  # fmt: skip
+    for row in capped[capped["model_name"] != "clusters"].itertuples():
+        metrics, plan = json.loads(row.metrics), json.loads(row.parameters)["snapshot_plan"]
+        assert (metrics["training_rows_available"], metrics["training_sample_rows"]) == (6000, 2500)
+        assert metrics["training_sample_max_rows"] == plan["training_sample_max_rows"] == 2500
+        assert (plan["training_rows"], plan["training_sample_rows"], plan["validation_rows"]) == (6000, 2500, 3000)
+    by_name = capped.set_index("model_name")
+    propensity = json.loads(by_name.at["propensity", "metrics"])
+    assert propensity["train_rows"] == 2500
+    # validation is never sampled: both halves of the latest cut-off's 3,000 customers are still measured
+    assert propensity["n"] + propensity["tune_rows"] == 3000
+    assert json.loads(by_name.at["clv", "metrics"])["n"] == 3000
+    churn = json.loads(by_name.at["churn", "metrics"])
+    latest = snapshots[snapshots["cutoff_at"] == snapshots["cutoff_at"].max()]
+    assert churn["n"] + churn["tune_rows"] == int((latest["order_count"] > 0).sum())
+    # the same figures when the training set fits: nothing sampled, the cap still recorded
+    uncapped = train_all(snapshots, current, tmp_path, "2026-01-31 06:00:00", "2026-01-31", plan=PLAN,
+                         max_training_rows=6000)  # fmt: skip
+    metrics = json.loads(uncapped.set_index("model_name").at["propensity", "metrics"])
+    assert (metrics["training_rows_available"], metrics["training_sample_rows"]) == (6000, 6000)
+    assert metrics["auc"] == json.loads(registry.set_index("model_name").at["propensity", "metrics"])["auc"]

@@ -3,7 +3,8 @@
 Trains propensity, churn, CLV and clusters (python_udfs/ml/training.py) on
 int_training_snapshots; saves each under MODEL_DIR and records its version,
 parameters, features, metrics and feature importance, and the snapshot plan
-the training set followed (int_training_cutoffs_planned). Each run passes or
+the training set followed (int_training_cutoffs_planned) and the training
+rows used (a stratified sample above var ml_training_max_rows). Each run passes or
 fails its quality gate (python_udfs/ml/gate.py, vars ml_gate_*): a failed run
 is recorded with is_promoted false and gate_failure_reason, and scoring keeps
 the last promoted version. Leave this model out of a run (selector score_only)
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 
 from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
 from python_udfs.ml.gate import GateThresholds
-from python_udfs.ml.training import train_all
+from python_udfs.ml.training import train_all, training_row_cap
 
 PLAN_COLUMNS = ("label_days", "step_days", "snapshot_count", "history_days", "customers", "horizon_days",
                 "min_feature_days")  # fmt: skip
@@ -43,5 +44,7 @@ def model(dbt, session):
         as_of=str(current["cutoff_at"].max()),
         plan=plan,
         gate=gate,
+        # above this many training rows (older cut-offs), a stratified sample trains; validation stays whole
+        max_training_rows=training_row_cap(dbt.config.get("training_sample_max_rows")),
     )
     return to_engine(out, session)
