@@ -11,20 +11,29 @@ population_cutoffs as (
     from {{ population }}
 ),
 
+-- only the columns used: this CTE is read twice, so the engine may keep a copy of it
 web_events as (
-    select * from {{ ref('int_web_events_sessionized') }}
+    select
+        customer_id,
+        session_id,
+        event_type,
+        occurred_at
+    from {{ ref('int_web_events_sessionized') }}
+    where customer_id is not null
 ),
 
-web_totals as (
+-- one row per cut-off, customer and session with events in the trailing 90
+-- days: its last event before the cut-off, its product views and carts in the
+-- trailing 30 days. A session has an event in a trailing window exactly when
+-- its last event before the cut-off falls in it, so counting these rows gives
+-- the distinct sessions with plain aggregates (one count(distinct) with a
+-- filter per window, over the whole history, was the first part of the
+-- features to run out of memory: 100,000 contacts at a 160MB limit, issue 15)
+web_sessions as (
     select
         population_cutoffs.cutoff_at,
         web_events.customer_id,
-        count(distinct web_events.session_id) filter (
-            where web_events.occurred_at >= population_cutoffs.cutoff_at - interval '30 days'
-        ) as web_sessions_30d,
-        count(distinct web_events.session_id) filter (
-            where web_events.occurred_at >= population_cutoffs.cutoff_at - interval '90 days'
-        ) as web_sessions_90d,
+        web_events.session_id,
         count(*) filter (
             where web_events.event_type = 'product_view'
             and web_events.occurred_at >= population_cutoffs.cutoff_at - interval '30 days'
@@ -33,11 +42,36 @@ web_totals as (
             where web_events.event_type = 'add_to_cart'
             and web_events.occurred_at >= population_cutoffs.cutoff_at - interval '30 days'
         ) as carts_30d,
+        max(web_events.occurred_at) as last_event_at
+    from web_events
+    inner join population_cutoffs
+        on web_events.occurred_at < population_cutoffs.cutoff_at
+        and web_events.occurred_at >= population_cutoffs.cutoff_at - interval '90 days'
+    group by population_cutoffs.cutoff_at, web_events.customer_id, web_events.session_id
+),
+
+web_totals as (
+    select
+        cutoff_at,
+        customer_id,
+        -- events without a session count for views and carts only, as count(distinct) would
+        count(session_id) filter (where last_event_at >= cutoff_at - interval '30 days') as web_sessions_30d,
+        count(session_id) as web_sessions_90d,
+        cast(sum(product_views_30d) as bigint) as product_views_30d,
+        cast(sum(carts_30d) as bigint) as carts_30d
+    from web_sessions
+    group by cutoff_at, customer_id
+),
+
+-- the last web event comes from the whole history before the cut-off
+web_last_events as (
+    select
+        population_cutoffs.cutoff_at,
+        web_events.customer_id,
         max(web_events.occurred_at) as last_web_event_at
     from web_events
     inner join population_cutoffs
         on web_events.occurred_at < population_cutoffs.cutoff_at
-    where web_events.customer_id is not null
     group by population_cutoffs.cutoff_at, web_events.customer_id
 )
 
@@ -48,9 +82,12 @@ select
     coalesce(web_totals.web_sessions_90d, 0) as web_sessions_90d,
     coalesce(web_totals.product_views_30d, 0) as product_views_30d,
     coalesce(web_totals.carts_30d, 0) as carts_30d,
-    web_totals.last_web_event_at
+    web_last_events.last_web_event_at
 from {{ population }} as population
 left join web_totals
     on population.customer_id = web_totals.customer_id
     and population.cutoff_at = web_totals.cutoff_at
+left join web_last_events
+    on population.customer_id = web_last_events.customer_id
+    and population.cutoff_at = web_last_events.cutoff_at
 {% endmacro %}
