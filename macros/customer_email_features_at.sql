@@ -12,12 +12,22 @@ population_cutoffs as (
     from {{ population }}
 ),
 
+-- only the columns used: this CTE is read twice, so the engine may keep a
+-- copy of it, and every column of the events would weigh on memory
 email_events as (
-    select * from {{ ref('int_email_events_attributed') }}
+    select
+        customer_id,
+        campaign_id,
+        event_type,
+        occurred_at,
+        is_machine_open
+    from {{ ref('int_email_events_attributed') }}
 ),
 
 -- one row per cut-off, customer and campaign: did each kind of event happen
--- in each window (a group-by is much cheaper than count(distinct) per window)
+-- in each window (a group-by is much cheaper than count(distinct) per window).
+-- Only the events of the longest window join: the whole history before each
+-- cut-off at this grain made a hash table several times larger (issue 15)
 email_campaigns as (
     select
         population_cutoffs.cutoff_at,
@@ -39,18 +49,12 @@ email_campaigns as (
         bool_or(
             email_events.event_type = 'click'
             and email_events.occurred_at >= population_cutoffs.cutoff_at - interval '{{ days }} days'
-        ) as clicked_{{ days }}d,
+        ) as clicked_{{ days }}d{{ ',' if not loop.last }}
         {%- endfor %}
-        max(email_events.occurred_at) filter (
-            where email_events.event_type = 'open' and not email_events.is_machine_open
-        ) as last_open_at,
-        max(email_events.occurred_at) filter (where email_events.event_type = 'click') as last_click_at,
-        max(email_events.occurred_at) filter (
-            where email_events.event_type in ('unsubscribe', 'spam_report', 'bounce')
-        ) as last_negative_email_event_at
     from email_events
     inner join population_cutoffs
         on email_events.occurred_at < population_cutoffs.cutoff_at
+        and email_events.occurred_at >= population_cutoffs.cutoff_at - interval '90 days'
     group by population_cutoffs.cutoff_at, email_events.customer_id, email_events.campaign_id
 ),
 
@@ -61,14 +65,34 @@ email_totals as (
         {%- for days in [30, 90] %}
         {%- for kind in ['sent', 'delivered', 'opened', 'clicked'] %}
         -- events without a campaign count for the last-event times only, as count(distinct) would
-        count(*) filter (where {{ kind }}_{{ days }}d and campaign_id is not null) as emails_{{ kind }}_{{ days }}d,
+        count(*) filter (
+            where {{ kind }}_{{ days }}d and campaign_id is not null
+        ) as emails_{{ kind }}_{{ days }}d{{ ',' if not (loop.last and days == 90) }}
         {%- endfor %}
         {%- endfor %}
-        max(last_open_at) as last_open_at,
-        max(last_click_at) as last_click_at,
-        max(last_negative_email_event_at) as last_negative_email_event_at
     from email_campaigns
     group by cutoff_at, customer_id
+),
+
+-- the last events come from the whole history before the cut-off, one row per cut-off and customer
+email_last_events as (
+    select
+        population_cutoffs.cutoff_at,
+        email_events.customer_id,
+        max(email_events.occurred_at) filter (
+            where email_events.event_type = 'open' and not email_events.is_machine_open
+        ) as last_open_at,
+        max(email_events.occurred_at) filter (where email_events.event_type = 'click') as last_click_at,
+        max(email_events.occurred_at) filter (
+            where email_events.event_type in ('unsubscribe', 'spam_report', 'bounce')
+        ) as last_negative_email_event_at
+    from email_events
+    inner join population_cutoffs
+        on email_events.occurred_at < population_cutoffs.cutoff_at
+    where
+        (email_events.event_type = 'open' and not email_events.is_machine_open)
+        or email_events.event_type in ('click', 'unsubscribe', 'spam_report', 'bounce')
+    group by population_cutoffs.cutoff_at, email_events.customer_id
 ),
 
 open_hours as (
@@ -113,14 +137,17 @@ select
         4
     ) as click_rate_{{ days }}d,
     {%- endfor %}
-    email_totals.last_open_at,
-    email_totals.last_click_at,
-    email_totals.last_negative_email_event_at,
+    email_last_events.last_open_at,
+    email_last_events.last_click_at,
+    email_last_events.last_negative_email_event_at,
     usual_open_hours.usual_open_hour_utc
 from {{ population }} as population
 left join email_totals
     on population.customer_id = email_totals.customer_id
     and population.cutoff_at = email_totals.cutoff_at
+left join email_last_events
+    on population.customer_id = email_last_events.customer_id
+    and population.cutoff_at = email_last_events.cutoff_at
 left join usual_open_hours
     on population.customer_id = usual_open_hours.customer_id
     and population.cutoff_at = usual_open_hours.cutoff_at
