@@ -19,14 +19,17 @@ SCORING = ["ml_customer_scores", "ml_feature_drift", "fct_customer_scores"]
 
 def main(argv: list[str] | None = None) -> dict:
     a, work, env, dbt_vars = generated_bench(__doc__, "ml", argv)
-    # the recommender's registry rows too (untimed): the ml_model_runs view reads both families
-    upstream = ["run", "--select", "+fct_customer_features", "+ml_recommender_runs", "--vars", dbt_vars]
+    timed = ["int_training_cutoffs_planned", "int_training_snapshots", "ml_predictive_model_runs",
+             "int_model_runs_graded", "ml_model_runs", *SCORING]  # fmt: skip
+    # everything the timed models read (untimed), taken from the graph so a new parent is never missed; the
+    # recommender's registry rows too: the ml_model_runs view reads both families
+    upstream = ["run", "--select", "+fct_customer_features", "+fct_customer_scores", "+ml_recommender_runs",
+                "--exclude", *timed, "--vars", dbt_vars]  # fmt: skip
     # one target folder for every run, as a scheduled deployment keeps: dbt re-parses only what changed
     jobs = work / "jobs"
     run_dbt_measured(upstream, env, jobs)
 
-    train = ["run", "--select", "int_training_cutoffs_planned", "int_training_snapshots", "ml_predictive_model_runs",
-             "int_model_runs_graded", "ml_model_runs", *SCORING, "--vars", dbt_vars]  # fmt: skip
+    train = ["run", "--select", *timed, "--vars", dbt_vars]
     trained = run_dbt_measured(train, env, jobs)
     scored = run_dbt_measured(["run", "--select", *SCORING, "--vars", dbt_vars], env, jobs)
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
