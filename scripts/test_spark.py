@@ -187,6 +187,7 @@ def main() -> None:
     print(f"Spark Connect at {remote}")
     timings["spark start"] = time.monotonic() - started
     ok = False
+    spark = None
     try:
         spark_env = dict(env, SPARK_REMOTE=remote)
         started = step("load raw tables and the Python models' tables into Spark")
@@ -252,6 +253,10 @@ def main() -> None:
         )
         ok = not differ
     finally:
+        if spark is not None:
+            # close the client while the server still answers: its pending release calls would otherwise
+            # retry against a stopped server for minutes and keep this process from exiting
+            spark.spark.stop()
         subprocess.run(
             ["bash", "scripts/spark_local.sh", "stop", str(spark_dir), str(args.port)],
             env=dict(env, PYTHON_BIN=python),
