@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
-import multiprocessing
 import os
 import shutil
 import subprocess
@@ -28,7 +27,6 @@ import sys
 import tempfile
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -225,25 +223,17 @@ def main() -> None:
         duck, spark = Side(f"duckdb:{env['DUCKDB_PATH']}"), Side(f"spark:{remote}")
         differ = []
         compared = 0
-        # This process fetches each relation from both sides (mostly Spark's work) while a second one
-        # compares the frames fetched before (Python's): on two cores the two overlap. spawn, not fork:
-        # this process holds Spark Connect's gRPC threads.
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            pending = {}
-            for node in sorted(models, key=lambda n: (n["schema"], n["alias"])):
-                if node["language"] == "python":
-                    continue
-                relation = f"{node['schema']}.{node['alias']}"
-                if not spark.exists(relation):
-                    differ.append(f"MISSING on Spark {relation}")
-                    continue
-                frames = duck.frame(relation), spark.frame(relation)
-                pending[relation] = pool.submit(compare, *frames, run_columns(relation), 1e-6, 1e-9)
-            for relation, future in pending.items():
-                problem = future.result()
-                compared += 1
-                if problem:
-                    differ.append(f"DIFF    {relation}: {problem}")
+        for node in sorted(models, key=lambda n: (n["schema"], n["alias"])):
+            if node["language"] == "python":
+                continue
+            relation = f"{node['schema']}.{node['alias']}"
+            if not spark.exists(relation):
+                differ.append(f"MISSING on Spark {relation}")
+                continue
+            problem = compare(duck.frame(relation), spark.frame(relation), run_columns(relation), 1e-6, 1e-9)
+            compared += 1
+            if problem:
+                differ.append(f"DIFF    {relation}: {problem}")
         for line in differ:
             print(line)
         timings["compare"] = time.monotonic() - started
