@@ -136,7 +136,7 @@ semantic: setup
 ## pytest: every Python test (unit + end-to-end dbt builds), then the marts' documentation coverage (dbt-coverage)
 pytest: setup-dev
 	@mkdir -p $(dir $(DOC_COVERAGE_REPORT)) && rm -f $(DOC_COVERAGE_REPORT)
-	DOC_COVERAGE_REPORT=$(DOC_COVERAGE_REPORT) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	DOC_COVERAGE_REPORT=$(DOC_COVERAGE_REPORT) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 	@if [ -f $(DOC_COVERAGE_REPORT) ]; then echo "Documentation coverage of the marts (dbt-coverage):"; cat $(DOC_COVERAGE_REPORT); fi
 
 # Benchmarks live in benchmarks/ (their helpers and peers beside them); the demo-data generator they use is in scripts/.
