@@ -22,14 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
-from benchlib import _MEASURE, PROJECT_DIR, dbt_env, run_dbt_measured
+from benchlib import PROJECT_DIR, dbt_env, run_dbt_measured, run_measured
 from generate_demo_data import CHUNK_CONTACTS
 
 SCRIPTS = PROJECT_DIR / "scripts"
@@ -41,17 +39,9 @@ NEW_ROWS_SEEN = {
 }
 
 
-def run_measured(cmd: list[str], env: dict[str, str]) -> dict:
-    """Run a Python script as a child; its wall seconds, peak RSS (MiB) and what it printed."""
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, *cmd],
-                          cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False)  # fmt: skip
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        print(proc.stdout[-5000:], proc.stderr[-5000:])
-        raise SystemExit(f"{Path(cmd[0]).name} failed (exit {proc.returncode})")
-    peak_kib = int(proc.stderr.strip().splitlines()[-1])
-    return {"wall_seconds": wall, "peak_rss_mib": peak_kib / 1024, "said": proc.stdout.strip(), "nodes": []}
+def run_script(cmd: list[str], env: dict[str, str]) -> dict:
+    """A Python script of the project, measured like the dbt stages (no nodes of its own)."""
+    return {**run_measured([sys.executable, *cmd], env), "nodes": []}
 
 
 def new_rows_seen(db: Path, start: datetime, end: datetime) -> dict[str, int]:
@@ -92,7 +82,7 @@ def main(argv: list[str] | None = None) -> dict:
     products = max(200, min(5000, a.contacts // 20))
 
     stages: dict[str, dict] = {}
-    stages["generate"] = run_measured(
+    stages["generate"] = run_script(
         [str(SCRIPTS / "generate_demo_data.py"), "--contacts", str(a.contacts), "--products", str(products),
          "--seed", str(a.seed), "--end-date", a.end_date, "--chunk-contacts", str(a.chunk_contacts),
          "--out", str(raw), "--truth-out", str(work / "truth")],
@@ -101,7 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(stages["generate"]["said"], flush=True)
     stages["full build"] = run_dbt_measured(["build", "--selector", "nightly", "--vars", full_vars], env, work / "full")
     print(f"full build done in {stages['full build']['wall_seconds']:.1f} s", flush=True)
-    stages["append hour"] = run_measured(
+    stages["append hour"] = run_script(
         [str(SCRIPTS / "append_demo_hour.py"), "--raw", str(raw), "--start", end.isoformat(), "--seed", str(a.seed)],
         env,
     )

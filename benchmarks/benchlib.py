@@ -34,23 +34,30 @@ def dbt_env(raw_dir: Path, db_path: Path, project_dir: Path = PROJECT_DIR) -> di
     }
 
 
-def run_dbt_measured(args: list[str], env: dict[str, str], work: Path, project_dir: Path = PROJECT_DIR) -> dict:
-    """Run one dbt command; return wall seconds, peak RSS (MiB) and run_results nodes."""
-    cmd = [sys.executable, "-c", _MEASURE, DBT, *args]
-    cmd += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+def run_measured(cmd: list[str], env: dict[str, str], cwd: Path = PROJECT_DIR, what: str | None = None) -> dict:
+    """Run one command as a child of a measuring wrapper: wall seconds, peak RSS (MiB), what it printed."""
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=project_dir, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], cwd=cwd, env=env, capture_output=True, text=True,
+                          check=False)  # fmt: skip
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         print(proc.stdout[-5000:], proc.stderr[-2000:])
-        raise SystemExit(f"dbt {' '.join(args[:1])} failed (exit {proc.returncode})")
+        raise SystemExit(f"{what or Path(cmd[0]).name} failed (exit {proc.returncode})")
     peak_kib = int(proc.stderr.strip().splitlines()[-1])
+    return {"wall_seconds": wall, "peak_rss_mib": peak_kib / 1024, "said": proc.stdout.strip()}
+
+
+def run_dbt_measured(args: list[str], env: dict[str, str], work: Path, project_dir: Path = PROJECT_DIR) -> dict:
+    """Run one dbt command; return wall seconds, peak RSS (MiB) and run_results nodes."""
+    cmd = [DBT, *args, "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    run = run_measured(cmd, env, project_dir, what=f"dbt {' '.join(args[:1])}")
     results = json.loads((work / "target" / "run_results.json").read_text())["results"]
     nodes = [
         {"node": r["unique_id"].split(".", 2)[-1], "type": r["unique_id"].split(".")[0], "seconds": r["execution_time"]}
         for r in results
     ]
-    return {"wall_seconds": wall, "peak_rss_mib": peak_kib / 1024, "nodes": sorted(nodes, key=lambda n: -n["seconds"])}
+    return {"wall_seconds": run["wall_seconds"], "peak_rss_mib": run["peak_rss_mib"],
+            "nodes": sorted(nodes, key=lambda n: -n["seconds"])}  # fmt: skip
 
 
 def report_timed_layer(name: str, label: str, run: dict, report: dict) -> Path:
