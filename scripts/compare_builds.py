@@ -63,7 +63,7 @@ class Side:
 
 
 def normalise(value, digits: int):
-    """One comparable, sortable form of a cell."""
+    """One comparable, sortable form of a cell (used for the cells of list and struct columns)."""
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ("0null",)
     if isinstance(value, (bool, np.bool_)):
@@ -89,17 +89,67 @@ def normalise(value, digits: int):
     return ("text", str(value))
 
 
-def close(a, b, rel: float, absolute: float) -> bool:
-    if a == b:
-        return True
-    if a[0] == "num" and b[0] == "num":
-        return math.isclose(a[1], b[1], rel_tol=rel, abs_tol=absolute)
-    if a[0] == b[0] == "list" and len(a[1]) == len(b[1]):
-        return all(close(x, y, rel, absolute) for x, y in zip(a[1], b[1], strict=True))
-    return False
+def kind_of(series: pd.Series) -> str | None:
+    """What a column holds: num, bool, time, text or other (lists, structs, mixed); None when every cell is null."""
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return "num" if series.notna().any() else None
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return "time" if series.notna().any() else None
+    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    if inferred == "empty":
+        return None
+    return INFERRED_KINDS.get(inferred, "other")
+
+
+# pandas' names (infer_dtype) for what an object column holds, as this comparison's kinds
+INFERRED_KINDS = {
+    "string": "text",
+    "boolean": "bool",
+    "integer": "num",
+    "floating": "num",
+    "decimal": "num",
+    "mixed-integer-float": "num",
+    "datetime": "time",
+    "datetime64": "time",
+    "date": "time",
+}
+
+
+def column_values(series: pd.Series, kind: str) -> pd.Series:
+    """The column in one form per kind: float64 for num and bool (NaN for null), microseconds since the epoch in
+    UTC for time (as float64, exact to the microsecond), str for text, the normalised form's repr for other."""
+    series = series.reset_index(drop=True)
+    if kind in ("num", "bool"):
+        return series.astype(object).where(series.notna(), np.nan).astype("float64")
+    if kind == "time":
+        stamps = pd.to_datetime(series, utc=True, format="mixed") if series.dtype == object else series
+        if getattr(stamps.dt, "tz", None) is not None:
+            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+        micros = stamps.astype("datetime64[us]").astype("int64").astype("float64")
+        return micros.where(stamps.notna(), np.nan)
+    if kind == "text":
+        return series.astype(object).where(series.notna(), None)
+    return pd.Series([None if normalise(v, 9) == ("0null",) else repr(normalise(v, 9)) for v in series], dtype=object)
+
+
+def significant(values: np.ndarray, digits: int) -> np.ndarray:
+    """values rounded to digits significant digits (inf and NaN kept): a sort key float noise does not reorder."""
+    with np.errstate(all="ignore"):
+        magnitude = np.floor(np.log10(np.abs(values)))
+        scale = 10.0 ** (digits - 1 - np.where(np.isfinite(magnitude), magnitude, 0))
+        rounded = np.round(values * scale) / scale
+    return np.where(np.isfinite(rounded), rounded, values)
 
 
 def compare(left: pd.DataFrame, right: pd.DataFrame, ignore: set[str], rel: float, absolute: float) -> str | None:
+    """None when the two frames hold the same rows (as multisets), else the first difference found.
+
+    Text and booleans compare exactly, timestamps to the microsecond (time zones converted to UTC), numbers
+    within the tolerances (as math.isclose). Rows are sorted on every column, numbers rounded to 9 significant
+    digits for the sort so that float noise does not reorder them.
+    """
     lcols = [c for c in left.columns if c not in ignore]
     rcols = [c for c in right.columns if c not in ignore]
     if sorted(lcols) != sorted(rcols):
@@ -108,14 +158,47 @@ def compare(left: pd.DataFrame, right: pd.DataFrame, ignore: set[str], rel: floa
     if len(left) != len(right):
         return f"row counts differ: {len(left)} vs {len(right)}"
     cols = sorted(lcols)
-    # sort on values rounded coarser than the tolerance, so float noise does not reorder rows
-    lrows = sorted(tuple(normalise(v, 9) for v in row) for row in left[cols].itertuples(index=False))
-    rrows = sorted(tuple(normalise(v, 9) for v in row) for row in right[cols].itertuples(index=False))
-    for number, (a, b) in enumerate(zip(lrows, rrows, strict=True)):
-        for col, x, y in zip(cols, a, b, strict=True):
-            if not close(x, y, rel, absolute):
-                return f"row {number} (sorted) column {col}: {x[-1]!r} vs {y[-1]!r}"
-    return None
+    values: dict[str, tuple[pd.Series, pd.Series]] = {}
+    kinds: dict[str, str] = {}
+    for col in cols:
+        lkind, rkind = kind_of(left[col]), kind_of(right[col])
+        if lkind and rkind and lkind != rkind:
+            return f"column {col} holds {lkind} on the left, {rkind} on the right"
+        kinds[col] = lkind or rkind or "text"
+        values[col] = (column_values(left[col], kinds[col]), column_values(right[col], kinds[col]))
+    if not cols or not len(left):
+        return None
+
+    def sorted_order(side: int) -> np.ndarray:
+        keys = pd.DataFrame(
+            {
+                col: significant(values[col][side].to_numpy(), 9) if kinds[col] == "num" else values[col][side]
+                for col in cols
+            }
+        )
+        return keys.sort_values(cols, na_position="first", kind="mergesort").index.to_numpy()
+
+    lorder, rorder = sorted_order(0), sorted_order(1)
+    first: tuple[int, int, str] | None = None
+    for position, col in enumerate(cols):
+        a = values[col][0].to_numpy()[lorder]
+        b = values[col][1].to_numpy()[rorder]
+        if kinds[col] == "num":
+            with np.errstate(invalid="ignore"):
+                near = np.abs(a - b) <= np.maximum(rel * np.maximum(np.abs(a), np.abs(b)), absolute)
+            same = near | (a == b) | (np.isnan(a) & np.isnan(b))
+        else:
+            same = np.asarray(a == b, dtype=bool)  # text and other: None == None holds
+            if a.dtype.kind == "f":  # bool and time: both null holds
+                same |= np.isnan(a) & np.isnan(b)
+        bad = np.flatnonzero(~same)
+        if len(bad) and (first is None or (bad[0], position) < first[:2]):
+            first = (int(bad[0]), position, col)
+    if first is None:
+        return None
+    row, _, col = first
+    shown = {0: left[col].to_numpy()[lorder][row], 1: right[col].to_numpy()[rorder][row]}
+    return f"row {row} (sorted) column {col}: {shown[0]!r} vs {shown[1]!r}"
 
 
 def main() -> None:
