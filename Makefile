@@ -41,14 +41,18 @@ help:
 	@awk '/^## [A-Za-z0-9_-]+: / { sub(/^## /, ""); n = index($$0, ":"); \
 		printf "  %-24s %s\n", substr($$0, 1, n - 1), substr($$0, n + 2) }' $(firstword $(MAKEFILE_LIST))
 
+# pip leaves byte-compiling to Python, which compiles what is imported, once, on first import:
+# compiling every installed file up front (pyspark, dbt, pandas, ...) took a third of an install's CPU.
+PIP_FLAGS ?= --quiet --disable-pip-version-check --no-compile
+
 # Stamps: each install reruns when a file it installs from changes.
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -e .
+	$(BIN)/pip install $(PIP_FLAGS) -r requirements.txt -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install $(PIP_FLAGS) -r requirements-dev.txt
 	touch $@
 
 ## setup: create the virtual environment: runtime requirements and the project's package (python_udfs)
@@ -99,7 +103,7 @@ setup-browser: $(VENV)/.browser
 # Apache Spark for test-spark: dbt-spark and pyspark (requirements-spark.txt), and a Java 17 runtime
 # (Debian's default-jre-headless, as root or through sudo) when none is on the PATH.
 $(VENV)/.installed-spark: $(VENV)/.installed requirements-spark.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	$(BIN)/pip install $(PIP_FLAGS) -r requirements-spark.txt
 	@command -v java >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq default-jre-headless; \
 		else sudo apt-get update -qq && sudo apt-get install -y -qq default-jre-headless; fi; }
@@ -111,7 +115,7 @@ setup-spark: $(VENV)/.installed-spark
 
 ## test-spark: the SQL layer on a real local Spark (Spark Connect), compared row by row with DuckDB (scripts/test_spark.py)
 test-spark: setup-spark
-	$(BIN)/python scripts/test_spark.py
+	$(TEST_ENV) $(BIN)/python scripts/test_spark.py
 
 ## lint: ruff, sqlfluff and the semantic layer's static validation, as CI runs them
 lint: lint-python lint-sql semantic
@@ -133,10 +137,16 @@ semantic: setup
 		DUCKDB_PATH=$$tmp/semantic.duckdb $(DBT) parse --quiet && \
 		DUCKDB_PATH=$$tmp/semantic.duckdb $(BIN)/mf validate-configs --skip-dw --show-all
 
+# OpenMP threads (xgboost's, scikit-learn's) sleep while they wait instead of spinning. The test targets run
+# more threads than cores (pytest workers, dbt threads, Spark beside DuckDB), where a spinning thread holds the
+# core another process needs: test_ml_training.py beside a Spark build took 78 s with libgomp's default, 30 s
+# with this. Alone it took 10 s with the default and 15 s with this, so builds and benchmarks keep the default.
+TEST_ENV := OMP_WAIT_POLICY=PASSIVE
+
 ## pytest: every Python test (unit + end-to-end dbt builds), then the marts' documentation coverage (dbt-coverage)
 pytest: setup-dev
 	@mkdir -p $(dir $(DOC_COVERAGE_REPORT)) && rm -f $(DOC_COVERAGE_REPORT)
-	DOC_COVERAGE_REPORT=$(DOC_COVERAGE_REPORT) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
+	$(TEST_ENV) DOC_COVERAGE_REPORT=$(DOC_COVERAGE_REPORT) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 	@if [ -f $(DOC_COVERAGE_REPORT) ]; then echo "Documentation coverage of the marts (dbt-coverage):"; cat $(DOC_COVERAGE_REPORT); fi
 
 # Benchmarks live in benchmarks/ (their helpers and peers beside them); the demo-data generator they use is in scripts/.
