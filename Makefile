@@ -41,9 +41,7 @@ help:
 	@awk '/^## [A-Za-z0-9_-]+: / { sub(/^## /, ""); n = index($$0, ":"); \
 		printf "  %-24s %s\n", substr($$0, 1, n - 1), substr($$0, n + 2) }' $(firstword $(MAKEFILE_LIST))
 
-# pip leaves byte-compiling to Python, which compiles what is imported, once, on first import:
-# compiling every installed file up front (pyspark, dbt, pandas, ...) took a third of an install's CPU.
-PIP_FLAGS ?= --quiet --disable-pip-version-check --no-compile
+PIP_FLAGS ?= --quiet --disable-pip-version-check
 
 # Stamps: each install reruns when a file it installs from changes.
 $(VENV)/.installed: requirements.txt pyproject.toml
