@@ -82,7 +82,12 @@ def run(cmd: list[str], env: dict[str, str], log: Path | None = None) -> None:
         return
     with log.open("w") as out:
         result = subprocess.run(cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-    summary = [line for line in log.read_text().splitlines() if "Done. PASS=" in line or "ERROR" in line]
+    # dbt's own summary and error lines; not the Spark client's JSON log records (one per failed describe)
+    summary = [
+        line
+        for line in log.read_text().splitlines()
+        if ("Done. PASS=" in line or "ERROR" in line) and not line.startswith("{")
+    ]
     print("\n".join(summary[-15:]), flush=True)
     if result.returncode != 0:
         raise SystemExit(f"failed ({result.returncode}): {' '.join(cmd[:3])} ... ; full log: {log}")
