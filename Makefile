@@ -113,7 +113,7 @@ setup-spark: $(VENV)/.installed-spark
 
 ## test-spark: the SQL layer on a real local Spark (Spark Connect), compared row by row with DuckDB (scripts/test_spark.py)
 test-spark: setup-spark
-	$(TEST_ENV) $(BIN)/python scripts/test_spark.py
+	$(BIN)/python scripts/test_spark.py
 
 ## lint: ruff, sqlfluff and the semantic layer's static validation, as CI runs them
 lint: lint-python lint-sql semantic
@@ -135,16 +135,10 @@ semantic: setup
 		DUCKDB_PATH=$$tmp/semantic.duckdb $(DBT) parse --quiet && \
 		DUCKDB_PATH=$$tmp/semantic.duckdb $(BIN)/mf validate-configs --skip-dw --show-all
 
-# OpenMP threads (xgboost's, scikit-learn's) sleep while they wait instead of spinning. The test targets run
-# more threads than cores (pytest workers, dbt threads, Spark beside DuckDB), where a spinning thread holds the
-# core another process needs: test_ml_training.py beside a Spark build took 78 s with libgomp's default, 30 s
-# with this. Alone it took 10 s with the default and 15 s with this, so builds and benchmarks keep the default.
-TEST_ENV := OMP_WAIT_POLICY=PASSIVE
-
 ## pytest: every Python test (unit + end-to-end dbt builds), then the marts' documentation coverage (dbt-coverage)
 pytest: setup-dev
 	@mkdir -p $(dir $(DOC_COVERAGE_REPORT)) && rm -f $(DOC_COVERAGE_REPORT)
-	$(TEST_ENV) DOC_COVERAGE_REPORT=$(DOC_COVERAGE_REPORT) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
+	DOC_COVERAGE_REPORT=$(DOC_COVERAGE_REPORT) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 	@if [ -f $(DOC_COVERAGE_REPORT) ]; then echo "Documentation coverage of the marts (dbt-coverage):"; cat $(DOC_COVERAGE_REPORT); fi
 
 # Benchmarks live in benchmarks/ (their helpers and peers beside them); the demo-data generator they use is in scripts/.
