@@ -131,7 +131,8 @@ def column_values(series: pd.Series, kind: str) -> pd.Series:
         return micros.where(stamps.notna(), np.nan)
     if kind == "text":
         return series.astype(object).where(series.notna(), None)
-    return pd.Series([None if normalise(v, 9) == ("0null",) else repr(normalise(v, 9)) for v in series], dtype=object)
+    forms = (normalise(v, 9) for v in series)
+    return pd.Series([None if form == ("0null",) else repr(form) for form in forms], dtype=object)
 
 
 def significant(values: np.ndarray, digits: int) -> np.ndarray:
@@ -197,8 +198,8 @@ def compare(left: pd.DataFrame, right: pd.DataFrame, ignore: set[str], rel: floa
     if first is None:
         return None
     row, _, col = first
-    shown = {0: left[col].to_numpy()[lorder][row], 1: right[col].to_numpy()[rorder][row]}
-    return f"row {row} (sorted) column {col}: {shown[0]!r} vs {shown[1]!r}"
+    shown_left, shown_right = left[col].to_numpy()[lorder[row]], right[col].to_numpy()[rorder[row]]
+    return f"row {row} (sorted) column {col}: {shown_left!r} vs {shown_right!r}"
 
 
 def main() -> None:

@@ -279,7 +279,7 @@ def main() -> None:
             spark.spark.stop()
         subprocess.run(
             ["bash", "scripts/spark_local.sh", "stop", str(spark_dir), str(args.port)],
-            env=dict(env, PYTHON_BIN=str(BIN / "python")),
+            env=dict(env, PYTHON_BIN=python),
             cwd=REPO,
             check=False,
         )
