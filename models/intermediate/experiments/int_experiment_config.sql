@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
     One row per experiment and variant, from seeds/experiments.csv with every
     default applied (documented in _experiments__models.yml), plus the global
@@ -8,6 +10,10 @@
     flagged here (has_variant_mismatch, variant_mismatch_reason), never
     dropped. bucket_lower/bucket_upper split [0, 1) by the variants' weights
     for the assignment hash (project experiments).
+
+    A table, not a view: seven models and seven tests read it, and a view would
+    make each of them recompute its many self-joined steps (on Spark, analysing
+    the expanded query took about 4 s for every reader).
 -#}
 
 with

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
     Every well-formed API exposure (int_api_exposures_attributed) checked
     against the experiments: an experiment int_experiment_config does not
@@ -6,6 +8,9 @@
     one. Kept rows (rejection_reason null) are assignment candidates and
     exposure times for int_experiment_assignments_unioned;
     audit_rejected_rows lists the others and audit_row_counts counts both.
+
+    A table, not a view: it reads int_experiment_config, and three models and
+    four tests read it (as a view, each reader re-ran its join).
 -#}
 
 with
