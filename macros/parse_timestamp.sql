@@ -67,7 +67,7 @@
                 concat(substr({{ text }}, 1, 4), '-', substr({{ text }}, 5, 2), '-', substr({{ text }}, 7, 2))
                 as timestamp
             )
-        when {{ regexp_full_match(text, regex_literal('[+-]?[0-9]{1,30}(\.[0-9]*)?')) }}
+        when {{ regexp_full_match(text, regex_literal('[+-]?[0-9]{1,30}(\\.[0-9]*)?')) }}
             then case
                 when abs({{ number }}) >= 100000000 and abs({{ number }}) < 10000000000
                     then timestamp_micros(cast(round({{ number }} * 1000000) as bigint))
