@@ -252,17 +252,29 @@ def main() -> None:
         duck, spark = Side(f"duckdb:{env['DUCKDB_PATH']}"), Side(f"spark:{remote}")
         differ = []
         compared = 0
-        for node in sorted(models, key=lambda n: (n["schema"], n["alias"])):
-            if node["language"] == "python":
-                continue
-            relation = f"{node['schema']}.{node['alias']}"
-            if not spark.exists(relation):
-                differ.append(f"MISSING on Spark {relation}")
-                continue
-            problem = compare(duck.frame(relation), spark.frame(relation), run_columns(relation), 1e-6, 1e-9)
-            compared += 1
-            if problem:
-                differ.append(f"DIFF    {relation}: {problem}")
+        relations = [
+            f"{node['schema']}.{node['alias']}"
+            for node in sorted(models, key=lambda n: (n["schema"], n["alias"]))
+            if node["language"] != "python"
+        ]
+
+        def spark_frame(relation: str):
+            return spark.frame(relation) if spark.exists(relation) else None
+
+        # Spark reads the next relation (in its own process) while this one compares here
+        with ThreadPoolExecutor(max_workers=1) as reader:
+            ahead = reader.submit(spark_frame, relations[0]) if relations else None
+            for at, relation in enumerate(relations):
+                right = ahead.result()
+                if at + 1 < len(relations):
+                    ahead = reader.submit(spark_frame, relations[at + 1])
+                if right is None:
+                    differ.append(f"MISSING on Spark {relation}")
+                    continue
+                problem = compare(duck.frame(relation), right, run_columns(relation), 1e-6, 1e-9)
+                compared += 1
+                if problem:
+                    differ.append(f"DIFF    {relation}: {problem}")
         for line in differ:
             print(line)
         timings["compare"] = time.monotonic() - started
