@@ -70,8 +70,39 @@ os.environ.pop("EXPOSURE_DIR", None)
 
 RELATIVE_DUCKDB_PATH = "warehouse.duckdb"
 RELATIVE_MODEL_DIR = "models"
-# One parse of the project per (project, vars), the partial_parse.msgpack a build wrote: see run_dbt.
+# One parse of the project per (project, vars), the partial_parse.msgpack a build wrote: see run_dbt. Kept in
+# memory and in a folder every pytest-xdist worker reads (shared_parses), so a parse one worker made serves all.
 _PARSES: dict[tuple[str, str], bytes] = {}
+_PARSE_DIR: list[Path] = []
+
+
+def _parse_file(key: tuple[str, str]) -> Path | None:
+    return _PARSE_DIR[0] / f"{hashlib.sha256(repr(key).encode()).hexdigest()}.msgpack" if _PARSE_DIR else None
+
+
+def _saved_parse(key: tuple[str, str]) -> bytes | None:
+    if key not in _PARSES and (path := _parse_file(key)) is not None and path.exists():
+        _PARSES[key] = path.read_bytes()
+    return _PARSES.get(key)
+
+
+def _save_parse(key: tuple[str, str], parse: bytes) -> None:
+    _PARSES[key] = parse
+    if (path := _parse_file(key)) is not None and not path.exists():
+        partial = path.with_name(f"{path.name}.{os.getpid()}")
+        partial.write_bytes(parse)
+        partial.replace(path)  # whole or absent: another worker never reads half a file
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_parses(tmp_path_factory) -> None:
+    """The folder of saved parses: the run's shared temp root under pytest-xdist, this session's own without."""
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        folder = tmp_path_factory.getbasetemp().parent / "parses"
+        folder.mkdir(exist_ok=True)
+    else:
+        folder = tmp_path_factory.mktemp("parses")
+    _PARSE_DIR[:] = [folder]
 
 
 def dbt_env(raw_dir: Path, work_dir: Path, **extra: str) -> dict[str, str]:
@@ -104,9 +135,9 @@ def run_dbt(args: list[str], raw_dir: Path, work_dir: Path, dbt_vars: dict | Non
     env = dbt_env(raw_dir, work_dir, DUCKDB_PATH=RELATIVE_DUCKDB_PATH, MODEL_DIR=RELATIVE_MODEL_DIR)
     target = work_dir / "target"
     parse_key = (str(PROJECT_DIR), json.dumps(dbt_vars or {}, sort_keys=True))
-    if parse_key in _PARSES and not (target / "partial_parse.msgpack").exists():
+    if not (target / "partial_parse.msgpack").exists() and (parse := _saved_parse(parse_key)) is not None:
         target.mkdir(parents=True, exist_ok=True)
-        (target / "partial_parse.msgpack").write_bytes(_PARSES[parse_key])
+        (target / "partial_parse.msgpack").write_bytes(parse)
     cmd = [
         str(DBT),
         *args,
@@ -122,7 +153,7 @@ def run_dbt(args: list[str], raw_dir: Path, work_dir: Path, dbt_vars: dict | Non
     else:
         result = subprocess.run(cmd, cwd=work_dir, env=env, capture_output=True, text=True, check=False)
     if parse_key not in _PARSES and (target / "partial_parse.msgpack").exists():
-        _PARSES[parse_key] = (target / "partial_parse.msgpack").read_bytes()
+        _save_parse(parse_key, (target / "partial_parse.msgpack").read_bytes())
     return Build(raw_dir=raw_dir, db_path=db_path, work_dir=work_dir, result=result)
 
 
