@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -11,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,24 +168,31 @@ IN_PROCESS = os.environ.get("DBT_IN_PROCESS", "1") != "0"
 def _invoke_in_process(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     """cmd run by dbtRunner in this process, with env as the whole environment and cwd as the working folder.
 
-    Returns what subprocess.run would: dbt's console log as stdout, the exception (if any) as stderr and
-    dbt's exit code (0 done, 1 a node failed, 2 dbt itself failed). A pytest-xdist worker runs one test at
-    a time, so swapping the process's environment and folder for the call is safe. dbt-duckdb keeps its
-    database open between invocations (it closes it only at exit): it is closed here, so the test can read
-    the warehouse and the next call opens its own.
+    Returns what subprocess.run would: dbt's console log and whatever else was printed as stdout; what was
+    printed to stderr, the warnings raised and the exception (if any) as stderr (checks that nothing personal
+    reaches the output read both); dbt's exit code (0 done, 1 a node failed, 2 dbt itself failed). A
+    pytest-xdist worker runs one test at a time, so swapping the process's environment and folder for the
+    call is safe. dbt-duckdb keeps its database open between invocations (it closes it only at exit): it is
+    closed here, so the test can read the warehouse and the next call opens its own.
     """
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import capture_stdout_logs, stop_capture_stdout_logs
 
     saved_env, saved_cwd = dict(os.environ), Path.cwd()
-    out = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
     capture_stdout_logs(out)
     try:
-        res = dbtRunner().invoke(cmd[1:])
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            warnings.catch_warnings(record=True) as warned,
+        ):
+            warnings.simplefilter("default")
+            res = dbtRunner().invoke(cmd[1:])
     finally:
         stop_capture_stdout_logs()
         with DuckDBConnectionManager._LOCK:
@@ -193,10 +202,12 @@ def _invoke_in_process(cmd: list[str], cwd: Path, env: dict[str, str]) -> subpro
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
-    if res.success:
-        return subprocess.CompletedProcess(cmd, 0, out.getvalue(), "")
-    error = "".join(traceback.format_exception(res.exception)) if res.exception else ""
-    return subprocess.CompletedProcess(cmd, 2 if res.exception else 1, out.getvalue(), error)
+    stderr = err.getvalue() + "".join(
+        warnings.formatwarning(w.message, w.category, w.filename, w.lineno) for w in warned
+    )
+    if res.exception:
+        stderr += "".join(traceback.format_exception(res.exception))
+    return subprocess.CompletedProcess(cmd, 0 if res.success else 2 if res.exception else 1, out.getvalue(), stderr)
 
 
 def assert_ok(build: Build) -> Build:
