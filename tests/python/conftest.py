@@ -324,6 +324,22 @@ def rebuild(demo_data, tmp_path_factory):
     return rebuild_
 
 
+def consent_rows_build(tmp_path_factory, rebuild, plant_consent, plant_esp_leavers) -> Build:
+    """One build of the demo data with the consent module's hostile rows and the ESP-profile module's leavers.
+
+    test_consent_end_to_end and test_esp_profiles_end_to_end each plant rows for their own people into the same
+    raw tables (email_subscriptions, crm_contacts; email_events for consent), and each reads only its own
+    people, so one build serves both (a full build saved). Each module passes both planting functions, so
+    whichever asks first makes the same build.
+    """
+
+    def plant(raw: Path) -> None:
+        plant_consent(raw)
+        plant_esp_leavers(raw)
+
+    return made_once(tmp_path_factory, "consent_rows", lambda _: rebuild("consent_rows", plant))
+
+
 def first_exported_person(built: Build, truth_dir: Path):
     """The first planted person (truth order) the session build exports to Mailchimp: the activation scan's."""
     people = pd.read_parquet(truth_dir / "people.parquet")

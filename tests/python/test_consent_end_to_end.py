@@ -8,7 +8,8 @@ Braze Currents or Klaviyo spell it, an unsubscribe event without an event id.
 One build on the demo data plus, for distinct new people (all subscribed,
 signed up two days before as_of so the welcome trigger puts them in an
 audience), one hostile row each; a few untouched controls; and people whose
-stop is followed by a later valid opt-in.
+stop is followed by a later valid opt-in. The same build holds
+test_esp_profiles_end_to_end's rows for its own people.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, raw_timestamp, read_raw_table, write_raw_table
+from conftest import E2E_END_DATE, consent_rows_build, raw_timestamp, read_raw_table, write_raw_table
 
 pytestmark = pytest.mark.e2e
 
@@ -130,8 +131,11 @@ def _plant(raw):
 
 
 @pytest.fixture(scope="module")
-def consent(rebuild):
-    return rebuild("consent", _plant)
+def consent(built, rebuild, tmp_path_factory):
+    """The build with these rows, shared with test_esp_profiles_end_to_end's leavers (conftest.consent_rows_build)."""
+    from test_esp_profiles_end_to_end import esp_leavers
+
+    return consent_rows_build(tmp_path_factory, rebuild, _plant, esp_leavers(built)[1])
 
 
 def _holds(text: str, email: str) -> bool:

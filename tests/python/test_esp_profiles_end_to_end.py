@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import consent_rows_build
 
 pytestmark = pytest.mark.e2e
 
@@ -161,9 +162,9 @@ def test_klaviyo_subscriptions_hold_every_contactable_profile_with_its_consent_t
     assert all(consent[email] == at for email, at in subscriptions.items())
 
 
-@pytest.fixture(scope="module")
-def hostile(built, rebuild):
-    """Members who left in the ESP after subscribing, and a contact whose first name is blank."""
+def esp_leavers(built):
+    """Members who left in the ESP after subscribing, and a contact whose first name is blank: the three
+    emails (unsubscribed, cleaned, blank name) and the function that plants them into a raw folder."""
     members = [
         r[0]
         for r in built.query(
@@ -191,7 +192,16 @@ def hostile(built, rebuild):
         contacts.loc[contacts["contact_id"] == contact_id, "first_name"] = "  "
         contacts.to_csv(contacts_path, index=False)
 
-    return rebuild("esp_profiles", leave_and_blank), unsubscribed, cleaned, blank_name
+    return (unsubscribed, cleaned, blank_name), leave_and_blank
+
+
+@pytest.fixture(scope="module")
+def hostile(built, rebuild, tmp_path_factory):
+    """The build with these rows, shared with test_consent_end_to_end's (conftest.consent_rows_build)."""
+    from test_consent_end_to_end import _plant as plant_consent
+
+    (unsubscribed, cleaned, blank_name), plant = esp_leavers(built)
+    return consent_rows_build(tmp_path_factory, rebuild, plant_consent, plant), unsubscribed, cleaned, blank_name
 
 
 def test_members_who_left_in_the_esp_are_never_sent_as_subscribed(hostile):
