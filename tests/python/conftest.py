@@ -70,6 +70,10 @@ def contract_rows(rows: list) -> list:
 # a test that wants an exposure log sets it (monkeypatch) after this.
 os.environ.pop("EXPOSURE_DIR", None)
 
+# run_dbt runs dbt in the test's own process (dbt's documented dbtRunner), not a new one: each dbt process
+# spends seconds of CPU importing dbt, pandas, scikit-learn and xgboost before it does anything, and the suite
+# makes about 80 dbt calls. DBT_IN_PROCESS=0 runs each call as its own `dbt` process, as the suite once did.
+IN_PROCESS = os.environ.get("DBT_IN_PROCESS", "1") != "0"
 RELATIVE_DUCKDB_PATH = "warehouse.duckdb"
 RELATIVE_MODEL_DIR = "models"
 # One parse of the project per (project, vars), the partial_parse.msgpack a build wrote: see run_dbt. Kept in
@@ -157,12 +161,6 @@ def run_dbt(args: list[str], raw_dir: Path, work_dir: Path, dbt_vars: dict | Non
     if parse_key not in _PARSES and (target / "partial_parse.msgpack").exists():
         _save_parse(parse_key, (target / "partial_parse.msgpack").read_bytes())
     return Build(raw_dir=raw_dir, db_path=db_path, work_dir=work_dir, result=result)
-
-
-# run_dbt runs dbt in the test's own process (dbt's documented dbtRunner), not a new one: each dbt process
-# spends seconds of CPU importing dbt, pandas, scikit-learn and xgboost before it does anything, and the suite
-# makes about 80 dbt calls. DBT_IN_PROCESS=0 runs each call as its own `dbt` process, as the suite once did.
-IN_PROCESS = os.environ.get("DBT_IN_PROCESS", "1") != "0"
 
 
 def _invoke_in_process(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
