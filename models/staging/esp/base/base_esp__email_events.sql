@@ -1,9 +1,26 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='event_slice',
+    event_slice_key='event_id',
+    on_schema_change='sync_all_columns',
+) }}
+
+{#- Incremental on DuckDB: a run reads the raw rows of the last days and their
+    keys' other rows (macros/event_slice.sql); the table equals a full build's.
+    The ESP vocabulary is part of what rows are classified with: a change to it
+    reclassifies every row. -#}
+{%- set fingerprint = event_slice_fingerprint([
+    ("vocabulary.kind || '|' || vocabulary.spelling || '|' || coalesce(vocabulary.maps_to, '')",
+        ref('esp_vocabulary') ~ ' as vocabulary'),
+]) -%}
+{%- set plan = event_slice_plan(source('esp', 'email_events'), 'occurred_at', fingerprint) %}
+{{ event_slice_marker(plan) }}
 
 with
 
 source as (
     select * from {{ source('esp', 'email_events') }}
+    {{- event_slice_source_filter(plan, source('esp', 'email_events'), 'occurred_at', 'event_id') }}
 ),
 
 vocabulary as (
@@ -54,6 +71,10 @@ mapped as (
 classified as (
     select
         *,
+        -- the day incremental runs slice by, and what the rows were classified
+        -- with: kept for erased rows too (neither holds anything of a person)
+        cast(occurred_at as date) as event_date,
+        {{ fingerprint }} as classification_fingerprint,
         case
             -- a person who asked to be erased: counted, nothing else kept
             when is_erased then 'erased'
@@ -90,6 +111,11 @@ selected as (
         'classified', 'event_id', 'occurred_at',
         compare='email, campaign_id, event_type, occurred_at, url',
     ) }}
+),
+
+emptied as (
+    {{ empty_erased_rows('selected', keep=['event_date', 'classification_fingerprint']) }}
 )
 
-{{ empty_erased_rows('selected') }}
+select * from emptied
+{{- event_slice_kept(plan) }}

@@ -1,9 +1,21 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='event_slice',
+    event_slice_key='event_id',
+    on_schema_change='sync_all_columns',
+) }}
+
+{#- Incremental on DuckDB: a run reads the raw rows of the last days and their
+    keys' other rows (macros/event_slice.sql); the table equals a full build's. -#}
+{%- set fingerprint = event_slice_fingerprint() -%}
+{%- set plan = event_slice_plan(source('web', 'web_events'), 'occurred_at', fingerprint) %}
+{{ event_slice_marker(plan) }}
 
 with
 
 source as (
     select * from {{ source('web', 'web_events') }}
+    {{- event_slice_source_filter(plan, source('web', 'web_events'), 'occurred_at', 'event_id') }}
 ),
 
 parsed as (
@@ -38,6 +50,10 @@ parsed as (
 classified as (
     select
         *,
+        -- the day incremental runs slice by, and what the rows were classified
+        -- with: kept for erased rows too (neither holds anything of a person)
+        cast(occurred_at as date) as event_date,
+        {{ fingerprint }} as classification_fingerprint,
         case
             -- a person who asked to be erased: counted, nothing else kept
             when is_erased then 'erased'
@@ -65,6 +81,11 @@ selected as (
         'classified', 'event_id', 'occurred_at',
         compare='anonymous_id, contact_id, email, event_type, product_id, occurred_at',
     ) }}
+),
+
+emptied as (
+    {{ empty_erased_rows('selected', keep=['event_date', 'classification_fingerprint']) }}
 )
 
-{{ empty_erased_rows('selected') }}
+select * from emptied
+{{- event_slice_kept(plan) }}

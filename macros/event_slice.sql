@@ -1,0 +1,140 @@
+{#- Incremental event base models (base_web__events, base_esp__email_events) on DuckDB.
+
+    Raw events are append-only in practice and carry no load time, so "new rows"
+    are found by their own time. A run after the first reads only the slice:
+    - every raw row whose parsed time is unreadable (null), before
+      var plausible_timestamp_min, or on or after the slice start: the day of
+      the newest accepted row (or of as_of, if earlier), less
+      var event_lookback_days days for late arrivals;
+    - and every other row sharing a key (event_id) with a row of the slice,
+      unless it is erased, so duplicates and conflicting duplicates are decided
+      over all rows of a key, as a full build decides them.
+    The same rows are deleted from the table (by event_date and key) and the
+    slice's rows inserted: strategy event_slice below. The result equals a
+    full build's; tests/python/test_incremental_events_end_to_end.py shows it.
+
+    A run processes everything again (the table is replaced in full, still
+    incrementally) when it cannot know that the slice is enough:
+    - the classification fingerprint changed: the model's code, the var
+      plausible_timestamp_min, an erasure request (stg_erasure__identifiers)
+      or a lookup seed the model reads (the ESP vocabulary);
+    - rows older than the slice appeared or went (a late arrival beyond the
+      lookback, a replaced raw file): the raw table has another count of rows
+      before the slice than the table;
+    - the table has no accepted row yet.
+    A raw row edited in place (same count, other values) is not seen: raw
+    tables are append-only by contract; after editing one, run with
+    --full-refresh. -#}
+
+{% macro event_slice_fingerprint(lookups=[]) %}
+    {#- SQL for a digest of what the classification of a raw row depends on
+        besides the row and as_of: the model's code, plausible_timestamp_min,
+        every erased identifier and the rows of each lookup, a (text
+        expression, relation) pair. Plain SQL, so unit tests (whose refs are
+        fixtures) and every engine compute it the same way. -#}
+    {%- set parts = [
+        quote_literal(local_md5(model.raw_code ~ '|' ~ var('plausible_timestamp_min'))),
+        "coalesce((select " ~ string_agg_sorted("erased.identifier_type || ':' || erased.identifier_sha256", "','")
+            ~ " from " ~ ref('stg_erasure__identifiers') ~ " as erased), '')",
+    ] -%}
+    {%- for expression, relation in lookups -%}
+        {%- do parts.append(
+            "coalesce((select " ~ string_agg_sorted(expression, "','") ~ " from " ~ relation ~ "), '')"
+        ) -%}
+    {%- endfor -%}
+    {{ return('md5(' ~ parts | join(" || '|' || ") ~ ')') }}
+{% endmacro %}
+
+{% macro event_slice_in(day, start) %}
+    {#- Is a row of this event day (a date, null when its time is unreadable) in
+        the slice starting on the day `start` ('YYYY-MM-DD', from event_slice_plan)? -#}
+    ({{ day }} is null
+        or {{ day }} >= cast('{{ start }}' as date)
+        or {{ day }} <= cast({{ quote_literal(var('plausible_timestamp_min')) }} as date))
+{%- endmacro %}
+
+{% macro event_slice_plan(source_relation, raw_time, fingerprint) %}
+    {#- At compile time: {'start': 'YYYY-MM-DD'} to read the slice from that day,
+        or {'start': none} to process every raw row (the first run, a full
+        refresh, or any reason listed at the top of this file). raw_time: the
+        raw time column's name, e.g. 'occurred_at'. -#}
+    {#- (a unit test has no `this`: it is never incremental) -#}
+    {%- if not execute or this is none or not is_incremental() -%}
+        {{ return({'start': none, 'why': 'full build'}) }}
+    {%- endif -%}
+    {%- set current = run_query('select ' ~ fingerprint).rows[0][0] -%}
+    {%- set state = run_query(
+        'select count(*), '
+        ~ 'sum(case when classification_fingerprint = ' ~ quote_literal(current) ~ ' then 0 else 1 end), '
+        ~ 'cast(max(case when rejection_reason is null then occurred_at end) as date) '
+        ~ 'from ' ~ this
+    ).rows[0] -%}
+    {%- set target_rows, stale, newest = state[0], state[1], state[2] -%}
+    {%- if stale != 0 or newest is none -%}
+        {{ return({'start': none, 'why': 'classification changed' if stale else 'no accepted row yet'}) }}
+    {%- endif -%}
+    {%- set as_of_day = run_query('select cast(' ~ as_of_timestamp() ~ ' as date)').rows[0][0] -%}
+    {%- set start = ([newest, as_of_day] | min) - modules.datetime.timedelta(days=number_var('event_lookback_days') | float) -%}
+    {%- set start = start.strftime('%Y-%m-%d') -%}
+    {%- set counts = run_query(
+        'select (select count(*) from ' ~ source_relation ~ ' as source), '
+        ~ '(select count(*) from ' ~ source_relation ~ ' as source where not '
+        ~ event_slice_in('cast(' ~ parse_timestamp('source.' ~ raw_time) ~ ' as date)', start) ~ '), '
+        ~ '(select count(*) from ' ~ this ~ ' where not ' ~ event_slice_in('event_date', start) ~ ')'
+    ).rows[0] -%}
+    {%- if counts[0] < target_rows or counts[1] != counts[2] -%}
+        {{ return({'start': none, 'why': 'rows before the slice changed'}) }}
+    {%- endif -%}
+    {{ return({'start': start, 'why': 'slice'}) }}
+{% endmacro %}
+
+{% macro event_slice_source_filter(plan, raw_relation, raw_time, raw_key) %}
+    {#- The where clause of a base model's source CTE (reading the raw source
+        alone, unaliased): in a slice run, the slice's raw rows and every row
+        sharing a key with one. -#}
+    {%- if plan.start %}
+    where {{ event_slice_in('cast(' ~ parse_timestamp(raw_time) ~ ' as date)', plan.start) }}
+        or {{ clean_text(raw_key) }} in (
+            select {{ clean_text('keyed.' ~ raw_key) }}
+            from {{ raw_relation }} as keyed
+            where {{ event_slice_in('cast(' ~ parse_timestamp('keyed.' ~ raw_time) ~ ' as date)', plan.start) }}
+        )
+    {%- endif %}
+{%- endmacro %}
+
+{% macro event_slice_kept(plan) %}
+    {#- The where clause of a base model's final select: in a slice run, rows
+        read only for their key are kept unless erased (the table keeps the
+        erased ones it has, by event_date). -#}
+    {%- if plan.start %}
+    where {{ event_slice_in('event_date', plan.start) }}
+        or coalesce(rejection_reason, '') != 'erased'
+    {%- endif %}
+{%- endmacro %}
+
+{% macro event_slice_marker(plan) -%}
+    {#- A comment in the compiled SQL that tells strategy event_slice what to replace -#}
+    /* event_slice: {{ plan.start or 'all' }} ({{ plan.why }}) */
+{%- endmacro %}
+
+{% macro get_incremental_event_slice_sql(arg_dict) %}
+    {#- Replace the slice the model's compiled SQL names (event_slice_marker):
+        delete the table's rows of the slice (by event_date, and by key: the
+        config's event_slice_key), then insert the new rows. 'all' replaces
+        every row. -#}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set found = modules.re.search('/\\* event_slice: ([0-9-]+|all) ', model['compiled_code']) -%}
+    {%- if not found -%}
+        {{ exceptions.raise_compiler_error('strategy event_slice: the model has no event_slice_marker') }}
+    {%- endif -%}
+    {%- set start = found.group(1) -%}
+    {%- set key = config.get('event_slice_key') -%}
+    {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+    delete from {{ target }}
+    {%- if start != 'all' %}
+    where {{ event_slice_in('event_date', start) }}
+        or {{ key }} in (select {{ key }} from {{ arg_dict['temp_relation'] }} where {{ key }} is not null)
+    {%- endif %};
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{% endmacro %}

@@ -1,0 +1,157 @@
+"""Incremental event base models (macros/event_slice.sql) hold what a full build holds.
+
+The demo data is built once as of its end; then, as an hourly loader would, an hour of new events lands
+(scripts/demo_data/hour.py) with rows that test the slice's edges, and the same warehouse is built again an
+hour later. That run reads only the slice (its compiled SQL says so), and its tables must equal, row for row,
+what `--full-refresh` makes of the same raw data. A row that arrives later than the lookback cannot be in a
+slice: the next run sees that rows before the slice changed and processes everything, again equal to a
+full refresh. So does a new erasure request, which changes what every row is classified with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
+from demo_data.hour import append_hour
+
+MODELS = ("base_web__events", "base_esp__email_events")
+# seeds and models up to the event staging models (no data tests: the comparison is the test)
+BUILD = [
+    "build",
+    "--select",
+    "+stg_web__events",
+    "+stg_esp__email_events",
+    "+stg_esp__unreadable_stop_signals",
+    "--exclude-resource-type",
+    "test",
+    "unit_test",
+]
+T0 = datetime.fromisoformat(E2E_END_DATE)
+T1 = T0 + timedelta(hours=1)
+VARS_T0 = {"as_of_date": E2E_END_DATE}
+VARS_T1 = {"as_of_date": T1.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def _slice_run(work: Path, model: str) -> str:
+    """What the last run of model replaced: a start day ('2026-05-29') or 'all', from its compiled SQL."""
+    sql = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+    return re.search(r"/\* event_slice: (\S+)", sql).group(1)
+
+
+def _plant(raw: Path, table: str, name: str, rows: list[dict]) -> None:
+    """Rows as a new Parquet part of table, in the types of the table's parts."""
+    parts = sorted((raw / table).glob("*.parquet"))
+    like = pd.read_parquet(parts[0])
+    frame = pd.DataFrame(rows, columns=like.columns).astype(like.dtypes.to_dict())
+    frame.to_parquet(raw / table / name, index=False)
+
+
+def _tables(db: Path) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {m: con.execute(f"select * from staging.{m} order by all").df() for m in MODELS}
+
+
+def _assert_same(got: dict[str, pd.DataFrame], want: dict[str, pd.DataFrame]) -> None:
+    for model in MODELS:
+        assert len(got[model]) == len(want[model]), model
+        pd.testing.assert_frame_equal(got[model], want[model][got[model].columns], obj=model)
+
+
+def _full_refresh_of(work: Path, raw: Path, tmp: Path, name: str, dbt_vars: dict = VARS_T1) -> dict:
+    """The tables --full-refresh makes of the same raw data, in a copy of the warehouse."""
+    copy = tmp / name
+    copy.mkdir()
+    shutil.copy(work / "warehouse.duckdb", copy / "warehouse.duckdb")
+    assert_ok(run_dbt([*BUILD, "--full-refresh"], raw, copy, dbt_vars))
+    assert _slice_run(copy, MODELS[0]) == "all"
+    return _tables(copy / "warehouse.duckdb")
+
+
+@pytest.fixture(scope="module")
+def first_build(demo_data, tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("incremental")
+    raw, work = copy_raw(demo_data[0], root / "raw"), root / "work"
+    assert_ok(run_dbt(BUILD, raw, work, VARS_T0))
+    assert _slice_run(work, MODELS[0]) == "all"
+    return raw, work
+
+
+def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tmp_path: Path) -> None:
+    raw, work = first_build
+    append_hour(raw, T0, seed=11, rate=5)
+    web = pd.read_parquet(raw / "web_events").sort_values("event_id")
+    old = web[(web["occurred_at"] < T0 - timedelta(days=30)) & web["anonymous_id"].notna()].iloc[0]
+    _plant(raw, "web_events", "edges.parquet", [
+        # late by a day: within the lookback
+        {**old, "event_id": "late-1d", "occurred_at": T0 - timedelta(days=1)},
+        # an old event's id again, now, with other values: every row of that id is a conflicting duplicate,
+        # the old one included
+        {**old, "event_type": "add_to_cart", "occurred_at": T0 + timedelta(minutes=5)},
+        # an exact copy, now, of an event of this hour: a duplicate
+        {**web[web["occurred_at"] >= T0].iloc[0]},
+        # no time, a time before 1970, a time after the run's as_of
+        {**old, "event_id": "no-time", "occurred_at": None},
+        {**old, "event_id": "too-old", "occurred_at": datetime(1900, 1, 1)},
+        {**old, "event_id": "future", "occurred_at": T1 + timedelta(hours=2)},
+    ])  # fmt: skip
+    email = pd.read_parquet(raw / "email_events").sort_values("event_id")
+    sent = email[(email["occurred_at"] < T0 - timedelta(days=30)) & (email["event_type"] == "sent")].iloc[0]
+    _plant(raw, "email_events", "edges.parquet", [
+        {**sent, "event_id": "late-2d", "event_type": "open", "occurred_at": T0 - timedelta(days=2)},
+        {**sent, "event_type": "click", "occurred_at": T0 + timedelta(minutes=7)},
+        {**sent, "event_id": "no-time", "event_type": "unsubscribe", "occurred_at": None},
+    ])  # fmt: skip
+
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        newest = {
+            m: con.execute(f"select max(occurred_at) from staging.{m} where rejection_reason is null").fetchone()[0]
+            for m in MODELS
+        }
+    assert_ok(run_dbt(BUILD, raw, work, VARS_T1))
+
+    # the slice: the day of the newest accepted event before the run, less the 3 days' lookback
+    for model in MODELS:
+        assert _slice_run(work, model) == (newest[model] - timedelta(days=3)).strftime("%Y-%m-%d"), model
+    got = _tables(work / "warehouse.duckdb")
+    _assert_same(got, _full_refresh_of(work, raw, tmp_path, "refreshed"))
+    events = got["base_web__events"].set_index("event_id")
+    assert events.loc[old["event_id"], "rejection_reason"].tolist() == ["conflicting_duplicate"] * 2
+    assert pd.isna(events.loc["late-1d", "rejection_reason"])
+    assert events.loc["future", "rejection_reason"] == "after_as_of_date"
+    assert events.loc["too-old", "rejection_reason"] == "out_of_range_occurred_at"
+    assert got["base_web__events"]["is_duplicate"].sum() > 0
+
+
+def test_a_row_later_than_the_lookback_or_an_erasure_reclassifies_everything(first_build, tmp_path: Path) -> None:
+    raw, work = first_build
+    if not (raw / "web_events" / "edges.parquet").exists():
+        pytest.skip("needs the hourly run first (same module)")
+    web = pd.read_parquet(raw / "web_events").sort_values("event_id")
+    known = web[web["contact_id"].notna()].iloc[0]
+    _plant(raw, "web_events", "late.parquet", [
+        {**known, "event_id": "late-20d", "occurred_at": T0 - timedelta(days=20)},
+    ])  # fmt: skip
+    assert_ok(run_dbt(BUILD, raw, work, VARS_T1))
+    assert _slice_run(work, "base_web__events") == "all"
+    assert _slice_run(work, "base_esp__email_events") != "all"  # its rows did not change
+    _assert_same(_tables(work / "warehouse.duckdb"), _full_refresh_of(work, raw, tmp_path, "late"))
+
+    # a new erasure request: the person's rows, however old, become 'erased' rows
+    email = pd.read_parquet(raw / "email_events")
+    person = email["email"].dropna().iloc[0].strip().lower()
+    erasure_vars = {**VARS_T1, "erasure_email_sha256s": [hashlib.sha256(person.encode()).hexdigest()]}
+    assert_ok(run_dbt(BUILD, raw, work, erasure_vars))
+    assert [_slice_run(work, model) for model in MODELS] == ["all", "all"]
+    got = _tables(work / "warehouse.duckdb")
+    _assert_same(got, _full_refresh_of(work, raw, tmp_path, "erased", erasure_vars))
+    theirs = email["email"].str.strip().str.lower().eq(person).sum()
+    assert (got["base_esp__email_events"]["rejection_reason"] == "erased").sum() == theirs > 0
+    assert not got["base_esp__email_events"]["email"].eq(person).any()
