@@ -31,7 +31,8 @@
         besides the row and as_of: the model's code, plausible_timestamp_min,
         every erased identifier and the rows of each lookup, a (text
         expression, relation) pair. Plain SQL, so unit tests (whose refs are
-        fixtures) and every engine compute it the same way. -#}
+        fixtures) and every engine compute it the same way; in a run, its
+        value as a literal. -#}
     {%- set parts = [
         quote_literal(local_md5(model.raw_code ~ '|' ~ var('plausible_timestamp_min'))),
         "coalesce((select " ~ string_agg_sorted("erased.identifier_type || ':' || erased.identifier_sha256", "','")
@@ -42,7 +43,13 @@
             "coalesce((select " ~ string_agg_sorted(expression, "','") ~ " from " ~ relation ~ "), '')"
         ) -%}
     {%- endfor -%}
-    {{ return('md5(' ~ parts | join(" || '|' || ") ~ ')') }}
+    {%- set digest = 'md5(' ~ parts | join(" || '|' || ") ~ ')' -%}
+    {#- computed once, as a literal: an expression would hash the whole erasure
+        list again for every row (a unit test, which has no `this`, keeps it) -#}
+    {%- if execute and this is not none -%}
+        {{ return(quote_literal(run_query('select ' ~ digest).rows[0][0])) }}
+    {%- endif -%}
+    {{ return(digest) }}
 {% endmacro %}
 
 {% macro event_slice_in(day, start) %}
@@ -62,10 +69,9 @@
     {%- if not execute or this is none or not is_incremental() -%}
         {{ return({'start': none, 'why': 'full build'}) }}
     {%- endif -%}
-    {%- set current = run_query('select ' ~ fingerprint).rows[0][0] -%}
     {%- set state = run_query(
         'select count(*), '
-        ~ 'sum(case when classification_fingerprint = ' ~ quote_literal(current) ~ ' then 0 else 1 end), '
+        ~ 'sum(case when classification_fingerprint = ' ~ fingerprint ~ ' then 0 else 1 end), '
         ~ 'cast(max(case when rejection_reason is null then occurred_at end) as date) '
         ~ 'from ' ~ this
     ).rows[0] -%}
@@ -79,7 +85,7 @@
     {%- set counts = run_query(
         'select (select count(*) from ' ~ source_relation ~ ' as source), '
         ~ '(select count(*) from ' ~ source_relation ~ ' as source where not '
-        ~ event_slice_in('cast(' ~ parse_timestamp('source.' ~ raw_time) ~ ' as date)', start) ~ '), '
+        ~ event_slice_in('cast(' ~ parse_raw_timestamp(source_relation, raw_time, 'source') ~ ' as date)', start) ~ '), '
         ~ '(select count(*) from ' ~ this ~ ' where not ' ~ event_slice_in('event_date', start) ~ ')'
     ).rows[0] -%}
     {%- if counts[0] < target_rows or counts[1] != counts[2] -%}
@@ -93,11 +99,11 @@
         alone, unaliased): in a slice run, the slice's raw rows and every row
         sharing a key with one. -#}
     {%- if plan.start %}
-    where {{ event_slice_in('cast(' ~ parse_timestamp(raw_time) ~ ' as date)', plan.start) }}
+    where {{ event_slice_in('cast(' ~ parse_raw_timestamp(raw_relation, raw_time) ~ ' as date)', plan.start) }}
         or {{ clean_text(raw_key) }} in (
             select {{ clean_text('keyed.' ~ raw_key) }}
             from {{ raw_relation }} as keyed
-            where {{ event_slice_in('cast(' ~ parse_timestamp('keyed.' ~ raw_time) ~ ' as date)', plan.start) }}
+            where {{ event_slice_in('cast(' ~ parse_raw_timestamp(raw_relation, raw_time, 'keyed') ~ ' as date)', plan.start) }}
         )
     {%- endif %}
 {%- endmacro %}

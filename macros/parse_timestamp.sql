@@ -90,3 +90,23 @@
             end
     end
 {% endmacro %}
+
+{% macro parse_raw_timestamp(relation, column, qualifier=none) %}
+    {#- parse_timestamp of a raw column, cheaper when the raw column is a native
+        timestamp on DuckDB: the general macro writes it as text and reads the
+        text back (about 2 microseconds a row), which for a TIMESTAMP (no time
+        zone: UTC, the profile's TimeZone) gives the value itself and for a
+        TIMESTAMP WITH TIME ZONE its UTC time. Any other type, engine, or a unit
+        test (whose fixtures replace the raw table) takes parse_timestamp. -#}
+    {%- set expression = (qualifier ~ '.' if qualifier else '') ~ column -%}
+    {%- if execute and this is not none and target.type == 'duckdb' -%}
+        {%- for found in adapter.get_columns_in_relation(relation) if found.name | lower == column | lower -%}
+            {%- if found.dtype | upper == 'TIMESTAMP' -%}
+                {{ return('cast(' ~ expression ~ ' as timestamp)') }}
+            {%- elif found.dtype | upper in ('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ') -%}
+                {{ return("timezone('UTC', " ~ expression ~ ")") }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(parse_timestamp(expression)) }}
+{% endmacro %}

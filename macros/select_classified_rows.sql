@@ -1,4 +1,6 @@
-{% macro select_classified_rows(relation, partition_by=none, order_by=none, compare=none, version=none) %}
+{% macro select_classified_rows(
+    relation, partition_by=none, order_by=none, compare=none, version=none, lazy_hash=false
+) %}
     {#- The final select of a base model. Keeps the raw row as JSON only where it
         was rejected (accepted rows live on, typed, in staging) and adds
         is_duplicate: true for every accepted row after the first of its key,
@@ -15,19 +17,26 @@
         so a formatting difference (' COMPLETED' vs 'completed') is no conflict.
         version (a column): a later value is an update that supersedes earlier
         rows (they stay duplicates); only rows tying on the key's latest version
-        are compared. -#}
+        are compared.
+        lazy_hash: relation has no raw_hash; it is computed (md5 of row_text(raw_row))
+        only for the accepted rows that share their one-column key, the only rows
+        whose order it decides, and is null for every other row. For the large
+        event tables: hashing every row's JSON cost a fifth of the model. -#}
     {%- set ordered = [] -%}
     {%- for term in (order_by or '').split(',') if term | trim -%}
         {%- do ordered.append(term | trim if 'nulls ' in term | lower else (term | trim) ~ ' nulls last') -%}
     {%- endfor -%}
+    {%- if lazy_hash and (not partition_by or ',' in partition_by) -%}
+        {{ exceptions.raise_compiler_error('select_classified_rows: lazy_hash needs a one-column key') }}
+    {%- endif -%}
     {{ return(adapter.dispatch('select_classified_rows', 'email_personalization')(
-        relation, partition_by, ordered | join(', '), compare, version
+        relation, partition_by, ordered | join(', '), compare, version, lazy_hash
     )) }}
 {% endmacro %}
 
-{% macro default__select_classified_rows(relation, partition_by, order_by, compare, version) %}
+{% macro default__select_classified_rows(relation, partition_by, order_by, compare, version, lazy_hash=false) %}
     select
-        checked.* exclude (raw_row, is_conflicting_duplicate) replace (
+        checked.* exclude (raw_row, is_conflicting_duplicate, is_duplicate) replace (
             case
                 when checked.is_conflicting_duplicate then 'conflicting_duplicate'
                 else checked.rejection_reason
@@ -37,14 +46,14 @@
             when checked.rejection_reason is not null or checked.is_conflicting_duplicate
                 then to_json(checked.raw_row)
         end as raw_record,
-        {{ select_classified_rows_duplicate(partition_by, order_by) }}
-    from ({{ select_classified_rows_conflicts(relation, partition_by, compare, version) }}) as checked
+        checked.is_duplicate
+    from ({{ select_classified_rows_flags(relation, partition_by, order_by, compare, version, lazy_hash) }}) as checked
 {% endmacro %}
 
 {#- rejection_reason moves after the other columns (Spark cannot replace in place) -#}
-{% macro spark__select_classified_rows(relation, partition_by, order_by, compare, version) %}
+{% macro spark__select_classified_rows(relation, partition_by, order_by, compare, version, lazy_hash=false) %}
     select
-        checked.* except (raw_row, is_conflicting_duplicate, rejection_reason),
+        checked.* except (raw_row, is_conflicting_duplicate, rejection_reason, is_duplicate),
         case
             when checked.is_conflicting_duplicate then 'conflicting_duplicate'
             else checked.rejection_reason
@@ -53,19 +62,75 @@
             when checked.rejection_reason is not null or checked.is_conflicting_duplicate
                 then checked.raw_row
         end as raw_record,
-        {{ select_classified_rows_duplicate(partition_by, order_by) }}
-    from ({{ select_classified_rows_conflicts(relation, partition_by, compare, version) }}) as checked
+        checked.is_duplicate
+    from ({{ select_classified_rows_flags(relation, partition_by, order_by, compare, version, lazy_hash) }}) as checked
 {% endmacro %}
 
-{#- the is_duplicate column of select_classified_rows (same SQL on every engine) -#}
-{% macro select_classified_rows_duplicate(partition_by, order_by) %}
+{#- every row of relation with is_conflicting_duplicate and is_duplicate (same SQL on every engine).
+    Only accepted rows sharing their key with another accepted row can be either, so with a one-column key
+    the windows run over those rows alone (few: most keys are unique) and every other row is neither; a
+    window over every row sorted the whole table with its raw JSON. A key of several columns (small tables,
+    where a null in one column is part of the key) keeps the windows over every row. -#}
+{% macro select_classified_rows_flags(relation, partition_by, order_by, compare, version, lazy_hash=false) %}
+    {%- if not partition_by %}
+        select
+            *,
+            false as is_conflicting_duplicate,
+            false as is_duplicate
+        from {{ relation }}
+    {%- elif ',' in partition_by %}
+        select
+            conflicts.*,
+            {{ select_classified_rows_duplicate(partition_by, order_by, 'conflicts') }}
+        from ({{ select_classified_rows_conflicts(relation, partition_by, compare, version) }}) as conflicts
+    {%- else %}
+        {%- set shared -%}
+            (
+                rejection_reason is null
+                and (
+                    {{ partition_by }} is null
+                    or {{ partition_by }} in (
+                        select repeated.{{ partition_by }}
+                        from {{ relation }} as repeated
+                        where repeated.rejection_reason is null and repeated.{{ partition_by }} is not null
+                        group by repeated.{{ partition_by }}
+                        having count(*) > 1
+                    )
+                )
+            )
+        {%- endset %}
+        {%- set hashed = ', md5(' ~ row_text('raw_row') ~ ') as raw_hash' if lazy_hash else '' %}
+        select
+            conflicts.*,
+            {{ select_classified_rows_duplicate(partition_by, order_by, 'conflicts') }}
+        from (
+            {{ select_classified_rows_conflicts(
+                '(select *' ~ hashed ~ ' from ' ~ relation ~ ' where ' ~ shared ~ ') as shared_key',
+                partition_by, compare, version
+            ) }}
+        ) as conflicts
+        union all
+        select
+            *,
+            {%- if lazy_hash %}
+            cast(null as {{ dbt.type_string() }}) as raw_hash,
+            {%- endif %}
+            false as is_conflicting_duplicate,
+            false as is_duplicate
+        from {{ relation }}
+        where not {{ shared }}
+    {%- endif %}
+{% endmacro %}
+
+{#- the is_duplicate column of select_classified_rows, over `alias` (same SQL on every engine) -#}
+{% macro select_classified_rows_duplicate(partition_by, order_by, alias) %}
         {%- if partition_by %}
         (
-            checked.rejection_reason is null
-            and not checked.is_conflicting_duplicate
+            {{ alias }}.rejection_reason is null
+            and not {{ alias }}.is_conflicting_duplicate
             and row_number() over (
-                partition by checked.rejection_reason, {{ partition_by }}
-                order by {{ order_by ~ ', ' if order_by }}checked.raw_hash
+                partition by {{ alias }}.rejection_reason, {{ partition_by }}
+                order by {{ order_by ~ ', ' if order_by }}{{ alias }}.raw_hash
             ) > 1
         ) as is_duplicate
         {%- else %}

@@ -26,3 +26,33 @@
     {%- endfor -%}
     {{ spark__json_of_columns(alias, pairs) }}
 {%- endmacro %}
+
+{#- The whole row as a value to keep until it is needed: on DuckDB the row's
+    struct itself (written as JSON, by to_json, only for the rows that keep it:
+    rejected rows, and the few that share their key), so a large table is not
+    written out as JSON text row by row; on Spark row_json's text. Either way
+    row_text gives row_json's text. -#}
+{% macro row_value(alias, relation) -%}
+    {{ return(adapter.dispatch('row_value', 'email_personalization')(alias, relation)) }}
+{%- endmacro %}
+
+{% macro default__row_value(alias, relation) -%}
+    {{ alias }}
+{%- endmacro %}
+
+{% macro spark__row_value(alias, relation) -%}
+    {{ spark__row_json(alias, relation) }}
+{%- endmacro %}
+
+{#- row_value's value as row_json's text -#}
+{% macro row_text(expression) -%}
+    {{ return(adapter.dispatch('row_text', 'email_personalization')(expression)) }}
+{%- endmacro %}
+
+{% macro default__row_text(expression) -%}
+    cast(to_json({{ expression }}) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro spark__row_text(expression) -%}
+    {{ expression }}
+{%- endmacro %}

@@ -37,15 +37,13 @@ parsed as (
         {{ clean_email('source.email') }} as email,
         {{ clean_text('source.campaign_id') }} as campaign_id,
         {{ normalize_code('source.event_type') }} as raw_event_type,
-        {{ parse_timestamp('source.occurred_at') }} as occurred_at,
+        {{ parse_raw_timestamp(source('esp', 'email_events'), 'occurred_at', 'source') }} as occurred_at,
         {{ clean_text('source.url') }} as url,
         cast(source.event_id as {{ dbt.type_string() }}) as raw_key,
         {{ is_erased_row(email='source.email') }} as is_erased,
-        -- the raw row as JSON, and its md5 to break ties in the same order on every engine
-        md5(cast(
-            {{ row_json('source', source('esp', 'email_events')) }} as {{ dbt.type_string() }}
-        )) as raw_hash,
-        {{ row_json('source', source('esp', 'email_events')) }} as raw_row
+        -- the raw row (JSON only for the rows that keep it; select_classified_rows
+        -- hashes it to break ties in the same order on every engine)
+        {{ row_value('source', source('esp', 'email_events')) }} as raw_row
     from source
 ),
 
@@ -61,7 +59,6 @@ mapped as (
         parsed.url,
         parsed.raw_key,
         parsed.is_erased,
-        parsed.raw_hash,
         parsed.raw_row
     from parsed
     left join vocabulary
@@ -109,6 +106,7 @@ classified as (
 selected as (
     {{ select_classified_rows(
         'classified', 'event_id', 'occurred_at',
+        lazy_hash=true,
         compare='email, campaign_id, event_type, occurred_at, url',
     ) }}
 ),

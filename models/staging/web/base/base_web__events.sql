@@ -32,18 +32,16 @@ parsed as (
         {{ is_invalid_email('source.email') }} as has_invalid_email,
         {{ normalize_code('source.event_type') }} as event_type,
         {{ clean_text('source.product_id') }} as product_id,
-        {{ parse_timestamp('source.occurred_at') }} as occurred_at,
+        {{ parse_raw_timestamp(source('web', 'web_events'), 'occurred_at', 'source') }} as occurred_at,
         cast(source.event_id as {{ dbt.type_string() }}) as raw_key,
         {{ is_erased_row(
             email='source.email',
             contact_id='source.contact_id',
             anonymous_id='source.anonymous_id',
         ) }} as is_erased,
-        -- the raw row as JSON, and its md5 to break ties in the same order on every engine
-        md5(cast(
-            {{ row_json('source', source('web', 'web_events')) }} as {{ dbt.type_string() }}
-        )) as raw_hash,
-        {{ row_json('source', source('web', 'web_events')) }} as raw_row
+        -- the raw row (JSON only for the rows that keep it; select_classified_rows
+        -- hashes it to break ties in the same order on every engine)
+        {{ row_value('source', source('web', 'web_events')) }} as raw_row
     from source
 ),
 
@@ -79,6 +77,7 @@ classified as (
 selected as (
     {{ select_classified_rows(
         'classified', 'event_id', 'occurred_at',
+        lazy_hash=true,
         compare='anonymous_id, contact_id, email, event_type, product_id, occurred_at',
     ) }}
 ),
