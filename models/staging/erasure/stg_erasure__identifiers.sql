@@ -86,11 +86,22 @@ contact_sightings as (
     where other_sightings.contact_id is not null and other_sightings.email_key is not null
 ),
 
+-- only a contact id seen with an erased email can be erased: the check reads
+-- the sightings of those few ids, not a group of every contact's sightings
+-- (which at a million contacts outgrew the memory limit)
+candidate_contacts as (
+    select distinct contact_sightings.contact_id
+    from contact_sightings
+    inner join erased_emails
+        on contact_sightings.email_key = erased_emails.email_key
+),
+
 erased_contacts as (
     select contact_sightings.contact_id
     from contact_sightings
     left join erased_emails
         on contact_sightings.email_key = erased_emails.email_key
+    where contact_sightings.contact_id in (select candidate_contacts.contact_id from candidate_contacts)
     group by contact_sightings.contact_id
     having bool_and(erased_emails.email_key is not null)
 ),
@@ -101,6 +112,19 @@ device_sightings as (
         {{ erasure_email_key('email') }} as email_key,
         {{ clean_identifier('contact_id') }} as contact_id
     from {{ source('web', 'web_events') }}
+),
+
+-- likewise, only a device seen with an erased email or contact id can be erased
+candidate_devices as (
+    select distinct device_sightings.anonymous_id
+    from device_sightings
+    left join erased_emails
+        on device_sightings.email_key = erased_emails.email_key
+    left join erased_contacts
+        on device_sightings.contact_id = erased_contacts.contact_id
+    where
+        device_sightings.anonymous_id is not null
+        and (erased_emails.email_key is not null or erased_contacts.contact_id is not null)
 ),
 
 device_sightings_checked as (
@@ -116,7 +140,7 @@ device_sightings_checked as (
     left join erased_contacts
         on device_sightings.contact_id = erased_contacts.contact_id
     where
-        device_sightings.anonymous_id is not null
+        device_sightings.anonymous_id in (select candidate_devices.anonymous_id from candidate_devices)
         and (device_sightings.email_key is not null or device_sightings.contact_id is not null)
 ),
 
