@@ -115,16 +115,15 @@ device_sightings as (
 ),
 
 -- likewise, only a device seen with an erased email or contact id can be erased
+-- (read from the raw table: device_sightings, read twice, would be kept whole)
 candidate_devices as (
-    select distinct device_sightings.anonymous_id
-    from device_sightings
-    left join erased_emails
-        on device_sightings.email_key = erased_emails.email_key
-    left join erased_contacts
-        on device_sightings.contact_id = erased_contacts.contact_id
+    select distinct {{ clean_identifier('web_events.anonymous_id') }} as anonymous_id
+    from {{ source('web', 'web_events') }} as web_events
     where
-        device_sightings.anonymous_id is not null
-        and (erased_emails.email_key is not null or erased_contacts.contact_id is not null)
+        {{ erasure_email_key('web_events.email') }} in (select erased_emails.email_key from erased_emails)
+        or {{ clean_identifier('web_events.contact_id') }} in (
+            select erased_contacts.contact_id from erased_contacts
+        )
 ),
 
 device_sightings_checked as (
