@@ -9,6 +9,11 @@ snowflake.snowpark, which DuckDB users do not install:
   through Arrow (.to_arrow_table().to_pandas(), what the models always did); a
   Snowpark DataFrame through .to_pandas(), its unquoted (upper-case) column names
   back in lower case; a Spark/Databricks DataFrame through .toPandas() with Arrow.
+- to_pandas_batches(dbt.ref("x"), rows): a large ref as pandas DataFrames of at
+  most `rows` rows each, so a model holds one batch at a time: a DuckDB relation
+  through its Arrow record batch reader (to_arrow_reader); other engines as one frame (to_pandas),
+  the memory of their driver being theirs to size. At least one frame, empty
+  when the ref has no rows, so a caller always sees the columns.
 - to_rows(dbt.ref("x")): a small ref as a list of tuples (DuckDB .fetchall(),
   Spark and Snowpark .collect()).
 
@@ -31,6 +36,7 @@ Configuration (docs/engines.md): the models pass the value of their config
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -58,6 +64,21 @@ def to_pandas(relation) -> pd.DataFrame:
         f"cannot read a {type(relation).__name__} into pandas: expected a DuckDB relation (to_arrow_table), "
         "a Snowpark DataFrame (to_pandas) or a Spark DataFrame (toPandas)"
     )
+
+
+def to_pandas_batches(relation, rows: int) -> Iterator[pd.DataFrame]:
+    """A relation of any supported engine as pandas DataFrames of at most `rows` rows (see the module docstring)."""
+    if not hasattr(relation, "to_arrow_reader"):  # Spark, Snowpark: one frame
+        yield to_pandas(relation)
+        return
+    reader = relation.to_arrow_reader(rows)
+    seen = False
+    for batch in reader:
+        if batch.num_rows or not seen:
+            seen = True
+            yield batch.to_pandas()
+    if not seen:
+        yield reader.schema.empty_table().to_pandas()
 
 
 def to_rows(relation) -> list[tuple]:

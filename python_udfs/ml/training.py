@@ -10,6 +10,7 @@ retraining.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -393,7 +394,20 @@ def score_all(
     current: pd.DataFrame, registry: pd.DataFrame, horizon_days: int, model_dir: str | Path | ArtifactStore,
     gate: GateThresholds | None = None,
 ) -> pd.DataFrame:  # fmt: skip
+    """score_batches over one batch: every customer of current at once (tests, small warehouses)."""
+    return score_batches([current], registry, horizon_days, model_dir, gate)
+
+
+def score_batches(
+    batches: Iterable[pd.DataFrame], registry: pd.DataFrame, horizon_days: int,
+    model_dir: str | Path | ArtifactStore, gate: GateThresholds | None = None,
+) -> pd.DataFrame:  # fmt: skip
     """Score every customer with the current version of each model (its last promoted run), loaded from model_dir.
+
+    The customers come in batches (frames of int_customer_features), so memory holds one batch of features and
+    the scores, not every customer's features at once. Each score depends on its own customer only, but for
+    propensity_decile, ranked over every customer once all batches are scored: the result does not depend on
+    how the customers were batched.
 
     A newer run that failed its quality gate is skipped: is_fallback says the customer was scored with an older
     version, scoring_note which run was rejected and why, scored_with_versions which version of each model
@@ -419,10 +433,22 @@ def score_all(
                 else "never trained"
             )
             notes.append(f"{name}: no version has passed its quality gate ({why}); its scores are null")
+    constants = {
+        "model_version": runs["propensity"]["current"]["model_version"],
+        "scored_with_versions": versions_json(runs, PREDICTIVE_MODELS),
+        "is_fallback": any(runs[name]["is_fallback"] for name in scoring),
+        "scoring_note": " | ".join(notes) if notes else None,
+    }
+    parts = [_score_batch(batch, load, horizon_days, constants) for batch in batches]
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    out.insert(2, "propensity_decile", deciles(out["purchase_propensity"].to_numpy()))
+    return out
+
+
+def _score_batch(current: pd.DataFrame, load: dict, horizon_days: int, constants: dict) -> pd.DataFrame:
+    """score_batches' columns for one batch of customers, all but propensity_decile."""
     out = pd.DataFrame({"customer_id": current["customer_id"].to_numpy()}, index=current.index)
-    p = load["propensity"]["model"].predict(current)
-    out["purchase_propensity"] = p
-    out["propensity_decile"] = deciles(p)
+    out["purchase_propensity"] = load["propensity"]["model"].predict(current)
     buyers = current["order_count"].fillna(0).to_numpy() > 0
     if "churn" in load:
         out["churn_risk"] = np.where(buyers, load["churn"]["model"].predict(current), np.nan)
@@ -452,10 +478,10 @@ def score_all(
     else:
         out["cluster_segment"] = pd.Series(None, index=out.index, dtype="string")
         out["is_cluster_outlier"] = pd.Series(None, index=out.index, dtype="boolean")
-    out["model_version"] = runs["propensity"]["current"]["model_version"]
-    out["scored_with_versions"] = versions_json(runs, PREDICTIVE_MODELS)
-    out["is_fallback"] = any(runs[name]["is_fallback"] for name in scoring)
-    out["scoring_note"] = pd.Series(" | ".join(notes) if notes else None, index=out.index, dtype="string")
+    out["model_version"] = constants["model_version"]
+    out["scored_with_versions"] = constants["scored_with_versions"]
+    out["is_fallback"] = constants["is_fallback"]
+    out["scoring_note"] = pd.Series(constants["scoring_note"], index=out.index, dtype="string")
     return out
 
 

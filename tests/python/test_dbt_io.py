@@ -23,6 +23,7 @@ from python_udfs.dbt_io import (
     is_snowpark_session,
     to_engine,
     to_pandas,
+    to_pandas_batches,
     to_rows,
 )
 from python_udfs.registry import (
@@ -136,6 +137,23 @@ def test_a_duckdb_relation_is_read_through_arrow_as_before():
     relation = duckdb.connect().sql("select 'c1' as customer_id, 3 as order_count, timestamp '2026-11-30' as at")
     pd.testing.assert_frame_equal(to_pandas(relation), relation.to_arrow_table().to_pandas())
     assert to_rows(relation) == relation.fetchall() == [("c1", 3, datetime(2026, 11, 30))]
+
+
+def test_a_duckdb_relation_is_read_in_batches_of_at_most_the_size_asked():
+    con = duckdb.connect()
+    relation = con.sql("select range as n, 'c' || range as customer_id from range(2500)")
+    batches = list(to_pandas_batches(relation, 1000))
+    assert len(batches) >= 3
+    assert all(len(b) <= 1000 for b in batches)
+    together = pd.concat(batches, ignore_index=True).sort_values("n", ignore_index=True)
+    pd.testing.assert_frame_equal(together, to_pandas(relation).sort_values("n", ignore_index=True))
+    # no rows: one empty frame, with the columns
+    (empty,) = to_pandas_batches(con.sql("select 1 as n, 'c' as customer_id where false"), 1000)
+    assert empty.empty
+    assert list(empty.columns) == ["n", "customer_id"]
+    # Spark and Snowpark: one frame
+    (whole,) = to_pandas_batches(FakeSparkDataFrame(FRAME, FakeSparkSession()), 1)
+    pd.testing.assert_frame_equal(whole, FRAME)
 
 
 def test_a_spark_dataframe_is_read_with_arrow():

@@ -14,6 +14,7 @@ from python_udfs.ml.training import (
     _train_orders,
     drift,
     score_all,
+    score_batches,
     stratified_sample,
     train_all,
     training_row_cap,
@@ -108,6 +109,20 @@ def test_score_all_scores_everyone_with_the_latest_models(trained):
     expected = (pd.Timestamp("2026-01-31") + pd.to_timedelta(wait[dated], unit="D")).dt.date
     assert (scores.loc[dated, "expected_next_order_date"] == expected).all()
     assert scores["cluster_segment"].notna().all()
+
+
+def test_scoring_in_batches_gives_the_same_scores_and_deciles(trained):
+    _, current, folder, registry = trained
+    whole = score_all(current, registry, HORIZON, folder)
+    batches = [current.iloc[i : i + 700] for i in range(0, len(current), 700)]
+    assert len(batches) > 2
+    batched = score_batches(batches, registry, HORIZON, folder)
+    assert list(batched.columns) == list(whole.columns)
+    pd.testing.assert_frame_equal(batched.reset_index(drop=True), whole.reset_index(drop=True))
+    # the decile ranks the whole population, not each batch: the top batch alone would spread over 1 to 10
+    top = score_batches([current.iloc[:700]], registry, HORIZON, folder)
+    assert set(top["propensity_decile"]) == set(range(1, 11))
+    assert not top["propensity_decile"].equals(whole["propensity_decile"].iloc[:700].reset_index(drop=True))
 
 
 def test_drift_is_stable_for_the_same_population_and_major_for_a_shift(trained):

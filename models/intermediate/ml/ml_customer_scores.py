@@ -8,11 +8,15 @@ propensity version, or no registry yet (score_only on a fresh warehouse), the
 model stops with a message that says what to do; with no passing churn, clv or
 clusters version, those columns are null and scoring_note says why. fct_customer_scores puts a contract and
 the action tier on top.
+
+The features are read in batches of config score_batch_rows customers (var
+ml_score_batch_rows, 100,000), so memory holds one batch of features at a time;
+the scores do not depend on the batching (score_batches).
 """
 
-from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
+from python_udfs.dbt_io import artifact_store, to_engine, to_pandas, to_pandas_batches
 from python_udfs.ml.gate import GateThresholds
-from python_udfs.ml.training import score_all
+from python_udfs.ml.training import score_batches
 from python_udfs.registry import raise_if_no_registry
 
 
@@ -23,7 +27,7 @@ def model(dbt, session):
     except Exception as error:
         raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
         raise
-    current = to_pandas(dbt.ref("int_customer_features"))
+    current = to_pandas_batches(dbt.ref("int_customer_features"), int(dbt.config.get("score_batch_rows")))
     gate = GateThresholds.from_config(
         {
             # dbt only passes config keys that the model names literally
@@ -32,7 +36,7 @@ def model(dbt, session):
             "min_auc": dbt.config.get("min_auc"),
         }
     )
-    out = score_all(
+    out = score_batches(
         current,
         registry,
         horizon_days=int(dbt.config.get("horizon_days")),
