@@ -255,6 +255,18 @@ def candidates(ctx: Context) -> pd.DataFrame:
     score without a ranker: the hybrid score (with rule boosts) for a new product; for a bought one,
     rate x how due it is when the rate reaches repeat_min_rate, else 0 (not recommended).
     """
+    chunks = list(candidate_chunks(ctx, None))
+    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+
+
+def candidate_chunks(ctx: Context, chunk_customers: int | None):
+    """candidates() for chunk_customers warm customers at a time (None: all at once), chunk by chunk.
+
+    A customer's candidates and their features depend on that customer and on the context only, so the
+    chunks together are candidates(); a caller that keeps only each chunk's picks holds one chunk's
+    candidates (tens of rows per customer, about 40 columns) rather than every customer's. Yields at least
+    one frame (empty, with the columns, when no customer is warm).
+    """
     p = ctx.model.params
     bought = ctx.people.bought
     bought_u, bought_i = bought["u"].to_numpy(), bought["i"].to_numpy()
@@ -269,14 +281,21 @@ def candidates(ctx: Context) -> pd.DataFrame:
     rebuy = rebuy[rebuy.groupby("u").cumcount() < p.rebuy_candidates]
 
     warm = np.flatnonzero(np.diff(ctx.people.profile.indptr) > 0)
-    found = [
-        _candidates_of(ctx, warm[start : start + p.batch_size], rebuy) for start in range(0, len(warm), p.batch_size)
-    ]
-    found = [f for f in found if len(f)]
-    if not found:
-        return pd.DataFrame(columns=["u", "i", "value", "is_rebuy", "collaborative", "content", "hybrid", "rule",
-                                     *ranker.FEATURES])  # fmt: skip
-    return _with_features(ctx, pd.concat(found, ignore_index=True))
+    step = chunk_customers or max(len(warm), 1)
+    yielded = False
+    for first in range(0, len(warm), step):
+        chunk = warm[first : first + step]
+        found = [
+            _candidates_of(ctx, chunk[start : start + p.batch_size], rebuy)
+            for start in range(0, len(chunk), p.batch_size)
+        ]
+        found = [f for f in found if len(f)]
+        if found:
+            yielded = True
+            yield _with_features(ctx, pd.concat(found, ignore_index=True))
+    if not yielded:
+        yield pd.DataFrame(columns=["u", "i", "value", "is_rebuy", "collaborative", "content", "hybrid", "rule",
+                                    *ranker.FEATURES])  # fmt: skip
 
 
 def _top_per_row(r: np.ndarray, score: np.ndarray, m: int) -> np.ndarray:

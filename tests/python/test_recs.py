@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from python_udfs.recs import ranking
+from python_udfs.recs import ranking, scoring
 from python_udfs.recs.collaborative import ease, popularity
 from python_udfs.recs.engine import Params, evaluate, fit, recommend
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
@@ -319,6 +319,25 @@ def test_the_ranker_learns_what_comes_back_and_when():
     plain = recommend(no_ranker, past, catalogue, _customers_of(past), no_rules(), cut)
     baseline = ranking_metrics(plain.rename(columns={"customer_id": "user_id"}), truth, len(catalogue), 10)
     assert learned["ndcg@10"] > baseline["ndcg@10"] + 0.05
+
+
+def test_scoring_customers_in_chunks_gives_the_same_lists(monkeypatch):
+    # with the ranker (re-buys) and without it: each customer's list depends on them and the model only
+    events, catalogue = grocery()
+    model = fit(events, catalogue, AS_OF)
+    assert model.ranker is not None
+    no_ranker = fit(events, catalogue, AS_OF)
+    no_ranker.ranker = None
+    key = ["customer_id", "rank"]
+    for fitted in (model, no_ranker):
+        whole = recommend(fitted, events, catalogue, _customers_of(events), no_rules(), AS_OF)
+        with monkeypatch.context() as m:
+            m.setattr(scoring, "SCORE_CHUNK_CUSTOMERS", 17)
+            chunked = recommend(fitted, events, catalogue, _customers_of(events), no_rules(), AS_OF)
+        assert len(whole) == 300 * 10
+        pd.testing.assert_frame_equal(
+            whole.sort_values(key).reset_index(drop=True), chunked.sort_values(key).reset_index(drop=True)
+        )
 
 
 def test_without_enough_recent_buyers_there_is_no_ranker_and_films_stay_excluded():
