@@ -483,7 +483,10 @@ def _rebuy_parts(ctx: Context, batch: _Batch, rebuy: pd.DataFrame, cf: np.ndarra
 def _with_features(ctx: Context, cands: pd.DataFrame) -> pd.DataFrame:
     """The ranker's features for each candidate (see python_udfs/recs/ranker.py)."""
     u, i = cands["u"].to_numpy(), cands["i"].to_numpy()
-    own = ctx.people.prof.set_index(["u", "i"])[
+    prof = ctx.people.prof
+    # only these customers' profile rows: candidate_chunks calls this once per chunk of customers
+    prof = prof[prof["u"].isin(np.unique(u))]
+    own = prof.set_index(["u", "i"])[
         ["strength", "weight", "position", "purchased", "orders", "recent", "last_purchased_at", "first_purchased_at"]
     ]
     own = own.reindex(pd.MultiIndex.from_arrays([u, i]))
