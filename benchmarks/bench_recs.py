@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> dict:
     # everything the registry needs but the recommender, untimed; then the retrain alone, so its peak is its own
     # (the marts fct_customer_recommendations reads, dim_customers among them, included)
     upstream = ["run", "--select", "+ml_model_runs", "+fct_customer_recommendations", "--exclude",
-                "ml_recommender_runs", "int_model_runs_graded", "ml_model_runs", *SCORING, "--vars", dbt_vars]  # fmt: skip
+                "ml_recommender_runs", "int_model_runs_graded", "ml_model_runs", *SCORING,
+                "--vars", dbt_vars]  # fmt: skip
     run_dbt_measured(upstream, env, work / "upstream")
     trained = run_dbt_measured(["run", "--select", "ml_recommender_runs", "--vars", dbt_vars], env, work / "train")
     registry_seconds = next(n["seconds"] for n in trained["nodes"] if n["node"].endswith("ml_recommender_runs"))
