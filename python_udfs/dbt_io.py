@@ -74,7 +74,7 @@ def to_pandas_batches(relation, rows: int) -> Iterator[pd.DataFrame]:
     reader = relation.to_arrow_reader(rows)
     seen = False
     for batch in reader:
-        if batch.num_rows or not seen:
+        if batch.num_rows:
             seen = True
             yield batch.to_pandas()
     if not seen:

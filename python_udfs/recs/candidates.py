@@ -255,8 +255,7 @@ def candidates(ctx: Context) -> pd.DataFrame:
     score without a ranker: the hybrid score (with rule boosts) for a new product; for a bought one,
     rate x how due it is when the rate reaches repeat_min_rate, else 0 (not recommended).
     """
-    chunks = list(candidate_chunks(ctx, None))
-    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    return next(candidate_chunks(ctx, None))  # one chunk: every warm customer
 
 
 def candidate_chunks(ctx: Context, chunk_customers: int | None):
