@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -80,13 +81,13 @@ def _split(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 SAMPLE_STRATA = ("cutoff_at", "purchased_in_horizon", "is_past_buyer")
 
 
-def training_row_cap(value: object) -> int | None:
-    """The var ml_training_max_rows as a cap: a positive whole number, or None (no cap) when unset or none."""
+def training_row_cap(value: object, var: str = "ml_training_max_rows") -> int | None:
+    """A row cap var (ml_training_max_rows, ml_validation_max_rows): a positive whole number, or None (no cap)."""
     if value is None or str(value).strip().lower() in ("", "none", "null"):
         return None
     cap = int(str(value).strip())
     if cap < 1:
-        raise ValueError(f"ml_training_max_rows must be a positive number of rows or none, got {value!r}")
+        raise ValueError(f"{var} must be a positive number of rows or none, got {value!r}")
     return cap
 
 
@@ -100,7 +101,8 @@ def stratified_sample(train: pd.DataFrame, max_rows: int | None) -> pd.DataFrame
     Each stratum keeps floor(share x its rows), the rows left over go to the largest remainders (ties in
     stratum order), and within a stratum the rows kept are those with the smallest hash of customer_id and
     cut-off: the same rows on every rerun, whatever order they arrive in, and a customer is not kept or
-    dropped at every cut-off together. The validation snapshot is never passed here.
+    dropped at every cut-off together. The validation snapshot is sampled the same way, under its own cap
+    (choose_snapshot_rows): one cut-off, so its strata are the two labels' mix.
     """
     if max_rows is None or len(train) <= max_rows:
         return train
@@ -131,6 +133,73 @@ def stratified_sample(train: pd.DataFrame, max_rows: int | None) -> pd.DataFrame
     chosen = np.zeros(len(train), dtype=bool)
     chosen[ranked.index[position.to_numpy() < allowed]] = True
     return train[chosen]
+
+
+# what train_all needs of every snapshot row, whole or sampled (split, strata, plan, orders_window_ratio)
+SNAPSHOT_KEY_COLUMNS = ("customer_id", "cutoff_at", "horizon_days", "purchased_in_horizon", "order_count",
+                        "horizon_orders")  # fmt: skip
+# what train_all needs of int_customer_features: history_summary and the clusters
+CURRENT_COLUMNS = tuple(dict.fromkeys(("customer_id", "cutoff_at", "first_order_at", "last_order_at", "order_count",
+                                        *CLUSTER_FEATURES)))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SnapshotChoice:
+    """Which snapshot rows train and validate, chosen from the keys of every row (SNAPSHOT_KEY_COLUMNS).
+
+    keys: every snapshot row, sorted by cut-off and customer; train and valid: the older cut-offs whose label
+    window has closed and the latest cut-off (_split), before any sample; train_sample and valid_sample: the rows
+    the models use (stratified_sample under max_training_rows and max_validation_rows). split_error: why nothing
+    can train (_split's message), when train and valid are None.
+    """
+
+    keys: pd.DataFrame
+    train: pd.DataFrame | None = None
+    valid: pd.DataFrame | None = None
+    train_sample: pd.DataFrame | None = None
+    valid_sample: pd.DataFrame | None = None
+    split_error: str | None = None
+
+    def wanted(self) -> pd.MultiIndex:
+        """(customer_id, cutoff_at) of the rows to read whole: both samples."""
+        if self.train_sample is None:
+            return pd.MultiIndex.from_arrays([[], []], names=["customer_id", "cutoff_at"])
+        return _row_keys(pd.concat([self.train_sample, self.valid_sample]))
+
+
+def _row_keys(frame: pd.DataFrame) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays(
+        [frame["customer_id"].astype(str).to_numpy(), pd.to_datetime(frame["cutoff_at"]).to_numpy()],
+        names=["customer_id", "cutoff_at"],
+    )
+
+
+def choose_snapshot_rows(
+    keys: pd.DataFrame, max_training_rows: int | None = None, max_validation_rows: int | None = None
+) -> SnapshotChoice:
+    """Split the snapshot rows into training and validation and sample each above its cap (see SnapshotChoice).
+
+    Only the keys are needed, so a warehouse of any size can choose here and then read just the chosen rows
+    (select_snapshot_rows).
+    """
+    keys = keys.sort_values(["cutoff_at", "customer_id"]).reset_index(drop=True)
+    try:
+        train, valid = _split(keys)
+    except ValueError as error:
+        return SnapshotChoice(keys, split_error=str(error))
+    return SnapshotChoice(keys, train, valid, stratified_sample(train, max_training_rows),
+                          stratified_sample(valid, max_validation_rows))  # fmt: skip
+
+
+def select_snapshot_rows(batches: Iterable[pd.DataFrame], wanted: pd.MultiIndex) -> pd.DataFrame:
+    """The rows of the batches (frames of int_training_snapshots) whose (customer_id, cutoff_at) are wanted."""
+    parts = [batch[_row_keys(batch).isin(wanted)] for batch in batches]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+
+
+def _rows_of(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """The rows of frame (in its order) whose (customer_id, cutoff_at) are rows of keys."""
+    return frame[_row_keys(frame).isin(_row_keys(keys))]
 
 
 def _window(frame: pd.DataFrame) -> tuple[str, str]:
@@ -227,25 +296,28 @@ def window_to_window_ratio(snapshots: pd.DataFrame) -> float | None:
     return float(np.mean(ratios)) if ratios else None
 
 
-def plan_record(
-    snapshots: pd.DataFrame, train: pd.DataFrame, plan: dict | None, sample: pd.DataFrame | None = None,
-    max_rows: int | None = None,
-) -> dict:  # fmt: skip
+def plan_record(choice: SnapshotChoice, plan: dict | None, max_rows: int | None = None,
+                max_validation_rows: int | None = None) -> dict:  # fmt: skip
     """What the registry keeps of the training snapshots: the plan they followed and the rows they gave.
 
-    training_rows: the older snapshots' rows (train), as before samples existed; training_sample_rows: the
-    rows the models learned from (stratified_sample of train; train itself when it fits under the cap);
-    training_sample_max_rows: the cap (var ml_training_max_rows), None when there is none.
+    training_rows: the older snapshots' rows (choice.train), as before samples existed; training_sample_rows:
+    the rows the models learned from (stratified_sample of them; all of them when they fit under the cap);
+    training_sample_max_rows: the cap (var ml_training_max_rows), None when there is none. validation_rows: the
+    other snapshot rows; validation_sample_rows: the latest cut-off's rows the models validated on and refitted
+    with (all of them under var ml_validation_max_rows, recorded as validation_sample_max_rows).
     """
-    cutoffs = sorted(pd.to_datetime(snapshots["cutoff_at"]).unique())
+    keys = choice.keys
+    cutoffs = sorted(pd.to_datetime(keys["cutoff_at"]).unique())
     return {
         **(plan or {}),
         "snapshot_count": len(cutoffs),
-        "label_days": int(snapshots["horizon_days"].iloc[0]) if len(snapshots) else (plan or {}).get("label_days"),
-        "training_rows": len(train),
-        "validation_rows": len(snapshots) - len(train),
-        "training_sample_rows": len(train if sample is None else sample),
+        "label_days": int(keys["horizon_days"].iloc[0]) if len(keys) else (plan or {}).get("label_days"),
+        "training_rows": len(choice.train),
+        "validation_rows": len(keys) - len(choice.train),
+        "training_sample_rows": len(choice.train_sample),
         "training_sample_max_rows": max_rows,
+        "validation_sample_rows": len(choice.valid_sample),
+        "validation_sample_max_rows": max_validation_rows,
     }
 
 
@@ -258,6 +330,8 @@ def train_all(
     plan: dict | None = None,
     gate: GateThresholds | None = None,
     max_training_rows: int | None = None,
+    max_validation_rows: int | None = None,
+    choice: SnapshotChoice | None = None,
 ) -> pd.DataFrame:
     """Train propensity, churn, CLV and clusters; save each; return one registry row per model.
 
@@ -267,17 +341,24 @@ def train_all(
     trained; a trained model that fails them is saved but not promoted. Both are recorded with
     is_promoted false and a gate_failure_reason that gives the history found and what the model needs.
     max_training_rows: the most training rows (older cut-offs) the predictive models learn from; above it, a
-    stratified sample (stratified_sample). The validation snapshot is always whole. Recorded in
-    snapshot_plan and in the metrics (training_rows_available, training_sample_rows, training_sample_max_rows).
+    stratified sample (stratified_sample). Recorded in snapshot_plan and in the metrics
+    (training_rows_available, training_sample_rows, training_sample_max_rows).
+    max_validation_rows: the most rows of the latest cut-off the models validate on and refit with; above it, a
+    stratified sample the same way (recorded as validation_sample_rows, validation_sample_max_rows).
+    choice: the rows chosen from the keys of every snapshot row (choose_snapshot_rows), when snapshots holds only
+    the chosen rows (ml_predictive_model_runs reads no others); chosen here from snapshots when None.
+    current: int_customer_features, at least CURRENT_COLUMNS.
     """
     gate = gate or GateThresholds()
     folder = artifact_store(model_dir)
+    if choice is None:
+        choice = choose_snapshot_rows(snapshots, max_training_rows, max_validation_rows)
     # the warehouse returns rows in any order; sort so that sampling, and so the models, are reproducible
     snapshots = snapshots.sort_values(["cutoff_at", "customer_id"]).reset_index(drop=True)
     current = current.sort_values("customer_id").reset_index(drop=True)
-    history = history_summary(current, snapshots, plan)
+    history = history_summary(current, choice.keys, plan)
     found = describe_history(history)
-    window = _window(snapshots) if len(snapshots) else (str(as_of), str(as_of))
+    window = _window(choice.keys) if len(choice.keys) else (str(as_of), str(as_of))
     rows = []
 
     def save(version: str, payload: dict) -> Path | str:
@@ -290,15 +371,10 @@ def train_all(
         return registry_row(name, version, {**metrics, "history": history}, params, [], {}, window, None,
                             trained_at, as_of, folder, f"{reason}; {found}")  # fmt: skip
 
-    try:
-        train, valid = _split(snapshots)
-    except ValueError as error:
-        rows += [rejected(name, f"not trained: {error}", {}) for name in ("propensity", "churn", "clv")]
-        train = valid = None
-
-    if train is not None:
-        sample = stratified_sample(train, max_training_rows)
-        snapshot_plan = plan_record(snapshots, train, plan, sample, max_training_rows)
+    if choice.split_error is not None:
+        rows += [rejected(name, f"not trained: {choice.split_error}", {}) for name in ("propensity", "churn", "clv")]
+    else:
+        snapshot_plan = plan_record(choice, plan, max_training_rows, max_validation_rows)
         plan_metrics = {
             "snapshot_count": snapshot_plan["snapshot_count"],
             "snapshot_step_days": snapshot_plan.get("step_days"),
@@ -308,8 +384,10 @@ def train_all(
             "training_rows_available": snapshot_plan["training_rows"],
             "training_sample_rows": snapshot_plan["training_sample_rows"],
             "training_sample_max_rows": max_training_rows,
+            "validation_sample_rows": snapshot_plan["validation_sample_rows"],
+            "validation_sample_max_rows": max_validation_rows,
         }
-        train = sample
+        train, valid = _rows_of(snapshots, choice.train_sample), _rows_of(snapshots, choice.valid_sample)
 
         def labels(frame: pd.DataFrame, label: str) -> np.ndarray:
             return frame[label].astype(int).to_numpy()
@@ -357,7 +435,7 @@ def train_all(
             clv, clv_refits, clv_metrics = _train_clv(train, valid)
             orders, orders_refits, orders_metrics = _train_orders(train, valid)
             clv_metrics.update(orders_metrics)
-            clv_metrics["orders_window_ratio"] = window_to_window_ratio(snapshots)
+            clv_metrics["orders_window_ratio"] = window_to_window_ratio(choice.keys)
             clv_metrics.update(plan_metrics)
             importance = gain_importance([clv])
             clv_params = {**CLV_PARAMS, "orders_model": ORDERS_PARAMS, "refit": "cross-fitted on the latest snapshot",

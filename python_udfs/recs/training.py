@@ -26,6 +26,10 @@ def params_from_config(config: dict) -> Params:
     )
 
 
+# what customer_frame and the as_of date need of int_customer_features
+FEATURE_COLUMNS = ("customer_id", "top_category", "cutoff_at")
+
+
 def customer_frame(features: pd.DataFrame) -> pd.DataFrame:
     """customer_id and preferred_category (the customer's top category) from fct_customer_features."""
     return pd.DataFrame(

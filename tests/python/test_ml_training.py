@@ -9,12 +9,16 @@ import pytest
 from test_ml_propensity import synthetic_snapshots
 
 from python_udfs.ml.training import (
+    CURRENT_COLUMNS,
     SAMPLE_STRATA,
+    SNAPSHOT_KEY_COLUMNS,
     _split,
     _train_orders,
+    choose_snapshot_rows,
     drift,
     score_all,
     score_batches,
+    select_snapshot_rows,
     stratified_sample,
     train_all,
     training_row_cap,
@@ -270,3 +274,44 @@ def test_a_capped_training_samples_the_older_cutoffs_only_and_records_it(trained
     assert (metrics["training_rows_available"], metrics["training_sample_rows"]) == (6000, 6000)
     assert metrics["training_sample_max_rows"] == training_row_cap(None)
     assert metrics["auc"] != propensity["auc"], "the capped model was trained on the sample, not on every row"
+
+
+def test_a_capped_validation_samples_the_latest_cutoff_and_records_it(trained, tmp_path):
+    snapshots, current, _, _ = trained
+    capped = train_all(snapshots, current, tmp_path, "2026-01-31 06:00:00", "2026-01-31", plan=PLAN,
+                       max_validation_rows=2000)  # fmt: skip
+    by_name = capped.set_index("model_name")
+    for name in ("propensity", "churn", "clv"):
+        metrics, plan = json.loads(by_name.at[name, "metrics"]), json.loads(by_name.at[name, "parameters"])
+        plan = plan["snapshot_plan"]
+        assert (metrics["validation_sample_rows"], metrics["validation_sample_max_rows"]) == (2000, 2000)
+        assert (plan["validation_rows"], plan["validation_sample_rows"], plan["training_sample_rows"]) == (
+            3000, 2000, 6000)  # fmt: skip
+    propensity = json.loads(by_name.at["propensity", "metrics"])
+    assert propensity["n"] + propensity["tune_rows"] == 2000
+    assert json.loads(by_name.at["clv", "metrics"])["n"] == 2000
+    latest = snapshots[snapshots["cutoff_at"] == snapshots["cutoff_at"].max()]
+    kept = choose_snapshot_rows(snapshots, None, 2000).valid_sample
+    # the stratum shares stay: buyers in the label window, and past buyers (churn's rows)
+    assert abs(kept["purchased_in_horizon"].mean() - latest["purchased_in_horizon"].mean()) < 1e-3
+    churn = json.loads(by_name.at["churn", "metrics"])
+    assert churn["n"] + churn["tune_rows"] == int((kept["order_count"] > 0).sum())
+    assert abs((kept["order_count"] > 0).mean() - (latest["order_count"] > 0).mean()) < 1e-3
+
+
+def test_reading_only_the_chosen_rows_trains_the_same_models(trained, tmp_path):
+    """What ml_predictive_model_runs does: choose from the keys, read the chosen rows in batches, train."""
+    snapshots, current, _, _ = trained
+    whole = train_all(snapshots, current, tmp_path / "whole", "2026-01-31 06:00:00", "2026-01-31", plan=PLAN,
+                      max_training_rows=2500, max_validation_rows=2000)  # fmt: skip
+    shuffled = snapshots.sample(frac=1, random_state=5).reset_index(drop=True)
+    choice = choose_snapshot_rows(shuffled[list(SNAPSHOT_KEY_COLUMNS)], 2500, 2000)
+    batches = (shuffled.iloc[start : start + 700] for start in range(0, len(shuffled), 700))
+    read = select_snapshot_rows(batches, choice.wanted())
+    assert len(read) == 2500 + 2000, "only the two samples are read"
+    narrow = current[[name for name in CURRENT_COLUMNS if name in current]]
+    chosen = train_all(read, narrow, tmp_path / "chosen", "2026-01-31 06:00:00",
+                       "2026-01-31", plan=PLAN, max_training_rows=2500, max_validation_rows=2000,
+                       choice=choice)  # fmt: skip
+    assert list(chosen["model_version"]) == list(whole["model_version"])
+    assert list(chosen["metrics"]) == list(whole["metrics"])

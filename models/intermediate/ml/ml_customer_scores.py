@@ -9,8 +9,8 @@ model stops with a message that says what to do; with no passing churn, clv or
 clusters version, those columns are null and scoring_note says why. fct_customer_scores puts a contract and
 the action tier on top.
 
-The features are read in batches of config score_batch_rows customers (var
-ml_score_batch_rows, 100,000), so memory holds one batch of features at a time;
+The features are read in batches of config batch_rows customers (var
+ml_batch_rows, 100,000), so memory holds one batch of features at a time;
 the scores do not depend on the batching (score_batches).
 """
 
@@ -27,7 +27,7 @@ def model(dbt, session):
     except Exception as error:
         raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
         raise
-    current = to_pandas_batches(dbt.ref("int_customer_features"), int(dbt.config.get("score_batch_rows")))
+    current = to_pandas_batches(dbt.ref("int_customer_features"), int(dbt.config.get("batch_rows")))
     gate = GateThresholds.from_config(
         {
             # dbt only passes config keys that the model names literally

@@ -4,7 +4,10 @@ Trains propensity, churn, CLV and clusters (python_udfs/ml/training.py) on
 int_training_snapshots; saves each under MODEL_DIR and records its version,
 parameters, features, metrics and feature importance, and the snapshot plan
 the training set followed (int_training_cutoffs_planned) and the training
-rows used (a stratified sample above var ml_training_max_rows). Each run passes or
+rows used (a stratified sample above var ml_training_max_rows, and of the
+validation snapshot above var ml_validation_max_rows). It reads the keys of
+every snapshot row, chooses the rows, then reads only those in batches (var
+ml_batch_rows), so memory holds the samples, not every snapshot. Each run passes or
 fails its quality gate (python_udfs/ml/gate.py, vars ml_gate_*): a failed run
 is recorded with is_promoted false and gate_failure_reason, and scoring keeps
 the last promoted version. Leave this model out of a run (selector score_only)
@@ -13,9 +16,16 @@ to score with the last registered models.
 
 from datetime import UTC, datetime
 
-from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
+from python_udfs.dbt_io import artifact_store, to_engine, to_pandas, to_pandas_batches
 from python_udfs.ml.gate import GateThresholds
-from python_udfs.ml.training import train_all, training_row_cap
+from python_udfs.ml.training import (
+    CURRENT_COLUMNS,
+    SNAPSHOT_KEY_COLUMNS,
+    choose_snapshot_rows,
+    select_snapshot_rows,
+    train_all,
+    training_row_cap,
+)
 
 PLAN_COLUMNS = ("label_days", "step_days", "snapshot_count", "history_days", "customers", "horizon_days",
                 "min_feature_days")  # fmt: skip
@@ -24,8 +34,15 @@ PLAN_COLUMNS = ("label_days", "step_days", "snapshot_count", "history_days", "cu
 def model(dbt, session):
     # append_new_columns: registries written before the gate existed gain is_promoted and gate_failure_reason
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
-    snapshots = to_pandas(dbt.ref("int_training_snapshots"))
-    current = to_pandas(dbt.ref("int_customer_features"))
+    relation = dbt.ref("int_training_snapshots")
+    # above these many rows (older cut-offs; latest cut-off), a stratified sample trains and validates
+    max_training_rows = training_row_cap(dbt.config.get("training_sample_max_rows"))
+    max_validation_rows = training_row_cap(dbt.config.get("validation_sample_max_rows"), "ml_validation_max_rows")
+    choice = choose_snapshot_rows(to_pandas(relation.select(*SNAPSHOT_KEY_COLUMNS)), max_training_rows,
+                                  max_validation_rows)  # fmt: skip
+    batch_rows = int(dbt.config.get("batch_rows"))
+    snapshots = select_snapshot_rows(to_pandas_batches(relation, batch_rows), choice.wanted())
+    current = to_pandas(dbt.ref("int_customer_features").select(*CURRENT_COLUMNS))
     planned = to_pandas(dbt.ref("int_training_cutoffs_planned"))
     plan = {name: int(planned[name].iloc[0]) for name in PLAN_COLUMNS} if len(planned) else {}
     gate = GateThresholds.from_config(
@@ -44,7 +61,8 @@ def model(dbt, session):
         as_of=str(current["cutoff_at"].max()),
         plan=plan,
         gate=gate,
-        # above this many training rows (older cut-offs), a stratified sample trains; validation stays whole
-        max_training_rows=training_row_cap(dbt.config.get("training_sample_max_rows")),
+        max_training_rows=max_training_rows,
+        max_validation_rows=max_validation_rows,
+        choice=choice,
     )
     return to_engine(out, session)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
 from python_udfs.recs.engine import recommend
-from python_udfs.recs.training import customer_frame
+from python_udfs.recs.training import FEATURE_COLUMNS, customer_frame
 from python_udfs.registry import current_model, raise_if_no_registry
 
 
@@ -27,8 +27,8 @@ def model(dbt, session):
         raise
     run, saved = current_model(registry, "recommendations", artifact_store(dbt.config.get("model_dir"), session))
     fitted = saved["model"]
-    features = to_pandas(dbt.ref("int_customer_features"))
-    customers = to_pandas(dbt.ref("int_customers_unified"))[["customer_id"]]
+    features = to_pandas(dbt.ref("int_customer_features").select(*FEATURE_COLUMNS))
+    customers = to_pandas(dbt.ref("int_customers_unified").select("customer_id"))
     customers = customers.merge(customer_frame(features), on="customer_id", how="left")
     out = recommend(
         fitted,

@@ -9,14 +9,14 @@ it alongside the predictive models.
 from datetime import UTC, datetime
 
 from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
-from python_udfs.recs.training import customer_frame, params_from_config, train_recommender
+from python_udfs.recs.training import FEATURE_COLUMNS, customer_frame, params_from_config, train_recommender
 from python_udfs.registry import registry_frame
 
 
 def model(dbt, session):
     # append_new_columns: registries written before the gate existed gain is_promoted and gate_failure_reason
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
-    features = to_pandas(dbt.ref("int_customer_features"))
+    features = to_pandas(dbt.ref("int_customer_features").select(*FEATURE_COLUMNS))
     row = train_recommender(
         to_pandas(dbt.ref("int_recommendation_events")),
         to_pandas(dbt.ref("int_products_ranked")),
