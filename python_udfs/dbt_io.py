@@ -9,6 +9,8 @@ snowflake.snowpark, which DuckDB users do not install:
   through Arrow (.to_arrow_table().to_pandas(), what the models always did); a
   Snowpark DataFrame through .to_pandas(), its unquoted (upper-case) column names
   back in lower case; a Spark/Databricks DataFrame through .toPandas() with Arrow.
+  categorical=(...) reads the named columns as categoricals (ids repeated over
+  millions of rows: the recommender's events).
 - to_pandas_batches(dbt.ref("x"), rows): a large ref as pandas DataFrames of at
   most `rows` rows each, so a model holds one batch at a time: a DuckDB relation
   through its Arrow record batch reader (to_arrow_reader); other engines as one frame (to_pandas),
@@ -41,6 +43,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import pandas as pd
+import pyarrow.compute as pc
 
 ARROW_CONF = "spark.sql.execution.arrow.pyspark.enabled"
 
@@ -48,18 +51,31 @@ ARROW_CONF = "spark.sql.execution.arrow.pyspark.enabled"
 # --- reading refs
 
 
-def to_pandas(relation) -> pd.DataFrame:
-    """A relation of any supported engine as a pandas DataFrame."""
+def to_pandas(relation, categorical: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A relation of any supported engine as a pandas DataFrame.
+
+    categorical: columns to read as pandas categoricals (each distinct value held once, rows as integer codes),
+    for ids repeated over millions of rows: on DuckDB they are dictionary-encoded in Arrow, so the strings are
+    never one Python or pandas value per row.
+    """
     if hasattr(relation, "to_arrow_table"):  # DuckDB relation
-        return relation.to_arrow_table().to_pandas()
+        table = relation.to_arrow_table()
+        for name in categorical:
+            position = table.schema.get_field_index(name)
+            table = table.set_column(position, name, pc.dictionary_encode(table.column(name)))
+        return table.to_pandas()
     if hasattr(relation, "to_pandas"):  # Snowpark DataFrame
         frame = relation.to_pandas()
-        return frame.rename(columns={name: _unquoted_lower(name) for name in frame.columns})
-    if hasattr(relation, "toPandas"):  # Spark / Databricks DataFrame
+        frame = frame.rename(columns={name: _unquoted_lower(name) for name in frame.columns})
+    elif hasattr(relation, "toPandas"):  # Spark / Databricks DataFrame
         spark = getattr(relation, "sparkSession", None)
         if spark is not None:
             spark.conf.set(ARROW_CONF, "true")
-        return relation.toPandas()
+        frame = relation.toPandas()
+    else:
+        frame = None
+    if frame is not None:
+        return frame.astype(dict.fromkeys(categorical, "category"))
     raise TypeError(
         f"cannot read a {type(relation).__name__} into pandas: expected a DuckDB relation (to_arrow_table), "
         "a Snowpark DataFrame (to_pandas) or a Spark DataFrame (toPandas)"

@@ -82,6 +82,8 @@ class Items:
         categories, category_code = np.unique(category, return_inverse=True)
         seen = model.seen.reindex(catalogue["product_id"]).fillna(0).to_numpy(np.float32)
         repeat = model.repeat.reindex(catalogue["product_id"])
+        # display_name: the name, or the id when there is none (recs/codes.py, where ids are codes)
+        names = catalogue.get("display_name", catalogue["product_name"].fillna(catalogue["product_id"]))
         return cls(
             frame=catalogue,
             ids=catalogue["product_id"].to_numpy(),
@@ -89,7 +91,7 @@ class Items:
             category_code=category_code,
             group=np.where(has_category, category_code, len(categories) + np.arange(n_items)),
             active=catalogue["is_active"].fillna(False).astype(bool).to_numpy(),
-            names=catalogue["product_name"].fillna(catalogue["product_id"]).to_numpy(),
+            names=names.to_numpy(),
             seen=seen,
             c_item=seen / (seen + p.item_confidence_k),
             trend=np.zeros(n_items),
@@ -133,9 +135,11 @@ class People:
     @classmethod
     def build(cls, ev: pd.DataFrame, customers: pd.DataFrame, items: Items, as_of: pd.Timestamp, p: Params) -> People:
         item_index = pd.Index(items.ids)
-        prof = _profiles(ev, as_of, p)
         cust_ids = customers["customer_id"].drop_duplicates().to_numpy()
         cust_index = pd.Index(cust_ids)
+        # a profile is its customer's events alone: profile only the customers scored (evaluate and the
+        # ranker score a few thousand of a million)
+        prof = _profiles(ev[ev["customer_id"].isin(cust_index)], as_of, p)
         prof = prof[prof["customer_id"].isin(cust_index)].copy()
         prof["u"] = cust_index.get_indexer(prof["customer_id"])
         prof["i"] = item_index.get_indexer(prof["product_id"])

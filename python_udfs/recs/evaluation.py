@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from python_udfs.recs.fitting import fit
+from python_udfs.recs.codes import Codes
+from python_udfs.recs.fitting import fit_coded
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
 from python_udfs.recs.model import Params, clean_events, in_order
-from python_udfs.recs.scoring import recommend
+from python_udfs.recs.scoring import recommend_coded
 
 
 def evaluate(
@@ -26,6 +27,21 @@ def evaluate(
     Also measures popularity (most interacted-with active items the customer
     has not bought) on the same customers, so the registry shows the gain.
     """
+    _, events, products, customers = Codes.encode(events, products, customers)  # metrics only: codes will do
+    return evaluate_coded(events, products, customers, rules, as_of, holdout_days, params, max_users)
+
+
+def evaluate_coded(
+    events: pd.DataFrame,
+    products: pd.DataFrame,
+    customers: pd.DataFrame,
+    rules: pd.DataFrame,
+    as_of,
+    holdout_days: int,
+    params: Params | None = None,
+    max_users: int = 5000,
+) -> dict:
+    """evaluate() on inputs whose ids are codes (Codes.encode)."""
     params = params or Params()
     as_of = pd.Timestamp(as_of)
     cut = as_of - pd.Timedelta(days=holdout_days)
@@ -41,8 +57,8 @@ def evaluate(
         holdout_buyers = np.random.default_rng(7).choice(holdout_buyers, max_users, replace=False)
         relevant = relevant[relevant["user_id"].isin(holdout_buyers)]
     users = customers[customers["customer_id"].isin(holdout_buyers)]
-    model = fit(past, products, cut, params)
-    recs = recommend(model, past, products, users, rules, cut)
+    model = fit_coded(past, products, cut, params)
+    recs = recommend_coded(model, past, products, users, rules, cut)
     project = ranking_metrics(recs.rename(columns={"customer_id": "user_id"}), relevant,
                               int(products["is_active"].fillna(False).astype(bool).sum()), params.top_n)  # fmt: skip
     catalogue = products.drop_duplicates("product_id")

@@ -8,6 +8,7 @@ import scipy.sparse as sp
 
 from python_udfs.recs import ranker
 from python_udfs.recs.candidates import Context, candidates
+from python_udfs.recs.codes import Codes
 from python_udfs.recs.collaborative import ease, popularity
 from python_udfs.recs.model import Params, Recommender, clean_events, in_order, no_rules
 
@@ -84,6 +85,12 @@ def _fit_base(ev: pd.DataFrame, products: pd.DataFrame, as_of: pd.Timestamp, par
 
 def fit(events: pd.DataFrame, products: pd.DataFrame, as_of, params: Params | None = None) -> Recommender:
     """Learn the EASE weights, item exposure, repeat-purchase rates and the ranker from events before as_of."""
+    codes, events, products, _ = Codes.encode(events, products)
+    return codes.model_to_ids(fit_coded(events, products, as_of, params))
+
+
+def fit_coded(events: pd.DataFrame, products: pd.DataFrame, as_of, params: Params | None = None) -> Recommender:
+    """fit() on inputs whose ids are codes (Codes.encode); the model's products are codes too."""
     params = params or Params()
     as_of = pd.Timestamp(as_of)
     events, products, _ = in_order(events, products)

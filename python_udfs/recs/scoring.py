@@ -7,6 +7,7 @@ import pandas as pd
 
 from python_udfs.recs import ranker
 from python_udfs.recs.candidates import Context, candidate_chunks
+from python_udfs.recs.codes import Codes
 from python_udfs.recs.model import REPEAT, Recommender, in_order
 from python_udfs.recs.ranking import diversify, fill_with_trending
 from python_udfs.recs.reasons import with_reasons
@@ -31,12 +32,25 @@ def recommend(
     if_category, then_category, boost. Every customer gets top_n distinct
     active items when the active catalogue has that many.
     """
-    p = model.params
     as_of = pd.Timestamp(as_of)
     if products["product_id"].nunique() == 0 or len(customers) == 0:  # nothing to recommend, or nobody to
-        return pd.DataFrame({"customer_id": pd.Series(dtype=str), "rank": pd.Series(dtype=int),
-                             "product_id": pd.Series(dtype=str), "score": pd.Series(dtype=float),
-                             "source": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})  # fmt: skip
+        return _no_lists()
+    codes, events, products, customers = Codes.encode(events, products, customers)
+    return codes.lists_to_ids(recommend_coded(codes.model_to_codes(model), events, products, customers, rules, as_of))
+
+
+def _no_lists() -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": pd.Series(dtype=str), "rank": pd.Series(dtype=int),
+                         "product_id": pd.Series(dtype=str), "score": pd.Series(dtype=float),
+                         "source": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})  # fmt: skip
+
+
+def recommend_coded(model: Recommender, events: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
+                    rules: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:  # fmt: skip
+    """recommend() on inputs and a model whose ids are codes (Codes.encode, Codes.model_to_codes)."""
+    p = model.params
+    if products["product_id"].nunique() == 0 or len(customers) == 0:
+        return _no_lists()
     events, products, customers = in_order(events, products, customers)
     ctx = Context.build(model, events, products, customers, rules, as_of)
     chunks = [_picks(ctx, cands) for cands in candidate_chunks(ctx, SCORE_CHUNK_CUSTOMERS)]

@@ -9,8 +9,9 @@ import pandas as pd
 from python_udfs.dbt_io import ArtifactStore, artifact_store
 from python_udfs.ml.gate import recommender_gate
 from python_udfs.recs import ranker
-from python_udfs.recs.evaluation import evaluate
-from python_udfs.recs.fitting import fit
+from python_udfs.recs.codes import Codes
+from python_udfs.recs.evaluation import evaluate_coded
+from python_udfs.recs.fitting import fit_coded
 from python_udfs.recs.model import Params
 from python_udfs.registry import registry_row, save_artifact
 
@@ -28,6 +29,9 @@ def params_from_config(config: dict) -> Params:
 
 # what customer_frame and the as_of date need of int_customer_features
 FEATURE_COLUMNS = ("customer_id", "top_category", "cutoff_at")
+# int_recommendation_events' repeated strings, read as categoricals (dbt_io.to_pandas): at 1,000,000 contacts,
+# 25 M rows of ids as strings took about 5 GB before the recommender started
+EVENT_CATEGORICAL = ("customer_id", "product_id", "interaction_type", "order_id")
 
 
 def customer_frame(features: pd.DataFrame) -> pd.DataFrame:
@@ -55,8 +59,9 @@ def train_recommender(
     keeps the last promoted one.
     """
     as_of = pd.Timestamp(as_of)
-    metrics = evaluate(events, products, customers, rules, as_of, holdout_days, params)
-    model = fit(events, products, as_of, params)
+    codes, events, products, customers = Codes.encode(events, products, customers)  # once for both fits
+    metrics = evaluate_coded(events, products, customers, rules, as_of, holdout_days, params)
+    model = codes.model_to_ids(fit_coded(events, products, as_of, params))
     metrics["items_in_collaborative_model"] = len(model.cf_items)
     # the ranker of the deployed fit: what it learned from, whether it beat the plain scores, what it uses
     metrics["ranker"] = model.ranker_info

@@ -139,6 +139,17 @@ def test_a_duckdb_relation_is_read_through_arrow_as_before():
     assert to_rows(relation) == relation.fetchall() == [("c1", 3, datetime(2026, 11, 30))]
 
 
+def test_repeated_ids_can_be_read_as_categoricals_on_every_engine():
+    relation = duckdb.connect().sql("select 'c' || (range % 3) as customer_id, range as n from range(10)")
+    whole = to_pandas(relation)
+    for out in (to_pandas(relation, categorical=("customer_id",)),
+                to_pandas(FakeSparkDataFrame(whole, FakeSparkSession()), categorical=("customer_id",))):  # fmt: skip
+        assert isinstance(out["customer_id"].dtype, pd.CategoricalDtype)
+        assert sorted(out["customer_id"].cat.categories) == ["c0", "c1", "c2"]
+        assert out["customer_id"].astype(str).tolist() == whole["customer_id"].tolist()
+        assert out["n"].tolist() == whole["n"].tolist()
+
+
 def test_a_duckdb_relation_is_read_in_batches_of_at_most_the_size_asked():
     con = duckdb.connect()
     relation = con.sql("select range as n, 'c' || range as customer_id from range(2500)")

@@ -6,12 +6,13 @@ import pytest
 import scipy.sparse as sp
 
 from python_udfs.recs import ranking, scoring
+from python_udfs.recs.codes import Codes
 from python_udfs.recs.collaborative import ease, popularity
 from python_udfs.recs.engine import Params, evaluate, fit, recommend
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
-from python_udfs.recs.model import no_rules
+from python_udfs.recs.model import EVENT_ORDER, in_order, no_rules
 from python_udfs.recs.reasons import every as in_words
-from python_udfs.recs.training import params_from_config
+from python_udfs.recs.training import EVENT_CATEGORICAL, params_from_config
 
 AS_OF = pd.Timestamp("2026-06-01")
 
@@ -399,3 +400,50 @@ def test_the_warehouse_row_order_does_not_change_the_recommendations():
         again, metrics = run(seed)
         pd.testing.assert_frame_equal(first, again)
         assert metrics == first_metrics
+
+
+def test_ids_are_codes_inside_and_ids_outside():
+    """recs/codes.py: codes sort as the ids do, a saved model keeps ids, and the lists come back with ids."""
+    events, catalogue, customers, rules = shop()
+    codes, coded, coded_catalogue, coded_customers = Codes.encode(events, catalogue, customers)
+    assert list(codes.customers) == sorted({*events["customer_id"], *customers["customer_id"]})
+    assert list(codes.products) == sorted({*events["product_id"], *catalogue["product_id"]})
+    assert (codes.customers[coded["customer_id"]] == events["customer_id"].to_numpy()).all()
+    assert (codes.products[coded_catalogue["product_id"]] == catalogue["product_id"].to_numpy()).all()
+    assert (codes.customers[coded_customers["customer_id"]] == customers["customer_id"].to_numpy()).all()
+    assert coded["order_id"].notna().all()
+    assert coded["order_id"].is_unique
+    model = fit(events, catalogue, AS_OF)
+    assert set(model.cf_items) <= set(catalogue["product_id"])
+    assert set(model.seen.index) <= set(codes.products)
+    # a model fitted before a product left the catalogue: scoring leaves that product out of the codes' model
+    fewer = catalogue[catalogue["product_id"] != "book11"]
+    codes_now, *_ = Codes.encode(events[events["product_id"] != "book11"], fewer, customers)
+    coded_model = codes_now.model_to_codes(model)
+    assert -1 in coded_model.cf_items
+    assert len(coded_model.seen) == len(model.seen) - 1
+    lists = recommend(model, events, catalogue.assign(product_name=None), customers, rules, AS_OF)
+    assert set(lists["customer_id"]) == set(customers["customer_id"])
+    assert set(lists["product_id"]) <= set(catalogue["product_id"])
+    # a product without a name is called by its id, not by its code
+    anchored = lists[lists["reason"].str.startswith(("Similar to", "Goes with", "Because"))]
+    assert len(anchored)
+    assert anchored["reason"].str.contains(r"(book|cam|acc|pod)\w*\b", regex=True).all()
+    assert not anchored["reason"].str.contains(r"\b\d+\b", regex=True).any()
+
+
+def test_events_read_as_categoricals_give_the_same_lists_and_codes_sort_as_pandas_does():
+    events, catalogue, customers, rules = shop()
+    events.loc[events.index[::7], "order_id"] = None  # lines without an order id sort last
+    categorical = events.astype(dict.fromkeys(EVENT_CATEGORICAL, "category"))
+    shuffled = categorical.sample(frac=1, random_state=3)
+    model = fit(events, catalogue, AS_OF)
+    for other in (shuffled, events.sample(frac=1, random_state=4)):
+        pd.testing.assert_frame_equal(recommend(model, events, catalogue, customers, rules, AS_OF),
+                                      recommend(model, other, catalogue, customers, rules, AS_OF))  # fmt: skip
+    _, coded, coded_catalogue, _ = Codes.encode(shuffled, catalogue)
+    fast, _, _ = in_order(coded, coded_catalogue)
+    by_pandas = coded.sort_values(EVENT_ORDER, kind="stable", na_position="last").reset_index(drop=True)
+    pd.testing.assert_frame_equal(fast, by_pandas)
+    again, _, _ = in_order(fast, coded_catalogue)  # already in order: kept as it is
+    pd.testing.assert_frame_equal(again, by_pandas)

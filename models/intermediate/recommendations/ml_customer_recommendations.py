@@ -14,7 +14,7 @@ import pandas as pd
 
 from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
 from python_udfs.recs.engine import recommend
-from python_udfs.recs.training import FEATURE_COLUMNS, customer_frame
+from python_udfs.recs.training import EVENT_CATEGORICAL, FEATURE_COLUMNS, customer_frame
 from python_udfs.registry import current_model, raise_if_no_registry
 
 
@@ -32,7 +32,7 @@ def model(dbt, session):
     customers = customers.merge(customer_frame(features), on="customer_id", how="left")
     out = recommend(
         fitted,
-        to_pandas(dbt.ref("int_recommendation_events")),
+        to_pandas(dbt.ref("int_recommendation_events"), categorical=EVENT_CATEGORICAL),
         to_pandas(dbt.ref("int_products_ranked")),
         customers,
         to_pandas(dbt.ref("recommendation_rules")),

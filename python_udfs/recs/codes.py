@@ -1,0 +1,109 @@
+"""Customer, product and order ids as integer codes while the recommender works, ids again at the end.
+
+At 1,000,000 contacts the recommender reads 25 M interactions. Its sorts, group-bys and lookups on string
+ids spent most of its time converting and hashing strings (train_recommender: 561 s, in_order alone 122 s)
+and held them several times over. Codes are positions in the sorted distinct ids, so sorting by code is
+sorting by id and every tie the recommender breaks "by id" falls the same way: the lists are the ones the
+string ids give. The public functions (fit, recommend, evaluate) take and return ids; only their insides see
+codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from python_udfs.recs.model import Recommender
+
+
+def _distinct(*columns: pd.Series) -> np.ndarray:
+    """The sorted distinct non-null values of the columns (in their own type: ids that are numbers sort as
+    numbers, as the recommender always sorted them)."""
+    values = [
+        column.cat.categories[np.unique(column.cat.codes[column.cat.codes >= 0])]  # the categories in use
+        if isinstance(column.dtype, pd.CategoricalDtype)
+        else column.dropna().unique()
+        for column in columns
+    ]
+    return np.sort(pd.concat([pd.Series(value) for value in values], ignore_index=True).unique())
+
+
+def _code(column: pd.Series, ids: np.ndarray) -> np.ndarray:
+    """Each value's position in ids (-1 for null); a categorical column by its categories alone."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        position = pd.Index(ids).get_indexer(column.cat.categories)
+        codes = column.cat.codes.to_numpy()
+        return np.where(codes >= 0, position[codes], -1)
+    return pd.Index(ids).get_indexer(column)
+
+
+@dataclass(frozen=True)
+class Codes:
+    """customers[c] is the id of customer code c, products[p] the id of product code p."""
+
+    customers: np.ndarray
+    products: np.ndarray
+
+    @classmethod
+    def encode(
+        cls, events: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame | None = None
+    ) -> tuple[Codes, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+        """The codes of every id in the inputs, and the inputs with codes for ids.
+
+        events: customer_id and product_id become int64 codes, order_id float64 codes (NaN when null, so it
+        still sorts last), interaction_type a categorical of its sorted kinds (same order, no string work).
+        products: product_id becomes its code, and display_name keeps what the lists call each product (its
+        name, or its id when it has none). customers: customer_id becomes its code.
+        """
+        customer_columns = [events["customer_id"]] + ([customers["customer_id"]] if customers is not None else [])
+        codes = cls(_distinct(*customer_columns), _distinct(events["product_id"], products["product_id"]))
+        order = _code(events["order_id"], _distinct(events["order_id"]))
+        kinds = events["interaction_type"]
+        coded_events = pd.DataFrame(
+            {
+                "customer_id": _code(events["customer_id"], codes.customers),
+                "product_id": _code(events["product_id"], codes.products),
+                "interaction_type": pd.Categorical(kinds, categories=_distinct(kinds)),
+                "occurred_at": events["occurred_at"].to_numpy(),
+                "order_id": np.where(order >= 0, order, np.nan),
+            }
+        )
+        coded_products = products.assign(
+            display_name=products["product_name"].fillna(products["product_id"]),
+            product_id=_code(products["product_id"], codes.products),
+        )
+        coded_customers = None
+        if customers is not None:
+            coded_customers = customers.assign(customer_id=_code(customers["customer_id"], codes.customers))
+        return codes, coded_events, coded_products, coded_customers
+
+    def model_to_codes(self, model: Recommender) -> Recommender:
+        """A fitted model (ids) in these codes; products these codes do not know are left out of it."""
+        index = pd.Index(self.products)
+        cf = index.get_indexer(model.cf_items)  # -1: not in the catalogue, so never matched
+        return replace(model, cf_items=cf, seen=_recoded(model.seen, index), repeat=_recoded(model.repeat, index))
+
+    def model_to_ids(self, model: Recommender) -> Recommender:
+        """A model fitted on codes, with ids again (what is saved and scored later)."""
+        ids = self.products
+        return replace(
+            model,
+            cf_items=ids[model.cf_items],
+            seen=model.seen.set_axis(ids[model.seen.index.to_numpy()]),
+            repeat=model.repeat.set_axis(ids[model.repeat.index.to_numpy()]),
+        )
+
+    def lists_to_ids(self, lists: pd.DataFrame) -> pd.DataFrame:
+        """recommend()'s lists with ids for the customer and product codes."""
+        return lists.assign(
+            customer_id=self.customers[lists["customer_id"].to_numpy(np.int64)],
+            product_id=self.products[lists["product_id"].to_numpy(np.int64)],
+        )
+
+
+def _recoded(frame: pd.Series | pd.DataFrame, index: pd.Index) -> pd.Series | pd.DataFrame:
+    """frame re-indexed from product ids to codes, without the products the codes do not know."""
+    position = index.get_indexer(frame.index)
+    return frame[position >= 0].set_axis(position[position >= 0])
