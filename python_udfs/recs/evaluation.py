@@ -40,8 +40,9 @@ def evaluate_coded(
     holdout_days: int,
     params: Params | None = None,
     max_users: int = 5000,
+    bases: dict | None = None,
 ) -> dict:
-    """evaluate() on inputs whose ids are codes (Codes.encode)."""
+    """evaluate() on inputs whose ids are codes (Codes.encode); bases: as for fit_coded."""
     params = params or Params()
     as_of = pd.Timestamp(as_of)
     cut = as_of - pd.Timedelta(days=holdout_days)
@@ -57,7 +58,7 @@ def evaluate_coded(
         holdout_buyers = np.random.default_rng(7).choice(holdout_buyers, max_users, replace=False)
         relevant = relevant[relevant["user_id"].isin(holdout_buyers)]
     users = customers[customers["customer_id"].isin(holdout_buyers)]
-    model = fit_coded(past, products, cut, params)
+    model = fit_coded(past, products, cut, params, bases)
     recs = recommend_coded(model, past, products, users, rules, cut)
     project = ranking_metrics(recs.rename(columns={"customer_id": "user_id"}), relevant,
                               int(products["is_active"].fillna(False).astype(bool).sum()), params.top_n)  # fmt: skip

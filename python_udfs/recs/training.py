@@ -60,8 +60,9 @@ def train_recommender(
     """
     as_of = pd.Timestamp(as_of)
     codes, events, products, customers = Codes.encode(events, products, customers)  # once for both fits
-    metrics = evaluate_coded(events, products, customers, rules, as_of, holdout_days, params)
-    model = codes.model_to_ids(fit_coded(events, products, as_of, params))
+    bases = {}  # the evaluation's fit is the deployed ranker's base when holdout_days = ranker_label_days
+    metrics = evaluate_coded(events, products, customers, rules, as_of, holdout_days, params, bases=bases)
+    model = codes.model_to_ids(fit_coded(events, products, as_of, params, bases))
     metrics["items_in_collaborative_model"] = len(model.cf_items)
     # the ranker of the deployed fit: what it learned from, whether it beat the plain scores, what it uses
     metrics["ranker"] = model.ranker_info
