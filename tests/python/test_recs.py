@@ -1,18 +1,19 @@
 """Unit tests for python_udfs/recs: metrics, collaborative models and the hybrid recommender."""
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from python_udfs.recs import ranking, scoring
+from python_udfs.recs import fitting, ranking, scoring
 from python_udfs.recs.codes import Codes
 from python_udfs.recs.collaborative import ease, popularity
 from python_udfs.recs.engine import Params, evaluate, fit, recommend
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
 from python_udfs.recs.model import EVENT_ORDER, in_order, no_rules
 from python_udfs.recs.reasons import every as in_words
-from python_udfs.recs.training import EVENT_CATEGORICAL, params_from_config
+from python_udfs.recs.training import EVENT_CATEGORICAL, params_from_config, train_recommender
 
 AS_OF = pd.Timestamp("2026-06-01")
 
@@ -447,3 +448,24 @@ def test_events_read_as_categoricals_give_the_same_lists_and_codes_sort_as_panda
     pd.testing.assert_frame_equal(fast, by_pandas)
     again, _, _ = in_order(fast, coded_catalogue)  # already in order: kept as it is
     pd.testing.assert_frame_equal(again, by_pandas)
+
+
+def test_a_retrain_fits_each_base_once_and_the_model_is_the_same(monkeypatch, tmp_path):
+    """The evaluation's fit at as_of - 30 days is the deployed ranker's base: fitted once (fitting.fit_coded)."""
+    events, catalogue = grocery()
+    calls = []
+    real = fitting._fit_base
+
+    def counted(ev, products, as_of, params):
+        calls.append(pd.Timestamp(as_of))
+        return real(ev, products, as_of, params)
+
+    monkeypatch.setattr(fitting, "_fit_base", counted)
+    row = train_recommender(events, catalogue, _customers_of(events), no_rules(), AS_OF, Params(), 30, tmp_path,
+                            "2026-01-01 00:00:00")  # fmt: skip
+    assert sorted(calls) == sorted(set(calls)), "no base fitted twice"
+    assert AS_OF - pd.Timedelta(days=30) in calls
+    alone = fit(events, catalogue, AS_OF)  # no shared fits: the same deployed model
+    saved = joblib.load(tmp_path / row["artifact_path"])["model"]
+    assert np.array_equal(saved.b, alone.b)
+    assert saved.ranker_info == alone.ranker_info
