@@ -125,6 +125,7 @@ class People:
 
     ids: np.ndarray
     prof: pd.DataFrame  # per customer and product: strength, profile weight and position, purchase facts
+    prof_u: np.ndarray  # prof's u, ascending
     top_prof: pd.DataFrame  # the profile_items most recent products of each customer
     profile: sp.csr_matrix  # customers x products, profile weights
     c_user: np.ndarray  # customer confidence: products seen / (products seen + customer_confidence_k)
@@ -167,9 +168,12 @@ class People:
         facts["customer_days_since"] = (as_of - facts["customer_last"]).dt.total_seconds() / 86400
         facts = facts.reindex(np.arange(len(cust_ids)))
         facts["customer_items"] = n_seen_customer
+        if not prof["u"].is_monotonic_increasing:  # it is when customers come sorted by id (in_order)
+            prof = prof.sort_values("u", kind="stable")
         return cls(
             ids=cust_ids,
             prof=prof,
+            prof_u=prof["u"].to_numpy(),
             top_prof=top_prof,
             profile=profile,
             c_user=n_seen_customer / (n_seen_customer + p.customer_confidence_k),
@@ -487,7 +491,10 @@ def _with_features(ctx: Context, cands: pd.DataFrame) -> pd.DataFrame:
     """The ranker's features for each candidate (see python_udfs/recs/ranker.py)."""
     u, i = cands["u"].to_numpy(), cands["i"].to_numpy()
     prof = ctx.people.prof
-    # only these customers' profile rows: candidate_chunks calls this once per chunk of customers
+    # only these customers' profile rows: candidate_chunks calls this once per chunk of customers, and the
+    # profile is in customer order (People.build), so the chunk's rows are one slice of it
+    first, last = np.searchsorted(ctx.people.prof_u, [u.min(), u.max() + 1]) if len(u) else (0, 0)
+    prof = prof.iloc[first:last]
     prof = prof[prof["u"].isin(np.unique(u))]
     own = prof.set_index(["u", "i"])[
         ["strength", "weight", "position", "purchased", "orders", "recent", "last_purchased_at", "first_purchased_at"]
