@@ -8,7 +8,7 @@ bought products that may come back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -199,19 +199,29 @@ class Context:
     as_of: pd.Timestamp
     items: Items
     cf: Collaborative
-    people: People
+    people: People | None
     rules: Rules
 
     @classmethod
     def build(cls, model, events, products, customers, rules, as_of) -> Context:
+        shared, ev = cls.shared(model, events, products, rules, as_of)
+        return shared.with_people(ev, customers)
+
+    @classmethod
+    def shared(cls, model, events, products, rules, as_of) -> tuple[Context, pd.DataFrame]:
+        """The context without customers (people None): the catalogue, its trend, EASE and the rules; and the
+        clean events of catalogue products, in the events' order, for with_people."""
         p = model.params
         items = Items.build(model, products)
         ev = clean_events(events, as_of)
         ev = ev[ev["product_id"].isin(pd.Index(items.ids))]
         items.trend = _trending(ev, items.frame, as_of, p)
-        people = People.build(ev, customers, items, as_of, p)
         rule_rows, rule_matrix = _rule_matrix(rules, items.categories, items.category_code, items.trend)
-        return cls(model, as_of, items, Collaborative.build(model, items), people, Rules(rule_rows, rule_matrix))
+        return cls(model, as_of, items, Collaborative.build(model, items), None, Rules(rule_rows, rule_matrix)), ev
+
+    def with_people(self, ev: pd.DataFrame, customers: pd.DataFrame) -> Context:
+        """This context for these customers (ev: clean events, at least theirs; see shared)."""
+        return replace(self, people=People.build(ev, customers, self.items, self.as_of, self.model.params))
 
 
 def _rule_matrix(rules, categories, category_code, trend) -> tuple[pd.DataFrame, sp.csr_matrix]:
@@ -323,10 +333,14 @@ def _top_per_row_csr(matrix: sp.csr_matrix, m: int) -> np.ndarray:
     padded = np.full((matrix.shape[0], width), -np.inf, np.float32)
     padded[r, slot] = matrix.data
     k = min(width, m)
-    top = np.argpartition(-padded, k - 1, axis=1)[:, :k]
-    val = np.take_along_axis(padded, top, axis=1)
-    rr, cc = np.nonzero(val > 0)
-    return matrix.indptr[rr] + top[rr, cc]
+    # the k-th largest value of each row; of the entries equal to it, the first in the row (the lowest product
+    # index: canonical CSR) until k, so ties do not fall by the padded width, which depends on the batch
+    kth = -np.partition(-padded, k - 1, axis=1)[:, k - 1 : k]
+    above = padded > kth
+    tied = padded == kth
+    keep = above | (tied & (np.cumsum(tied, axis=1) <= k - above.sum(axis=1, keepdims=True)))
+    rr, cc = np.nonzero(keep & (padded > 0))
+    return matrix.indptr[rr] + cc
 
 
 @dataclass

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 # customers per chunk of the trending fill (an execution detail: it changes memory, not recommendations)
 FILL_CHUNK = 20_000
+FILL_ROWS = 2_000_000  # at most about this many candidate rows per chunk of the trending fill
 
 
 def diversify(cands: pd.DataFrame, category_code: np.ndarray, cap: int, top_n: int) -> pd.DataFrame:
@@ -40,7 +41,9 @@ def rank_within(u: np.ndarray, group: np.ndarray | None = None) -> np.ndarray:
     return np.arange(len(key)) - first
 
 
-def fill_with_trending(picks: pd.DataFrame, customers: pd.DataFrame, ctx: Context, p: Params) -> pd.DataFrame:
+def fill_with_trending(
+    picks: pd.DataFrame, customers: pd.DataFrame, ctx: Context, p: Params, most_owned: int | None = None
+) -> pd.DataFrame:
     """Customers short of top_n: trending in their preferred category, then overall; cap relaxed last.
 
     Products the customer bought are left out of the fill unless nothing else is left (a catalogue the
@@ -48,6 +51,10 @@ def fill_with_trending(picks: pd.DataFrame, customers: pd.DataFrame, ctx: Contex
     Each customer's fill is independent of the others', so the short customers go in chunks of
     FILL_CHUNK: the candidate frame is tens of rows per customer, and at 100,000 customers, most of them
     cold, one frame for all of them took 1.3 GB.
+
+    most_owned: the most products any customer scored has bought (ctx's customers when None). Every customer's
+    fill goes that deep into the trending products, so a list does not depend on which customers are filled
+    together (recommend() passes it for all its customers, scored in chunks).
     """
     cust_index = pd.Index(ctx.people.ids)
     counts = picks.groupby("u").size().reindex(np.arange(len(cust_index)), fill_value=0)
@@ -64,6 +71,11 @@ def fill_with_trending(picks: pd.DataFrame, customers: pd.DataFrame, ctx: Contex
     owned_u = bought["u"].to_numpy(np.int64)
     owned_all = owned_u * n_items + bought["i"].to_numpy()
     owned_per_customer = np.bincount(bought["u"].to_numpy(), minlength=len(cust_index))
+    if most_owned is None:
+        most_owned = int(owned_per_customer.max()) if len(owned_per_customer) else 0
+    # deep enough that the relaxed pass finds top_n products each customer has not bought
+    depth = min(len(pool), p.top_n * 3 + p.max_per_category * 3 + most_owned)
+    overall = pool[:depth]
     short_picks = picks[picks["u"].isin(short)].sort_values("u", kind="stable")
     picks_u = short_picks["u"].to_numpy()
 
@@ -72,9 +84,6 @@ def fill_with_trending(picks: pd.DataFrame, customers: pd.DataFrame, ctx: Contex
         return slice(*np.searchsorted(u, [chunk[0], chunk[-1] + 1]))
 
     def fill_chunk(chunk: np.ndarray) -> pd.DataFrame:
-        # deep enough that the relaxed pass finds top_n products each customer has not bought
-        depth = min(len(pool), p.top_n * 3 + p.max_per_category * 3 + int(owned_per_customer[chunk].max()))
-        overall = pool[:depth]
         pref = preferred.reindex(cust_index[chunk]).to_numpy()
         frames = []
         for cat in pd.unique(pref[pd.notna(pref)]):
@@ -104,7 +113,8 @@ def fill_with_trending(picks: pd.DataFrame, customers: pd.DataFrame, ctx: Contex
             capped = pd.concat([capped[~capped["u"].isin(still)], relaxed], ignore_index=True)
         return capped
 
-    filled = [fill_chunk(short[start : start + FILL_CHUNK]) for start in range(0, len(short), FILL_CHUNK)]
+    step = max(1, min(FILL_CHUNK, FILL_ROWS // max(len(overall), 1)))  # a deep fill: fewer customers at a time
+    filled = [fill_chunk(short[start : start + step]) for start in range(0, len(short), step)]
     return pd.concat([picks[~picks["u"].isin(short)], *filled], ignore_index=True)
 
 

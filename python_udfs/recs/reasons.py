@@ -100,7 +100,8 @@ def _anchor_reasons(ctx: Context, kind: str, u: np.ndarray, i: np.ndarray) -> np
 def _rule_reasons(ctx: Context, u: np.ndarray, i: np.ndarray) -> list[str]:
     """Rule picks: the customer's most recent purchase in the first rule (seed order) pointing at i's category."""
     names, categories, category_code = ctx.items.names, ctx.items.categories, ctx.items.category_code
-    recent = ctx.people.bought.sort_values("last_purchased_at", ascending=False)
+    # stable: of a customer's purchases at the same moment, the first in profile order (the same in any chunk)
+    recent = ctx.people.bought.sort_values("last_purchased_at", ascending=False, kind="stable")
     recent = pd.DataFrame({"u": recent["u"].to_numpy(), "if_cat": category_code[recent["i"].to_numpy()],
                            "anchor": recent["i"].to_numpy()}).drop_duplicates(["u", "if_cat"])  # fmt: skip
     wanted = pd.DataFrame({"row": np.arange(len(u)), "u": u, "then_cat": category_code[i]})

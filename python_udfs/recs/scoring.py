@@ -12,9 +12,9 @@ from python_udfs.recs.model import REPEAT, Recommender, in_order
 from python_udfs.recs.ranking import diversify, fill_with_trending
 from python_udfs.recs.reasons import with_reasons
 
-# Warm customers scored together: their candidates (tens of rows each, about 40 columns) are held at once,
-# then only their top_n picks are kept. At 1,000,000 contacts, every customer's candidates at once took the
-# build past 24 GB and it was killed.
+# Customers scored together, from their profiles to their reasons: their candidates (tens of rows each, about
+# 40 columns) are held at once, then only their top_n picks are kept. At 1,000,000 contacts, every customer's
+# candidates at once took the build past 24 GB and it was killed; every customer's profiles at once, 14 GB.
 SCORE_CHUNK_CUSTOMERS = 20_000
 
 
@@ -48,15 +48,39 @@ def _no_lists() -> pd.DataFrame:
 def recommend_coded(model: Recommender, events: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
                     rules: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:  # fmt: skip
     """recommend() on inputs and a model whose ids are codes (Codes.encode, Codes.model_to_codes)."""
-    p = model.params
     if products["product_id"].nunique() == 0 or len(customers) == 0:
         return _no_lists()
     events, products, customers = in_order(events, products, customers)
-    ctx = Context.build(model, events, products, customers, rules, as_of)
-    chunks = [_picks(ctx, cands) for cands in candidate_chunks(ctx, SCORE_CHUNK_CUSTOMERS)]
-    picks = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
-    picks = fill_with_trending(picks, customers, ctx, p)
-    return with_reasons(picks, ctx)
+    shared, ev = Context.shared(model, events, products, rules, as_of)
+    del events
+    # a customer's list depends on the customer and the shared context only: customers go SCORE_CHUNK_CUSTOMERS
+    # at a time, from their profiles to their reasons, so memory holds one chunk's profiles and candidates
+    customers = customers.drop_duplicates("customer_id")  # (each chunk keeps a customer's first row, as before)
+    ev_customer = ev["customer_id"].to_numpy()
+    most_owned = _most_owned(ev, customers["customer_id"].to_numpy())
+    known = len(ev_customer) - int((ev_customer < 0).sum())  # in id order, null ids (-1) last (in_order)
+    parts = []
+    for start in range(0, len(customers), SCORE_CHUNK_CUSTOMERS):
+        chunk = customers.iloc[start : start + SCORE_CHUNK_CUSTOMERS]
+        codes = chunk["customer_id"].to_numpy()
+        if (codes < 0).any():
+            theirs = ev[ev["customer_id"].isin(codes)]
+        else:
+            theirs = ev.iloc[slice(*np.searchsorted(ev_customer[:known], [codes.min(), codes.max() + 1]))]
+        ctx = shared.with_people(theirs, chunk)
+        picks = pd.concat([_picks(ctx, cands) for cands in candidate_chunks(ctx, None)], ignore_index=True)
+        parts.append(with_reasons(fill_with_trending(picks, chunk, ctx, ctx.model.params, most_owned), ctx))
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+
+def _most_owned(ev: pd.DataFrame, customers: np.ndarray) -> int:
+    """The most distinct products any of the customers bought in ev (People.build's bought, for all of them)."""
+    purchases = ev[(ev["interaction_type"] == "purchase") & ev["customer_id"].isin(customers[customers >= 0])]
+    if purchases.empty:
+        return 0
+    n_codes = int(purchases["product_id"].max()) + 1
+    pairs = np.unique(purchases["customer_id"].to_numpy(np.int64) * n_codes + purchases["product_id"].to_numpy())
+    return int(np.bincount(pairs // n_codes).max())
 
 
 def _picks(ctx: Context, cands: pd.DataFrame) -> pd.DataFrame:

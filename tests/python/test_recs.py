@@ -7,6 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from python_udfs.recs import fitting, ranking, scoring
+from python_udfs.recs.candidates import _top_per_row_csr
 from python_udfs.recs.codes import Codes
 from python_udfs.recs.collaborative import ease, popularity
 from python_udfs.recs.engine import Params, evaluate, fit, recommend
@@ -469,3 +470,33 @@ def test_a_retrain_fits_each_base_once_and_the_model_is_the_same(monkeypatch, tm
     saved = joblib.load(tmp_path / row["artifact_path"])["model"]
     assert np.array_equal(saved.b, alone.b)
     assert saved.ranker_info == alone.ranker_info
+
+
+def test_lists_do_not_depend_on_which_customers_are_scored_together(monkeypatch):
+    """Products with the same content tie, and the trending fill's depth is every customer's: chunks of 17
+    customers give the lists one chunk gives (scoring.recommend_coded), reasons included."""
+    events, catalogue = grocery()
+    catalogue["product_name"] = "Same name"  # every treat and staple of an aisle has the same content
+    model = fit(events, catalogue, AS_OF, Params(ease_max_items=5))  # most products outside EASE: sparse scores
+    model.ranker = None  # the hybrid score, where content ties show
+    customers = pd.concat([_customers_of(events), pd.DataFrame({"customer_id": ["cold1", "cold2"]})])
+    whole = recommend(model, events, catalogue, customers, no_rules(), AS_OF)
+    with monkeypatch.context() as m:
+        m.setattr(scoring, "SCORE_CHUNK_CUSTOMERS", 17)
+        chunked = recommend(model, events, catalogue, customers, no_rules(), AS_OF)
+    pd.testing.assert_frame_equal(whole, chunked)
+
+
+def test_the_top_entries_of_a_sparse_row_break_ties_by_product_not_by_batch():
+    """candidates._top_per_row_csr: a row's picks are the same whatever other rows share its batch."""
+    rng = np.random.default_rng(5)
+    row = np.round(rng.random(40), 1).astype(np.float32) + 0.1  # many equal values
+    alone = sp.csr_matrix((row, (np.zeros(40, int), np.arange(40))), shape=(1, 400))
+    with_wide = sp.vstack([alone, sp.csr_matrix(np.ones((1, 400), np.float32))], format="csr")  # a wider row
+    for k in (5, 12, 17):
+        first = set(alone.indices[_top_per_row_csr(alone, k)])
+        together = _top_per_row_csr(with_wide, k)
+        assert first == set(with_wide.indices[together[together < alone.nnz]])
+        threshold = np.sort(row)[::-1][k - 1]
+        assert {int(j) for j in np.flatnonzero(row > threshold)} <= first
+        assert first == set(np.lexsort((np.arange(40), -row))[:k])  # ties: the lowest product index first
