@@ -148,66 +148,40 @@ recommendation_candidates as (
     where bestsellers.overall_rank <= {{ n_recs }}
 ),
 
--- each product once per customer, at its best preference (min_by and any_value states of strings cannot
--- spill: at 1,000,000 contacts the aggregate version ran out of DuckDB's memory; windows and joins spill)
-deduplicated as (
-    select
-        customer_id,
-        product_id,
-        recommendation_source,
-        preference
-    from recommendation_candidates
-    qualify row_number() over (partition by customer_id, product_id order by preference) = 1
-),
-
 recommendations as (
     select
-        customer_id,
-        product_id,
-        recommendation_source,
-        row_number() over (partition by customer_id order by preference) as slot
-    from deduplicated
+        candidates.customer_id,
+        candidates.product_id,
+        candidates.recommendation_source,
+        row_number() over (partition by candidates.customer_id order by candidates.preference) as slot
+    from (
+        select
+            customer_id,
+            product_id,
+            min_by(recommendation_source, preference) as recommendation_source,
+            min(preference) as preference
+        from recommendation_candidates
+        group by customer_id, product_id
+    ) as candidates
 ),
 
-slotted as (
+recommendation_fields as (
     select
         recommendations.customer_id,
-        recommendations.slot,
-        recommendations.recommendation_source,
-        bestsellers.product_id,
-        bestsellers.product_name,
-        bestsellers.product_url,
-        bestsellers.image_url,
-        bestsellers.price
+        {%- for slot in range(1, n_recs + 1) %}
+        any_value(bestsellers.product_id) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_product_id,
+        any_value(bestsellers.product_name) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_name,
+        any_value(bestsellers.product_url) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_url,
+        any_value(bestsellers.image_url) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_image_url,
+        any_value(bestsellers.price) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_price,
+        {%- endfor %}
+        any_value(recommendations.recommendation_source) filter (where recommendations.slot = 1)
+            as recommendation_source
     from recommendations
     inner join bestsellers
         on recommendations.product_id = bestsellers.product_id
     where recommendations.slot <= {{ n_recs }}
-),
-
-recommended_customers as (
-    select distinct customer_id
-    from slotted
-),
-
--- one column group per slot: a join per slot (a pivot by aggregate would hold strings it cannot spill)
-recommendation_fields as (
-    select
-        recommended_customers.customer_id,
-        {%- for slot in range(1, n_recs + 1) %}
-        slot_{{ slot }}.product_id as rec_{{ slot }}_product_id,
-        slot_{{ slot }}.product_name as rec_{{ slot }}_name,
-        slot_{{ slot }}.product_url as rec_{{ slot }}_url,
-        slot_{{ slot }}.image_url as rec_{{ slot }}_image_url,
-        slot_{{ slot }}.price as rec_{{ slot }}_price,
-        {%- endfor %}
-        slot_1.recommendation_source
-    from recommended_customers
-    {%- for slot in range(1, n_recs + 1) %}
-    left join slotted as slot_{{ slot }}
-        on recommended_customers.customer_id = slot_{{ slot }}.customer_id
-        and slot_{{ slot }}.slot = {{ slot }}
-    {%- endfor %}
+    group by recommendations.customer_id
 )
 
 select
