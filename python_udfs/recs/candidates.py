@@ -125,7 +125,6 @@ class People:
 
     ids: np.ndarray
     prof: pd.DataFrame  # per customer and product: strength, profile weight and position, purchase facts
-    prof_u: np.ndarray  # prof's u, ascending
     top_prof: pd.DataFrame  # the profile_items most recent products of each customer
     profile: sp.csr_matrix  # customers x products, profile weights
     c_user: np.ndarray  # customer confidence: products seen / (products seen + customer_confidence_k)
@@ -141,7 +140,6 @@ class People:
         # a profile is its customer's events alone: profile only the customers scored (evaluate and the
         # ranker score a few thousand of a million)
         prof = _profiles(ev[ev["customer_id"].isin(cust_index)], as_of, p)
-        prof = prof[prof["customer_id"].isin(cust_index)].copy()
         prof["u"] = cust_index.get_indexer(prof["customer_id"])
         prof["i"] = item_index.get_indexer(prof["product_id"])
         top_prof = prof[prof["position"] < p.profile_items]
@@ -168,12 +166,9 @@ class People:
         facts["customer_days_since"] = (as_of - facts["customer_last"]).dt.total_seconds() / 86400
         facts = facts.reindex(np.arange(len(cust_ids)))
         facts["customer_items"] = n_seen_customer
-        if not prof["u"].is_monotonic_increasing:  # it is when customers come sorted by id (in_order)
-            prof = prof.sort_values("u", kind="stable")
         return cls(
             ids=cust_ids,
             prof=prof,
-            prof_u=prof["u"].to_numpy(),
             top_prof=top_prof,
             profile=profile,
             c_user=n_seen_customer / (n_seen_customer + p.customer_confidence_k),
@@ -273,17 +268,6 @@ def candidates(ctx: Context) -> pd.DataFrame:
     score without a ranker: the hybrid score (with rule boosts) for a new product; for a bought one,
     rate x how due it is when the rate reaches repeat_min_rate, else 0 (not recommended).
     """
-    return next(candidate_chunks(ctx, None))  # one chunk: every warm customer
-
-
-def candidate_chunks(ctx: Context, chunk_customers: int | None):
-    """candidates() for chunk_customers warm customers at a time (None: all at once), chunk by chunk.
-
-    A customer's candidates and their features depend on that customer and on the context only, so the
-    chunks together are candidates(); a caller that keeps only each chunk's picks holds one chunk's
-    candidates (tens of rows per customer, about 40 columns) rather than every customer's. Yields at least
-    one frame (empty, with the columns, when no customer is warm).
-    """
     p = ctx.model.params
     bought = ctx.people.bought
     bought_u, bought_i = bought["u"].to_numpy(), bought["i"].to_numpy()
@@ -298,21 +282,14 @@ def candidate_chunks(ctx: Context, chunk_customers: int | None):
     rebuy = rebuy[rebuy.groupby("u").cumcount() < p.rebuy_candidates]
 
     warm = np.flatnonzero(np.diff(ctx.people.profile.indptr) > 0)
-    step = chunk_customers or max(len(warm), 1)
-    yielded = False
-    for first in range(0, len(warm), step):
-        chunk = warm[first : first + step]
-        found = [
-            _candidates_of(ctx, chunk[start : start + p.batch_size], rebuy)
-            for start in range(0, len(chunk), p.batch_size)
-        ]
-        found = [f for f in found if len(f)]
-        if found:
-            yielded = True
-            yield _with_features(ctx, pd.concat(found, ignore_index=True))
-    if not yielded:
-        yield pd.DataFrame(columns=["u", "i", "value", "is_rebuy", "collaborative", "content", "hybrid", "rule",
-                                    *ranker.FEATURES])  # fmt: skip
+    found = [
+        _candidates_of(ctx, warm[start : start + p.batch_size], rebuy) for start in range(0, len(warm), p.batch_size)
+    ]
+    found = [f for f in found if len(f)]
+    if not found:
+        return pd.DataFrame(columns=["u", "i", "value", "is_rebuy", "collaborative", "content", "hybrid", "rule",
+                                     *ranker.FEATURES])  # fmt: skip
+    return _with_features(ctx, pd.concat(found, ignore_index=True))
 
 
 def _top_per_row(r: np.ndarray, score: np.ndarray, m: int) -> np.ndarray:
@@ -504,13 +481,7 @@ def _rebuy_parts(ctx: Context, batch: _Batch, rebuy: pd.DataFrame, cf: np.ndarra
 def _with_features(ctx: Context, cands: pd.DataFrame) -> pd.DataFrame:
     """The ranker's features for each candidate (see python_udfs/recs/ranker.py)."""
     u, i = cands["u"].to_numpy(), cands["i"].to_numpy()
-    prof = ctx.people.prof
-    # only these customers' profile rows: candidate_chunks calls this once per chunk of customers, and the
-    # profile is in customer order (People.build), so the chunk's rows are one slice of it
-    first, last = np.searchsorted(ctx.people.prof_u, [u.min(), u.max() + 1]) if len(u) else (0, 0)
-    prof = prof.iloc[first:last]
-    prof = prof[prof["u"].isin(np.unique(u))]
-    own = prof.set_index(["u", "i"])[
+    own = ctx.people.prof.set_index(["u", "i"])[
         ["strength", "weight", "position", "purchased", "orders", "recent", "last_purchased_at", "first_purchased_at"]
     ]
     own = own.reindex(pd.MultiIndex.from_arrays([u, i]))

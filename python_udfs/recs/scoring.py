@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from python_udfs.recs import ranker
-from python_udfs.recs.candidates import Context, candidate_chunks
+from python_udfs.recs.candidates import Context, candidates
 from python_udfs.recs.codes import Codes
 from python_udfs.recs.model import REPEAT, Recommender, in_order
 from python_udfs.recs.ranking import diversify, fill_with_trending
@@ -68,8 +68,8 @@ def recommend_coded(model: Recommender, events: pd.DataFrame, products: pd.DataF
         else:
             theirs = ev.iloc[slice(*np.searchsorted(ev_customer[:known], [codes.min(), codes.max() + 1]))]
         ctx = shared.with_people(theirs, chunk)
-        picks = pd.concat([_picks(ctx, cands) for cands in candidate_chunks(ctx, None)], ignore_index=True)
-        parts.append(with_reasons(fill_with_trending(picks, chunk, ctx, ctx.model.params, most_owned), ctx))
+        picks = fill_with_trending(_picks(ctx, candidates(ctx)), chunk, ctx, ctx.model.params, most_owned)
+        parts.append(with_reasons(picks, ctx))
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
