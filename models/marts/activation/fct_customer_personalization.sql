@@ -14,7 +14,9 @@
     The action tier comes from fct_customer_scores (the propensity model),
     else engagement rules. Recommendations come from fct_customer_recommendations
     (the recommender), then the bestsellers of the customer's top category,
-    then overall bestsellers. The *_source columns say which filled each field.
+    then overall bestsellers: int_recommendation_slots chooses them, one row
+    per slot, and this model takes a join per slot. The *_source columns say
+    which filled each field.
 -#}
 
 {%- set n_recs = number_var('export_recommendations') | int %}
@@ -69,15 +71,6 @@ bestsellers as (
     select * from {{ ref('int_bestsellers') }}
 ),
 
-personal_recommendations as (
-    select
-        customer_id,
-        product_id,
-        rank,
-        source
-    from {{ ref('fct_customer_recommendations') }}
-),
-
 global_send_hour as (
     select mode(best_hour_utc) as best_hour_utc
     from send_times
@@ -115,73 +108,19 @@ base as (
 ),
 
 
--- every product a customer could be shown, best first
-recommendation_candidates as (
+slots as (
     select
-        base.customer_id,
-        personal_recommendations.product_id,
-        personal_recommendations.rank as preference,
-        personal_recommendations.source as recommendation_source
-    from base
-    inner join personal_recommendations
-        on base.customer_id = personal_recommendations.customer_id
-    where not base.is_global_holdout
-    union all
-    select
-        base.customer_id,
+        slots.customer_id,
+        slots.slot,
+        slots.recommendation_source,
         bestsellers.product_id,
-        1000 + bestsellers.category_rank as preference,
-        'category_bestsellers' as recommendation_source
-    from base
+        bestsellers.product_name,
+        bestsellers.product_url,
+        bestsellers.image_url,
+        bestsellers.price
+    from {{ ref('int_recommendation_slots') }} as slots
     inner join bestsellers
-        on base.top_category = bestsellers.category
-        and bestsellers.category_rank <= {{ n_recs }}
-    where not base.is_global_holdout
-    union all
-    select
-        base.customer_id,
-        bestsellers.product_id,
-        2000 + bestsellers.overall_rank as preference,
-        'bestsellers' as recommendation_source
-    from base
-    cross join bestsellers
-    where bestsellers.overall_rank <= {{ n_recs }}
-),
-
-recommendations as (
-    select
-        candidates.customer_id,
-        candidates.product_id,
-        candidates.recommendation_source,
-        row_number() over (partition by candidates.customer_id order by candidates.preference) as slot
-    from (
-        select
-            customer_id,
-            product_id,
-            min_by(recommendation_source, preference) as recommendation_source,
-            min(preference) as preference
-        from recommendation_candidates
-        group by customer_id, product_id
-    ) as candidates
-),
-
-recommendation_fields as (
-    select
-        recommendations.customer_id,
-        {%- for slot in range(1, n_recs + 1) %}
-        any_value(bestsellers.product_id) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_product_id,
-        any_value(bestsellers.product_name) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_name,
-        any_value(bestsellers.product_url) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_url,
-        any_value(bestsellers.image_url) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_image_url,
-        any_value(bestsellers.price) filter (where recommendations.slot = {{ slot }}) as rec_{{ slot }}_price,
-        {%- endfor %}
-        any_value(recommendations.recommendation_source) filter (where recommendations.slot = 1)
-            as recommendation_source
-    from recommendations
-    inner join bestsellers
-        on recommendations.product_id = bestsellers.product_id
-    where recommendations.slot <= {{ n_recs }}
-    group by recommendations.customer_id
+        on slots.product_id = bestsellers.product_id
 )
 
 select
@@ -218,13 +157,13 @@ select
     case when base.is_global_holdout then 'global' else coalesce(base.send_time_source, 'global') end
         as send_time_source,
     {%- for slot in range(1, n_recs + 1) %}
-    recommendation_fields.rec_{{ slot }}_product_id,
-    recommendation_fields.rec_{{ slot }}_name,
-    recommendation_fields.rec_{{ slot }}_url,
-    recommendation_fields.rec_{{ slot }}_image_url,
-    recommendation_fields.rec_{{ slot }}_price,
+    slot_{{ slot }}.product_id as rec_{{ slot }}_product_id,
+    slot_{{ slot }}.product_name as rec_{{ slot }}_name,
+    slot_{{ slot }}.product_url as rec_{{ slot }}_url,
+    slot_{{ slot }}.image_url as rec_{{ slot }}_image_url,
+    slot_{{ slot }}.price as rec_{{ slot }}_price,
     {%- endfor %}
-    recommendation_fields.recommendation_source,
+    slot_1.recommendation_source,
     -- a prediction is personalised content: none for the holdout
     case when not base.is_global_holdout then scores.expected_next_order_date end as expected_next_order_date,
     -- a fact, not personalised content: the holdout keeps it
@@ -232,7 +171,10 @@ select
     {{ base_currency_literal() }} as currency
 from base
 cross join global_send_hour
-left join recommendation_fields
-    on base.customer_id = recommendation_fields.customer_id
+{%- for slot in range(1, n_recs + 1) %}
+left join slots as slot_{{ slot }}
+    on base.customer_id = slot_{{ slot }}.customer_id
+    and slot_{{ slot }}.slot = {{ slot }}
+{%- endfor %}
 left join scores
     on base.customer_id = scores.customer_id
