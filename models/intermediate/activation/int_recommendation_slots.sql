@@ -62,9 +62,10 @@ personal as (
     inner join eligible
         on recommendations.customer_id = eligible.customer_id
     where not eligible.is_global_holdout
-    qualify row_number() over (
-        partition by recommendations.customer_id order by recommendations.rank, recommendations.product_id
-    ) <= {{ n_recs }}
+    qualify
+        row_number() over (
+            partition by recommendations.customer_id order by recommendations.rank, recommendations.product_id
+        ) <= {{ n_recs }}
 ),
 
 -- every product a customer could be shown in a slot, best first
