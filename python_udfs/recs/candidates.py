@@ -203,14 +203,18 @@ class Context:
         return shared.with_people(ev, customers)
 
     @classmethod
-    def shared(cls, model, events, products, rules, as_of) -> tuple[Context, pd.DataFrame]:
+    def shared(cls, model, events, products, rules, as_of, trend=None) -> tuple[Context, pd.DataFrame]:
         """The context without customers (people None): the catalogue, its trend, EASE and the rules; and the
-        clean events of catalogue products, in the events' order, for with_people."""
+        clean events of catalogue products, in the events' order, for with_people.
+
+        trend: each product's decayed interaction weight (a Series by product id, trend_weights()), when the
+        events given are not all of them (python_udfs/recs/rescoring.py); by default it is summed from them."""
         p = model.params
         items = Items.build(model, products)
         ev = clean_events(events, as_of)
         ev = ev[ev["product_id"].isin(pd.Index(items.ids))]
-        items.trend = _trending(ev, items.frame, as_of, p)
+        per_item = _trend_weights(ev, as_of, p) if trend is None else trend
+        items.trend = _trending(per_item, items.frame)
         rule_rows, rule_matrix = _rule_matrix(rules, items.categories, items.category_code, items.trend)
         return cls(model, as_of, items, Collaborative.build(model, items), None, Rules(rule_rows, rule_matrix)), ev
 
@@ -251,10 +255,14 @@ def _rule_matrix(rules, categories, category_code, trend) -> tuple[pd.DataFrame,
     return rule_rows, matrix
 
 
-def _trending(ev: pd.DataFrame, catalogue: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> np.ndarray:
+def _trend_weights(ev: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> pd.Series:
+    """Per product: its interactions' weights, halved every trending_half_life_days of age."""
     age = (as_of - ev["occurred_at"]).dt.total_seconds() / 86400
     w = ev["interaction_type"].map(params.weights()).astype(float) * 0.5 ** (age / params.trending_half_life_days)
-    per_item = w.groupby(ev["product_id"]).sum()
+    return w.groupby(ev["product_id"]).sum()
+
+
+def _trending(per_item: pd.Series, catalogue: pd.DataFrame) -> np.ndarray:
     trend = catalogue["product_id"].map(per_item).fillna(0.0).to_numpy()
     # never-seen items: a tiny tie-break by price keeps the order deterministic
     price = pd.to_numeric(catalogue["price"], errors="coerce").fillna(0).to_numpy()

@@ -95,6 +95,10 @@ class Codes:
             repeat=model.repeat.set_axis(ids[model.repeat.index.to_numpy()]),
         )
 
+    def series_to_codes(self, series: pd.Series) -> pd.Series:
+        """A Series by product id, by product code instead, without the products these codes do not know."""
+        return _recoded(series, pd.Index(self.products))
+
     def lists_to_ids(self, lists: pd.DataFrame) -> pd.DataFrame:
         """recommend()'s lists with ids for the customer and product codes."""
         return lists.assign(

@@ -25,18 +25,26 @@ def recommend(
     customers: pd.DataFrame,
     rules: pd.DataFrame,
     as_of,
+    trend: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Top N per customer: customer_id, rank, product_id, score, source, reason.
 
     customers: customer_id and preferred_category (may be null). rules:
     if_category, then_category, boost. Every customer gets top_n distinct
-    active items when the active catalogue has that many.
+    active items when the active catalogue has that many. trend: when events
+    holds only the scored customers' interactions, every customer's
+    interactions summed per product (python_udfs/recs/rescoring.py
+    trend_weights); by default it is summed from events.
     """
     as_of = pd.Timestamp(as_of)
     if products["product_id"].nunique() == 0 or len(customers) == 0:  # nothing to recommend, or nobody to
         return _no_lists()
     codes, events, products, customers = Codes.encode(events, products, customers)
-    return codes.lists_to_ids(recommend_coded(codes.model_to_codes(model), events, products, customers, rules, as_of))
+    if trend is not None:
+        trend = codes.series_to_codes(trend)
+    return codes.lists_to_ids(
+        recommend_coded(codes.model_to_codes(model), events, products, customers, rules, as_of, trend)
+    )
 
 
 def _no_lists() -> pd.DataFrame:
@@ -46,12 +54,13 @@ def _no_lists() -> pd.DataFrame:
 
 
 def recommend_coded(model: Recommender, events: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
-                    rules: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:  # fmt: skip
+                    rules: pd.DataFrame, as_of: pd.Timestamp,
+                    trend: pd.Series | None = None) -> pd.DataFrame:  # fmt: skip
     """recommend() on inputs and a model whose ids are codes (Codes.encode, Codes.model_to_codes)."""
     if products["product_id"].nunique() == 0 or len(customers) == 0:
         return _no_lists()
     events, products, customers = in_order(events, products, customers)
-    shared, ev = Context.shared(model, events, products, rules, as_of)
+    shared, ev = Context.shared(model, events, products, rules, as_of, trend)
     del events
     # a customer's list depends on the customer and the shared context only: customers go SCORE_CHUNK_CUSTOMERS
     # at a time, from their profiles to their reasons, so memory holds one chunk's profiles and candidates

@@ -8,18 +8,25 @@ was rejected.
 Today's interactions feed the profiles and the trending fill; the EASE weights
 and repeat-purchase rates come from the registered model, so a score-only job
 does not refit. fct_customer_recommendations adds product fields and a contract.
+
+On DuckDB the model is incremental: the first run of a day rescores every
+customer, a later run only the customers whose inputs changed (new
+interactions, a new preferred category, new customers), and removes the lists
+of customers who are gone (python_udfs/recs/rescoring.py). Elsewhere it
+rescores everyone on every run.
 """
 
 import pandas as pd
 
 from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
+from python_udfs.recs import rescoring
 from python_udfs.recs.engine import recommend
 from python_udfs.recs.training import EVENT_CATEGORICAL, FEATURE_COLUMNS, customer_frame
 from python_udfs.registry import current_model, raise_if_no_registry
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(incremental_strategy="replace_customers", on_schema_change="append_new_columns")
     try:
         registry = to_pandas(dbt.ref("ml_recommender_runs"))
     except Exception as error:
@@ -27,18 +34,43 @@ def model(dbt, session):
         raise
     run, saved = current_model(registry, "recommendations", artifact_store(dbt.config.get("model_dir"), session))
     fitted = saved["model"]
+    version = run["current"]["model_version"]
     features = to_pandas(dbt.ref("int_customer_features").select(*FEATURE_COLUMNS))
     customers = to_pandas(dbt.ref("int_customers_unified").select("customer_id"))
     customers = customers.merge(customer_frame(features), on="customer_id", how="left")
+    as_of = features["cutoff_at"].max()
+    events = dbt.ref("int_recommendation_events")
+    products = to_pandas(dbt.ref("int_products_ranked"))
+    rules = to_pandas(dbt.ref("recommendation_rules"))
+
+    digests, removed, trend = None, [], None
+    if hasattr(events, "aggregate"):  # DuckDB: each list records what it was made from
+        shared = rescoring.shared_digest(version, products, rules, as_of)
+        digests = rescoring.inputs_digests(customers, rescoring.interaction_counts(events), shared)
+        if dbt.is_incremental:
+            rescore, removed = rescoring.plan(rescoring.previous_digests(session, dbt.this), digests)
+            if len(rescore) < len(digests):  # only some customers: their events, and everyone's trend
+                customers = customers[customers["customer_id"].isin(rescore)]
+                trend = rescoring.trend_weights(session, events, products["product_id"], as_of, fitted.params)
+                events = rescoring.events_of(session, events, rescore)
     out = recommend(
         fitted,
-        to_pandas(dbt.ref("int_recommendation_events"), categorical=EVENT_CATEGORICAL),
-        to_pandas(dbt.ref("int_products_ranked")),
+        to_pandas(events, categorical=EVENT_CATEGORICAL),
+        products,
         customers,
-        to_pandas(dbt.ref("recommendation_rules")),
-        as_of=features["cutoff_at"].max(),
+        rules,
+        as_of=as_of,
+        trend=trend,
     )
     out["model_version"] = run["current"]["model_version"]
     out["is_fallback"] = run["is_fallback"]
     out["scoring_note"] = pd.Series(run["note"], index=out.index, dtype="string")
+    out["rank"] = out["rank"].astype("Int64")
+    if digests is not None:
+        out = out.merge(digests, on="customer_id", how="left")
+        if dbt.is_incremental:  # the customers rescored without a list, and those gone: their rows go
+            gone = rescoring.removal_rows(out, pd.Index(customers["customer_id"]).union(pd.Index(removed)))
+            out = pd.concat([out, gone], ignore_index=True) if len(gone) else out
+    else:
+        out[rescoring.DIGEST_COLUMN] = pd.Series(pd.NA, index=out.index, dtype="string")
     return to_engine(out, session)

@@ -1,0 +1,120 @@
+"""Which customers a run of ml_customer_recommendations rescores (DuckDB, where the model is incremental).
+
+A customer's list depends on their own interactions and preferred category, and on what every customer shares:
+the registered recommender, the catalogue, the rules and the day (interactions and the trend decay by age in
+days). Every row of the table carries inputs_digest, a digest of all of that for its customer. A run computes
+each customer's digest again and rescores only the customers whose digest differs from the one their rows
+carry, or who have no list yet; the rows of customers who are gone (erased, or merged into another customer)
+are removed (strategy replace_customers, macros/replace_customers.sql). So:
+
+- the first run of a day (the nightly build) rescores everyone, as a full build does, and its lists are the
+  ones a full build makes;
+- a run later that day (the hourly refresh) rescores the customers with new or changed interactions, a new
+  preferred category, and the new customers; every other list stays as the day's first run made it, so the
+  trending fill of those lists waits for the next day. The customers it rescores see today's trend, summed in
+  SQL over every customer's interactions (trend_weights), since only their own interactions are read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from python_udfs.recs.model import KINDS, Params
+
+DIGEST_COLUMN = "inputs_digest"
+# what scoring reads of a product (int_products_ranked also holds sales and ranks, which move every hour)
+CATALOGUE_COLUMNS = ("product_id", "product_name", "category", "brand", "price", "is_active")
+
+
+def shared_digest(model_version: str, products: pd.DataFrame, rules: pd.DataFrame, as_of) -> str:
+    """A digest of what every customer's list shares: the model, the catalogue, the rules and the day."""
+    catalogue = products[[name for name in CATALOGUE_COLUMNS if name in products.columns]]
+    parts = [
+        str(model_version),
+        str(pd.Timestamp(as_of).date()),
+        catalogue.sort_values("product_id", kind="stable").to_csv(index=False),
+        rules.to_csv(index=False),
+    ]
+    return hashlib.md5("\x1f".join(parts).encode()).hexdigest()
+
+
+def interaction_counts(events) -> pd.DataFrame:
+    """Per customer of a DuckDB relation of int_recommendation_events: how many interactions and the latest."""
+    return events.aggregate(
+        "customer_id, count(*) as interactions, max(occurred_at) as last_interaction_at", "customer_id"
+    ).to_df()
+
+
+def inputs_digests(customers: pd.DataFrame, counts: pd.DataFrame, shared: str) -> pd.DataFrame:
+    """customer_id and inputs_digest (hex) for every customer (customer_id, preferred_category).
+
+    counts: interaction_counts() of the events. A customer's digest changes with the shared digest, their
+    preferred category and the count or latest time of their interactions.
+    """
+    frame = customers[["customer_id", "preferred_category"]].drop_duplicates("customer_id")
+    frame = frame.merge(counts, on="customer_id", how="left")
+    hashed = pd.DataFrame(
+        {
+            "shared": shared,
+            "preferred_category": frame["preferred_category"].astype("string"),
+            "interactions": frame["interactions"].fillna(0).astype(np.int64),
+            "last_interaction_at": pd.to_datetime(frame["last_interaction_at"]).astype("datetime64[us]"),
+        }
+    )
+    digest = pd.util.hash_pandas_object(hashed, index=False).to_numpy(np.uint64)
+    return pd.DataFrame({"customer_id": frame["customer_id"].to_numpy(), DIGEST_COLUMN: [f"{d:016x}" for d in digest]})
+
+
+def previous_digests(session, this) -> pd.DataFrame:
+    """customer_id and inputs_digest of every customer the table holds (null digest: a table made before
+    digests, whose customers are all rescored)."""
+    columns = {row[0] for row in session.sql(f"describe {this}").fetchall()}
+    digest = DIGEST_COLUMN if DIGEST_COLUMN in columns else f"cast(null as varchar) as {DIGEST_COLUMN}"
+    return session.sql(f"select distinct customer_id, {digest} from {this}").df()
+
+
+def plan(previous: pd.DataFrame, current: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(customers to rescore, customers to remove): those whose digest is new or differs, and those the
+    table holds that are no longer customers. A customer with two digests in the table is rescored."""
+    seen = previous.groupby("customer_id")[DIGEST_COLUMN].agg(["first", "nunique", "size"])
+    stored = current["customer_id"].map(seen["first"].where(seen["nunique"].eq(1) & seen["size"].eq(1)))
+    rescore = current.loc[stored.isna().to_numpy() | (stored != current[DIGEST_COLUMN]).to_numpy(), "customer_id"]
+    removed = seen.index[~seen.index.isin(current["customer_id"])]
+    return rescore.to_numpy(), np.asarray(removed)
+
+
+def trend_weights(session, events, product_ids, as_of, params: Params) -> pd.Series:
+    """Per product of the catalogue: every interaction before as_of, weighted by its kind and halved every
+    trending_half_life_days of age, summed (what recommend() sums from its events when given them all)."""
+    as_of = pd.Timestamp(as_of)
+    weight = " ".join(f"when '{kind}' then {float(w)!r}" for kind, w in params.weights().items())
+    catalogue = session.from_df(pd.DataFrame({"product_id": pd.Series(product_ids, dtype=object).drop_duplicates()}))
+    kinds = ", ".join(f"'{kind}'" for kind in KINDS)
+    age_days = f"(epoch_us(timestamp '{as_of.isoformat(sep=' ')}') - epoch_us(occurred_at)) / 86400e6"
+    per_item = (
+        events.filter(f"occurred_at < timestamp '{as_of.isoformat(sep=' ')}' and interaction_type in ({kinds})")
+        .join(catalogue, "product_id")
+        .aggregate(
+            f"product_id, sum((case interaction_type {weight} end)"
+            f" * pow(0.5, {age_days} / {float(params.trending_half_life_days)!r})) as weight",
+            "product_id",
+        )
+        .to_df()
+    )
+    return pd.Series(per_item["weight"].to_numpy(float), index=per_item["product_id"].to_numpy())
+
+
+def events_of(session, events, customer_ids: np.ndarray):
+    """The DuckDB relation of the events of these customers only."""
+    chosen = session.from_df(pd.DataFrame({"customer_id": pd.Series(customer_ids, dtype=object)}))
+    return events.join(chosen, "customer_id").project(", ".join(events.columns))
+
+
+def removal_rows(lists: pd.DataFrame, customer_ids: np.ndarray) -> pd.DataFrame:
+    """One row per customer that has no row in lists: only its customer_id, so the strategy removes its old
+    rows and inserts nothing (product_id null)."""
+    missing = pd.Index(customer_ids).difference(pd.Index(lists["customer_id"].unique()))
+    return pd.DataFrame({"customer_id": missing.to_numpy()})

@@ -1,0 +1,109 @@
+"""Unit tests for python_udfs/recs/rescoring.py: which customers a run of ml_customer_recommendations rescores,
+and that rescoring some customers gives them the lists rescoring everyone gives."""
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from test_recs import AS_OF, _customers_of, grocery
+
+from python_udfs.recs import rescoring
+from python_udfs.recs.candidates import _trend_weights
+from python_udfs.recs.engine import fit, recommend
+from python_udfs.recs.model import clean_events, no_rules
+
+
+def _digests(ids: list[str], digests: list[str | None]) -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": ids, rescoring.DIGEST_COLUMN: digests})
+
+
+def test_the_plan_rescores_new_and_changed_customers_and_removes_those_gone():
+    previous = _digests(["same", "changed", "gone", "twice", "twice", "no_digest"], ["a", "b", "c", "d", "e", None])
+    current = _digests(["same", "changed", "new", "twice", "no_digest"], ["a", "B", "n", "d", "x"])
+    rescore, removed = rescoring.plan(previous, current)
+    assert sorted(rescore) == ["changed", "new", "no_digest", "twice"]
+    assert list(removed) == ["gone"]
+    rescore, removed = rescoring.plan(previous.iloc[:0], current)  # a table without rows: everyone
+    assert sorted(rescore) == sorted(current["customer_id"])
+    assert len(removed) == 0
+
+
+def test_a_digest_changes_with_the_customer_s_inputs_and_with_what_everyone_shares():
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c"], "preferred_category": ["x", None, "y"]})
+    times = pd.to_datetime(["2026-05-01 10:00", "2026-05-02 00:00"])
+    counts = pd.DataFrame({"customer_id": ["a", "b"], "interactions": [3, 1], "last_interaction_at": times})
+    before = rescoring.inputs_digests(customers, counts, "shared").set_index("customer_id")[rescoring.DIGEST_COLUMN]
+    assert before.is_unique
+    assert len(before) == 3
+    again = rescoring.inputs_digests(customers.iloc[::-1], counts.iloc[::-1], "shared").set_index("customer_id")
+    assert again[rescoring.DIGEST_COLUMN].reindex(before.index).equals(before)  # stable, whatever the order
+
+    def changed(customers=customers, counts=counts, shared="shared") -> list[str]:
+        now = rescoring.inputs_digests(customers, counts, shared).set_index("customer_id")[rescoring.DIGEST_COLUMN]
+        return sorted(now.index[now.reindex(before.index).ne(before).to_numpy()])
+
+    assert changed() == []
+    assert changed(counts=counts.assign(interactions=[4, 1])) == ["a"]
+    later = pd.to_datetime(["2026-05-01 10:00", "2026-05-03 00:00"])
+    assert changed(counts=counts.assign(last_interaction_at=later)) == ["b"]
+    assert changed(customers=customers.assign(preferred_category=["x", "z", "y"])) == ["b"]
+    assert changed(shared="another day") == ["a", "b", "c"]
+    products = pd.DataFrame({"product_id": ["p2", "p1"], "is_active": [True, True]})
+    day = rescoring.shared_digest("v1", products, no_rules(), AS_OF)
+    assert day == rescoring.shared_digest("v1", products.iloc[::-1], no_rules(), AS_OF + pd.Timedelta(hours=5))
+    assert day != rescoring.shared_digest("v1", products, no_rules(), AS_OF + pd.Timedelta(days=1))
+    assert day != rescoring.shared_digest("v2", products, no_rules(), AS_OF)
+    assert day != rescoring.shared_digest("v1", products.assign(is_active=[True, False]), no_rules(), AS_OF)
+    assert day == rescoring.shared_digest("v1", products.assign(units_sold=[3, 4]), no_rules(), AS_OF)  # not read
+
+
+@pytest.fixture(scope="module")
+def shop():
+    events, catalogue = grocery()
+    events["interaction_type"] = np.where(np.arange(len(events)) % 5 == 0, "view", "purchase")
+    events.loc[events.index[::97], "occurred_at"] = AS_OF + pd.Timedelta(hours=2)  # after as_of: left out
+    return events, catalogue, fit(events, catalogue, AS_OF)
+
+
+def test_the_trend_summed_in_sql_is_the_one_summed_from_the_events(shop):
+    events, catalogue, model = shop
+    con = duckdb.connect()
+    relation = con.from_df(events)
+    got = rescoring.trend_weights(con, relation, catalogue["product_id"], AS_OF, model.params)
+    clean = clean_events(events, AS_OF)
+    want = _trend_weights(clean[clean["product_id"].isin(catalogue["product_id"])], AS_OF, model.params)
+    assert len(want) > 50
+    pd.testing.assert_series_equal(got.sort_index(), want.sort_index(), check_names=False, rtol=1e-12)
+    assert len(rescoring.interaction_counts(relation)) == events["customer_id"].nunique()
+
+
+def test_rescoring_some_customers_from_their_events_gives_them_everyone_s_lists(shop):
+    """What an hourly run does: only the chosen customers' events are read, the trend is everyone's."""
+    events, catalogue, model = shop
+    everyone = recommend(model, events, catalogue, _customers_of(events), no_rules(), AS_OF)
+    con = duckdb.connect()
+    relation = con.from_df(events)
+    chosen = np.array(["h3", "h17", "h150", "h299"])
+    theirs = rescoring.events_of(con, relation, chosen).df()
+    assert set(theirs["customer_id"]) == set(chosen)
+    assert len(theirs) == events["customer_id"].isin(chosen).sum()
+    trend = rescoring.trend_weights(con, relation, catalogue["product_id"], AS_OF, model.params)
+    customers = _customers_of(events)
+    some = recommend(model, theirs, catalogue, customers[customers["customer_id"].isin(chosen)], no_rules(), AS_OF,
+                     trend=trend)  # fmt: skip
+    want = everyone[everyone["customer_id"].isin(chosen)]
+    key = ["customer_id", "rank"]
+    assert len(some) == 4 * 10
+    pd.testing.assert_frame_equal(
+        some.sort_values(key).reset_index(drop=True), want.sort_values(key).reset_index(drop=True)
+    )
+    # without everyone's trend, the fill of a list comes from these few customers' interactions only
+    alone = recommend(model, theirs, catalogue, customers[customers["customer_id"].isin(chosen)], no_rules(), AS_OF)
+    assert not alone.sort_values(key).reset_index(drop=True).equals(some.sort_values(key).reset_index(drop=True))
+
+
+def test_removal_rows_name_the_customers_without_a_list():
+    lists = pd.DataFrame({"customer_id": ["a", "a", "b"], "product_id": ["p", "q", "p"]})
+    gone = rescoring.removal_rows(lists, np.array(["a", "b", "c", "d"]))
+    assert list(gone.columns) == ["customer_id"]
+    assert sorted(gone["customer_id"]) == ["c", "d"]
