@@ -212,7 +212,8 @@ class Context:
         p = model.params
         items = Items.build(model, products)
         ev = clean_events(events, as_of)
-        ev = ev[ev["product_id"].isin(pd.Index(items.ids))]
+        known = ev["product_id"].isin(pd.Index(items.ids)).to_numpy()
+        ev = ev if known.all() else ev[known]
         per_item = _trend_weights(ev, as_of, p) if trend is None else trend
         items.trend = _trending(per_item, items.frame)
         rule_rows, rule_matrix = _rule_matrix(rules, items.categories, items.category_code, items.trend)

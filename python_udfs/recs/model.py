@@ -128,10 +128,14 @@ def _is_sorted(keys: list[np.ndarray]) -> bool:
 
 
 def clean_events(events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    out = events[["customer_id", "product_id", "interaction_type", "occurred_at", "order_id"]].copy()
-    out["occurred_at"] = pd.to_datetime(out["occurred_at"])
-    out = out[out["occurred_at"] < as_of]
-    return out[out["interaction_type"].isin(KINDS)].reset_index(drop=True)
+    """The interactions of a known kind before as_of. Rows are copied only when some are left out: at
+    1,000,000 contacts a copy of the 25 M interactions is about 800 MB, and a retrain cleans them at every
+    step (evaluation, its fit, its ranker, the deployed fit), mostly events that are clean already."""
+    out = events[["customer_id", "product_id", "interaction_type", "occurred_at", "order_id"]]
+    if not pd.api.types.is_datetime64_any_dtype(out["occurred_at"].dtype):
+        out = out.assign(occurred_at=pd.to_datetime(out["occurred_at"]))
+    keep = (out["occurred_at"] < as_of).to_numpy() & out["interaction_type"].isin(KINDS).to_numpy()
+    return (out if keep.all() else out[keep]).reset_index(drop=True)
 
 
 def no_rules() -> pd.DataFrame:

@@ -12,7 +12,7 @@ from python_udfs.recs import ranker
 from python_udfs.recs.codes import Codes
 from python_udfs.recs.evaluation import evaluate_coded
 from python_udfs.recs.fitting import fit_coded
-from python_udfs.recs.model import Params
+from python_udfs.recs.model import Params, in_order
 from python_udfs.registry import registry_row, save_artifact
 
 
@@ -60,6 +60,8 @@ def train_recommender(
     """
     as_of = pd.Timestamp(as_of)
     codes, events, products, customers = Codes.encode(events, products, customers)  # once for both fits
+    # in order once: the evaluation and the deployed fit then find them so, and share one copy (in_order)
+    events, products, customers = in_order(events, products, customers)
     bases = {}  # the evaluation's fit is the deployed ranker's base when holdout_days = ranker_label_days
     metrics = evaluate_coded(events, products, customers, rules, as_of, holdout_days, params, bases=bases)
     model = codes.model_to_ids(fit_coded(events, products, as_of, params, bases))
