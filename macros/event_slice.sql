@@ -145,3 +145,54 @@
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {% endmacro %}
+
+{% macro session_fingerprint(source_relation) %}
+    {#- For int_web_event_sessions: a digest of the model's code, the session
+        timeout and how base_web__events classified the events
+        (source_relation's distinct classification_fingerprint values: an
+        erasure request changes them). A literal in a run, as
+        event_slice_fingerprint's. -#}
+    {%- set digest = 'md5(' ~ quote_literal(local_md5(model.raw_code ~ '|' ~ var('session_timeout_minutes')))
+        ~ " || '|' || coalesce((select " ~ string_agg_sorted('fingerprint', "','")
+        ~ ' from (select distinct classification_fingerprint as fingerprint from ' ~ source_relation
+        ~ ') as classified), \'\'))' -%}
+    {%- if execute and this is not none and load_relation(source_relation) is not none -%}
+        {{ return(quote_literal(run_query('select ' ~ digest).rows[0][0])) }}
+    {%- endif -%}
+    {{ return(digest) }}
+{% endmacro %}
+
+{% macro session_slice_plan(source_relation, fingerprint) %}
+    {#- At compile time, for int_web_event_sessions (DuckDB, incremental):
+        {'start': 'YYYY-MM-DD'} to sessionize again only the events from that
+        day on, each device continuing from its last event before it, or
+        {'start': none} for every event. The slice starts on the day of the
+        newest event the table holds (or of as_of, if earlier) less
+        event_lookback_days. Everything is sessionized again when the table
+        cannot be known to hold the events before the slice: the first run, a
+        full refresh, another fingerprint (the model's code, the session
+        timeout, or a change in how base_web__events classified the rows, such
+        as an erasure request), or another number of events before the slice
+        in source_relation than in the table. -#}
+    {%- if not execute or this is none or not is_incremental() -%}
+        {{ return({'start': none, 'why': 'full build'}) }}
+    {%- endif -%}
+    {%- set state = run_query(
+        'select count(*), sum(case when session_fingerprint = ' ~ fingerprint ~ ' then 0 else 1 end), '
+        ~ 'max(event_date) from ' ~ this
+    ).rows[0] -%}
+    {%- if state[1] != 0 or state[2] is none -%}
+        {{ return({'start': none, 'why': 'sessionization changed' if state[1] else 'no event yet'}) }}
+    {%- endif -%}
+    {%- set as_of_day = run_query('select cast(' ~ as_of_timestamp() ~ ' as date)').rows[0][0] -%}
+    {%- set start = ([state[2], as_of_day] | min) - modules.datetime.timedelta(days=number_var('event_lookback_days') | float) -%}
+    {%- set start = start.strftime('%Y-%m-%d') -%}
+    {%- set counts = run_query(
+        'select (select count(*) from ' ~ source_relation ~ " where occurred_at < cast('" ~ start ~ "' as date)), "
+        ~ '(select count(*) from ' ~ this ~ " where event_date < cast('" ~ start ~ "' as date))"
+    ).rows[0] -%}
+    {%- if counts[0] != counts[1] -%}
+        {{ return({'start': none, 'why': 'events before the slice changed'}) }}
+    {%- endif -%}
+    {{ return({'start': start, 'why': 'slice'}) }}
+{% endmacro %}

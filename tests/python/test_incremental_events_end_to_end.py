@@ -1,4 +1,5 @@
-"""Incremental event base models (macros/event_slice.sql) hold what a full build holds.
+"""Incremental event models (macros/event_slice.sql) hold what a full build holds: the web and email event base
+models, and the web sessions (int_web_event_sessions) with the events attributed to customers.
 
 The demo data is built once as of its end; then, as an hourly loader would, an hour of new events lands
 (scripts/demo_data/hour.py) with rows that test the slice's edges, and the same warehouse is built again an
@@ -20,21 +21,26 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
-from demo_data.hour import append_hour
+from demo_data.hour import _as_folder, append_hour
 
 MODELS = ("base_web__events", "base_esp__email_events")
-# seeds and models up to the event staging models (no data tests: the comparison is the test)
+SESSIONS = "int_web_event_sessions"
+# every table compared, by schema
+TABLES = {**dict.fromkeys(MODELS, "staging"), SESSIONS: "intermediate", "int_web_events_sessionized": "intermediate"}
+# seeds and models up to the event staging models and the sessions (no data tests: the comparison is the test)
 BUILD = [
     "build",
     "--select",
     "+stg_web__events",
     "+stg_esp__email_events",
     "+stg_esp__unreadable_stop_signals",
+    "+int_web_events_sessionized",
     "--exclude-resource-type",
     "test",
     "unit_test",
 ]
 T0 = datetime.fromisoformat(E2E_END_DATE)
+CROSSING = T0 - timedelta(days=4)  # the first hourly run's slice starts then: its newest event is the day before T0
 T1 = T0 + timedelta(hours=1)
 VARS_T0 = {"as_of_date": E2E_END_DATE}
 VARS_T1 = {"as_of_date": T1.strftime("%Y-%m-%d %H:%M:%S")}
@@ -56,11 +62,20 @@ def _plant(raw: Path, table: str, name: str, rows: list[dict]) -> None:
 
 def _tables(db: Path) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return {m: con.execute(f"select * from staging.{m} order by all").df() for m in MODELS}
+        return {m: con.execute(f"select * from {schema}.{m} order by all").df() for m, schema in TABLES.items()}
+
+
+def _newest(work: Path) -> dict:
+    """The newest accepted event of each base model."""
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        return {
+            m: con.execute(f"select max(occurred_at) from staging.{m} where rejection_reason is null").fetchone()[0]
+            for m in MODELS
+        }
 
 
 def _assert_same(got: dict[str, pd.DataFrame], want: dict[str, pd.DataFrame]) -> None:
-    for model in MODELS:
+    for model in TABLES:
         assert len(got[model]) == len(want[model]), model
         pd.testing.assert_frame_equal(got[model], want[model][got[model].columns], obj=model)
 
@@ -72,6 +87,7 @@ def _full_refresh_of(work: Path, raw: Path, tmp: Path, name: str, dbt_vars: dict
     shutil.copy(work / "warehouse.duckdb", copy / "warehouse.duckdb")
     assert_ok(run_dbt([*BUILD, "--full-refresh"], raw, copy, dbt_vars))
     assert _slice_run(copy, MODELS[0]) == "all"
+    assert _slice_run(copy, SESSIONS) == "all"
     return _tables(copy / "warehouse.duckdb")
 
 
@@ -79,6 +95,14 @@ def _full_refresh_of(work: Path, raw: Path, tmp: Path, name: str, dbt_vars: dict
 def first_build(demo_data, tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("incremental")
     raw, work = copy_raw(demo_data[0], root / "raw"), root / "work"
+    # a visit across the midnight the hourly run's slice starts at (the newest event's day less 3 days)
+    _as_folder(raw, "web_events")  # parts, as the hourly loader leaves them
+    web = pd.read_parquet(raw / "web_events")
+    visit = {**web.iloc[0], "anonymous_id": "night-owl", "contact_id": None, "email": None, "product_id": None}
+    at = (CROSSING - timedelta(minutes=10), CROSSING + timedelta(minutes=10))
+    _plant(raw, "web_events", "night-owl.parquet", [
+        {**visit, "event_id": f"night-owl-{k}", "event_type": "page_view", "occurred_at": t} for k, t in enumerate(at)
+    ])  # fmt: skip
     assert_ok(run_dbt(BUILD, raw, work, VARS_T0))
     assert _slice_run(work, MODELS[0]) == "all"
     return raw, work
@@ -87,6 +111,18 @@ def first_build(demo_data, tmp_path_factory) -> tuple[Path, Path]:
 def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tmp_path: Path) -> None:
     raw, work = first_build
     append_hour(raw, T0, seed=11, rate=5)
+    # the hour alone: the sessions are sessionized from the slice's first day, each device going on from its
+    # last event before it
+    newest = _newest(work)
+    assert_ok(run_dbt(BUILD, raw, work, VARS_T1))
+    assert _slice_run(work, SESSIONS) == (newest["base_web__events"] - timedelta(days=3)).strftime("%Y-%m-%d")
+    assert _slice_run(work, SESSIONS) == CROSSING.strftime("%Y-%m-%d")
+    got = _tables(work / "warehouse.duckdb")
+    _assert_same(got, _full_refresh_of(work, raw, tmp_path, "hour"))
+    owl = got[SESSIONS].set_index("event_id").loc[["night-owl-0", "night-owl-1"]]
+    assert owl["is_session_start"].tolist() == [True, False]  # the slice's event goes on with the one before it
+    assert owl["session_number"].nunique() == 1
+
     web = pd.read_parquet(raw / "web_events").sort_values("event_id")
     old = web[(web["occurred_at"] < T0 - timedelta(days=30)) & web["anonymous_id"].notna()].iloc[0]
     _plant(raw, "web_events", "edges.parquet", [
@@ -110,16 +146,14 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
         {**sent, "event_id": "no-time", "event_type": "unsubscribe", "occurred_at": None},
     ])  # fmt: skip
 
-    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
-        newest = {
-            m: con.execute(f"select max(occurred_at) from staging.{m} where rejection_reason is null").fetchone()[0]
-            for m in MODELS
-        }
+    newest = _newest(work)
     assert_ok(run_dbt(BUILD, raw, work, VARS_T1))
 
     # the slice: the day of the newest accepted event before the run, less the 3 days' lookback
     for model in MODELS:
         assert _slice_run(work, model) == (newest[model] - timedelta(days=3)).strftime("%Y-%m-%d"), model
+    # an old event became a conflicting duplicate: the sessions lost an event before their slice, so they start over
+    assert _slice_run(work, SESSIONS) == "all"
     got = _tables(work / "warehouse.duckdb")
     _assert_same(got, _full_refresh_of(work, raw, tmp_path, "refreshed"))
     events = got["base_web__events"].set_index("event_id")
@@ -141,6 +175,7 @@ def test_a_row_later_than_the_lookback_or_an_erasure_reclassifies_everything(fir
     ])  # fmt: skip
     assert_ok(run_dbt(BUILD, raw, work, VARS_T1))
     assert _slice_run(work, "base_web__events") == "all"
+    assert _slice_run(work, SESSIONS) == "all"  # an event before its slice appeared
     assert _slice_run(work, "base_esp__email_events") != "all"  # its rows did not change
     _assert_same(_tables(work / "warehouse.duckdb"), _full_refresh_of(work, raw, tmp_path, "late"))
 
@@ -149,7 +184,7 @@ def test_a_row_later_than_the_lookback_or_an_erasure_reclassifies_everything(fir
     person = email["email"].dropna().iloc[0].strip().lower()
     erasure_vars = {**VARS_T1, "erasure_email_sha256s": [hashlib.sha256(person.encode()).hexdigest()]}
     assert_ok(run_dbt(BUILD, raw, work, erasure_vars))
-    assert [_slice_run(work, model) for model in MODELS] == ["all", "all"]
+    assert [_slice_run(work, model) for model in (*MODELS, SESSIONS)] == ["all", "all", "all"]
     got = _tables(work / "warehouse.duckdb")
     _assert_same(got, _full_refresh_of(work, raw, tmp_path, "erased", erasure_vars))
     theirs = email["email"].str.strip().str.lower().eq(person).sum()

@@ -1,9 +1,15 @@
 {{ config(materialized='table') }}
+{#-
+    One row per accepted web event that belongs to a customer, with its
+    session (int_web_event_sessions: a device's events with no gap over the
+    timeout) and the product's category. The customer is looked up here, on
+    every run, so a change in identity stitching reaches every event.
+-#}
 
 with
 
 web_events as (
-    select * from {{ ref('stg_web__events') }}
+    select * from {{ ref('int_web_event_sessions') }}
 ),
 
 products as (
@@ -15,53 +21,18 @@ products as (
 
 attributed as (
     {{ attribute_to_customers('web_events', contact_id='contact_id', email='email', anonymous_id='anonymous_id') }}
-),
-
--- a session is a device's run of events with no gap over the timeout
-devices as (
-    select
-        *,
-        coalesce(anonymous_id, customer_id) as device_key
-    from attributed
-),
-
-gaps as (
-    select
-        *,
-        lag(occurred_at) over (partition by device_key order by occurred_at, event_id) as previous_event_at
-    from devices
-),
-
-starts as (
-    select
-        *,
-        case
-            when previous_event_at > occurred_at - interval '{{ number_var('session_timeout_minutes') }} minutes' then 0
-            else 1
-        end as is_session_start
-    from gaps
-),
-
-numbered as (
-    select
-        *,
-        sum(is_session_start) over (
-            partition by device_key order by occurred_at, event_id
-            rows between unbounded preceding and current row
-        ) as session_number
-    from starts
 )
 
 select
-    numbered.event_id,
-    numbered.customer_id,
-    numbered.anonymous_id,
-    numbered.event_type,
-    numbered.product_id,
+    attributed.event_id,
+    attributed.customer_id,
+    attributed.anonymous_id,
+    attributed.event_type,
+    attributed.product_id,
     products.category,
-    numbered.occurred_at,
-    md5(numbered.device_key || '|' || numbered.session_number) as session_id,
-    numbered.is_session_start = 1 as is_session_start
-from numbered
+    attributed.occurred_at,
+    md5(attributed.device_key || '|' || attributed.session_number) as session_id,
+    attributed.is_session_start
+from attributed
 left join products
-    on numbered.product_id = products.product_id
+    on attributed.product_id = products.product_id

@@ -11,6 +11,8 @@ select
     email,
     event_type,
     product_id,
-    occurred_at
+    occurred_at,
+    -- what base_web__events classified the row with: int_web_event_sessions starts over when it changes
+    classification_fingerprint
 from web_events
 where rejection_reason is null and not is_duplicate
