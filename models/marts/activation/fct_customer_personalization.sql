@@ -14,7 +14,7 @@
     The action tier comes from fct_customer_scores (the propensity model),
     else engagement rules. Recommendations come from fct_customer_recommendations
     (the recommender), then the bestsellers of the customer's top category,
-    then overall bestsellers: int_recommendation_slots chooses them, one row
+    then overall bestsellers: fct_customer_recommendation_slots chooses them, one row
     per slot, and this model takes a join per slot. The *_source columns say
     which filled each field.
 -#}
@@ -118,7 +118,7 @@ slots as (
         bestsellers.product_url,
         bestsellers.image_url,
         bestsellers.price
-    from {{ ref('int_recommendation_slots') }} as slots
+    from {{ ref('fct_customer_recommendation_slots') }} as slots
     inner join bestsellers
         on slots.product_id = bestsellers.product_id
 )

@@ -111,7 +111,7 @@ deduplicated as (
 
 select
     customer_id,
-    slot,
+    cast(slot as integer) as slot,
     product_id,
     recommendation_source
 from (
