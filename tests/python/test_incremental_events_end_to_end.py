@@ -1,5 +1,6 @@
 """Incremental event models (macros/event_slice.sql) hold what a full build holds: the web and email event base
-models, and the web sessions (int_web_event_sessions) with the events attributed to customers.
+models, the web sessions (int_web_event_sessions) and the web and email events attributed to customers
+(macros/attribution_slice.sql).
 
 The demo data is built once as of its end; then, as an hourly loader would, an hour of new events lands
 (scripts/demo_data/hour.py) with rows that test the slice's edges, and the same warehouse is built again an
@@ -26,7 +27,8 @@ from demo_data.hour import _as_folder, append_hour
 MODELS = ("base_web__events", "base_esp__email_events")
 SESSIONS = "int_web_event_sessions"
 # every table compared, by schema
-TABLES = {**dict.fromkeys(MODELS, "staging"), SESSIONS: "intermediate", "int_web_events_sessionized": "intermediate"}
+ATTRIBUTED = ("int_web_events_sessionized", "int_email_events_attributed")
+TABLES = {**dict.fromkeys(MODELS, "staging"), SESSIONS: "intermediate", **dict.fromkeys(ATTRIBUTED, "intermediate")}
 # seeds and models up to the event staging models and the sessions (no data tests: the comparison is the test)
 BUILD = [
     "build",
@@ -35,6 +37,7 @@ BUILD = [
     "+stg_esp__email_events",
     "+stg_esp__unreadable_stop_signals",
     "+int_web_events_sessionized",
+    "+int_email_events_attributed",
     "--exclude-resource-type",
     "test",
     "unit_test",
@@ -50,6 +53,12 @@ def _slice_run(work: Path, model: str) -> str:
     """What the last run of model replaced: a start day ('2026-05-29') or 'all', from its compiled SQL."""
     sql = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
     return re.search(r"/\* event_slice: (\S+)", sql).group(1)
+
+
+def _attributed_days(work: Path, model: str) -> str:
+    """The days the last run of an attributing model attributed again: 'all', 'none' or '2026-05-29,...'."""
+    sql = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+    return re.search(r"/\* attribution_slice: (\S+)", sql).group(1)
 
 
 def _plant(raw: Path, table: str, name: str, rows: list[dict]) -> None:
@@ -88,6 +97,7 @@ def _full_refresh_of(work: Path, raw: Path, tmp: Path, name: str, dbt_vars: dict
     assert_ok(run_dbt([*BUILD, "--full-refresh"], raw, copy, dbt_vars))
     assert _slice_run(copy, MODELS[0]) == "all"
     assert _slice_run(copy, SESSIONS) == "all"
+    assert [_attributed_days(copy, model) for model in ATTRIBUTED] == ["all", "all"]
     return _tables(copy / "warehouse.duckdb")
 
 
@@ -111,14 +121,33 @@ def first_build(demo_data, tmp_path_factory) -> tuple[Path, Path]:
 def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tmp_path: Path) -> None:
     raw, work = first_build
     append_hour(raw, T0, seed=11, rate=5)
+    # a device nobody identified yet (its events are its own anonymous person's) logs in this hour: its events
+    # from before any slice now belong to the contact, so the attribution looks again at more than the new day
+    web = pd.read_parquet(raw / "web_events").sort_values("event_id")
+    named = web["contact_id"].notna() | web["email"].notna()
+    unnamed = web[web["anonymous_id"].notna() & ~web["anonymous_id"].isin(web.loc[named, "anonymous_id"])]
+    device = unnamed[unnamed["occurred_at"] < CROSSING].iloc[0]
+    contact = web.loc[web["contact_id"].notna(), "contact_id"].iloc[0]
+    _plant(raw, "web_events", "login.parquet", [
+        {**device, "event_id": "login-1", "contact_id": contact, "occurred_at": T0 + timedelta(minutes=20)},
+    ])  # fmt: skip
+    before = _tables(work / "warehouse.duckdb")["int_web_events_sessionized"]
     # the hour alone: the sessions are sessionized from the slice's first day, each device going on from its
     # last event before it
     newest = _newest(work)
     assert_ok(run_dbt(BUILD, raw, work, VARS_T1))
     assert _slice_run(work, SESSIONS) == (newest["base_web__events"] - timedelta(days=3)).strftime("%Y-%m-%d")
     assert _slice_run(work, SESSIONS) == CROSSING.strftime("%Y-%m-%d")
+    # only the new hour's day changed (the sessions rewritten from the slice's first day are the same rows)
+    assert [_attributed_days(work, model) for model in ATTRIBUTED] == [T0.strftime("%Y-%m-%d")] * 2
     got = _tables(work / "warehouse.duckdb")
     _assert_same(got, _full_refresh_of(work, raw, tmp_path, "hour"))
+    old_visits = got["int_web_events_sessionized"].query("anonymous_id == @device.anonymous_id")
+    was = before.query("anonymous_id == @device.anonymous_id")["customer_id"].unique().tolist()
+    assert (old_visits["occurred_at"] < CROSSING).any()
+    assert len(was) == 1
+    assert old_visits["customer_id"].nunique() == 1
+    assert old_visits["customer_id"].iloc[0] != was[0]
     owl = got[SESSIONS].set_index("event_id").loc[["night-owl-0", "night-owl-1"]]
     assert owl["is_session_start"].tolist() == [True, False]  # the slice's event goes on with the one before it
     assert owl["session_number"].nunique() == 1
@@ -154,6 +183,8 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
         assert _slice_run(work, model) == (newest[model] - timedelta(days=3)).strftime("%Y-%m-%d"), model
     # an old event became a conflicting duplicate: the sessions lost an event before their slice, so they start over
     assert _slice_run(work, SESSIONS) == "all"
+    # but the attribution looks again only at the days whose events changed
+    assert "all" not in [_attributed_days(work, model) for model in ATTRIBUTED]
     got = _tables(work / "warehouse.duckdb")
     _assert_same(got, _full_refresh_of(work, raw, tmp_path, "refreshed"))
     events = got["base_web__events"].set_index("event_id")
@@ -185,6 +216,8 @@ def test_a_row_later_than_the_lookback_or_an_erasure_reclassifies_everything(fir
     erasure_vars = {**VARS_T1, "erasure_email_sha256s": [hashlib.sha256(person.encode()).hexdigest()]}
     assert_ok(run_dbt(BUILD, raw, work, erasure_vars))
     assert [_slice_run(work, model) for model in (*MODELS, SESSIONS)] == ["all", "all", "all"]
+    # the person's days changed: attributed again, not every day
+    assert "all" not in [_attributed_days(work, model) for model in ATTRIBUTED]
     got = _tables(work / "warehouse.duckdb")
     _assert_same(got, _full_refresh_of(work, raw, tmp_path, "erased", erasure_vars))
     theirs = email["email"].str.strip().str.lower().eq(person).sum()
