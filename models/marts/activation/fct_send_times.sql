@@ -6,6 +6,10 @@
     with little history leans on the group. source says which dominates.
 -#}
 
+{%- set segment_prior = number_var('send_time_segment_prior') %}
+{%- set global_prior = number_var('send_time_global_prior') %}
+{%- set default_hour = number_var('send_time_default_hour') %}
+
 with
 
 customers as (
@@ -25,16 +29,6 @@ engagements as (
         occurred_at
     from {{ ref('int_email_events_attributed') }}
     where (event_type = 'open' and not is_machine_open) or event_type = 'click'
-),
-
-hours as (
-    select day_hours.local_hour
-    from (
-        values
-        {%- for hour in range(24) %}
-        ({{ hour }}){{ ',' if not loop.last }}
-        {%- endfor %}
-    ) as day_hours (local_hour)
 ),
 
 own_counts as (
@@ -67,64 +61,117 @@ global_shares as (
     group by local_hour
 ),
 
-own_totals as (
+-- the 24 hours as columns, one row per customer, segment or (everyone) a single
+-- row: a row per customer and hour with windows over it took minutes at 1,000,000
+-- customers (issue 15)
+own_hours as (
     select
         customer_id,
+        {%- for hour in range(24) %}
+        coalesce(max(events) filter (where local_hour = {{ hour }}), 0) as own_{{ hour }},
+        {%- endfor %}
         sum(events) as own_events
     from own_counts
     group by customer_id
+),
+
+segment_hours as (
+    select
+        segment,
+        {%- for hour in range(24) %}
+        max(hour_share) filter (where local_hour = {{ hour }}) as share_{{ hour }},
+        {%- endfor %}
+        max(segment_events) as segment_events
+    from segment_shares
+    group by segment
+),
+
+-- one row, null shares when nobody engaged
+global_hours as (
+    select
+        {%- for hour in range(24) %}
+        max(hour_share) filter (where local_hour = {{ hour }}) as share_{{ hour }},
+        {%- endfor %}
+        count(*) as engaged_hours
+    from global_shares
 ),
 
 scores as (
     select
         customers.customer_id,
         customers.time_zone,
-        hours.local_hour,
-        coalesce(own_counts.events, 0) as own,
-        coalesce(own_totals.own_events, 0) as own_events,
-        coalesce(segment_shares.segment_events, 0) as segment_events,
-        coalesce(own_counts.events, 0)
-        + {{ number_var('send_time_segment_prior') }} * coalesce(segment_shares.hour_share, global_shares.hour_share, 0)
-        + {{ number_var('send_time_global_prior') }} * coalesce(global_shares.hour_share, 0)
-        -- with no history anywhere, a gentle preference for the default hour
-        + case when hours.local_hour = {{ number_var('send_time_default_hour') }} then 1e-6 else 0 end as score
+        coalesce(own_hours.own_events, 0) as own_events,
+        coalesce(segment_hours.segment_events, 0) as segment_events,
+        {%- for hour in range(24) %}
+        segment_hours.share_{{ hour }} is not null as segment_has_{{ hour }},
+        -- own count, plus the segment's and everyone's pseudo-counts, and with no history
+        -- anywhere a gentle preference for the default hour
+        coalesce(own_hours.own_{{ hour }}, 0)
+        + {{ segment_prior }} * coalesce(segment_hours.share_{{ hour }}, global_hours.share_{{ hour }}, 0)
+        + {{ global_prior }} * coalesce(global_hours.share_{{ hour }}, 0)
+        + case when {{ hour }} = {{ default_hour }} then 1e-6 else 0 end as score_{{ hour }},
+        {%- endfor %}
+        customers.segment
     from customers
-    cross join hours
-    left join own_counts
-        on customers.customer_id = own_counts.customer_id
-        and hours.local_hour = own_counts.local_hour
-    left join own_totals
-        on customers.customer_id = own_totals.customer_id
-    left join segment_shares
-        on customers.segment = segment_shares.segment
-        and hours.local_hour = segment_shares.local_hour
-    left join global_shares
-        on hours.local_hour = global_shares.local_hour
+    cross join global_hours
+    left join own_hours
+        on customers.customer_id = own_hours.customer_id
+    left join segment_hours
+        on customers.segment = segment_hours.segment
 ),
 
-windowed as (
+best_scores as (
     select
         *,
-        -- the score of the hour and its two neighbours (circular)
-        score
-        + lag(score, 1, 0) over by_hour
-        + lead(score, 1, 0) over by_hour
-        + case when local_hour = 0 then last_value(score) over whole_day else 0 end
-        + case when local_hour = 23 then first_value(score) over whole_day else 0 end as neighbourhood_score,
-        sum(score) over whole_day as total_score
+        greatest(
+            {%- for hour in range(24) %}
+            score_{{ hour }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as best_score
     from scores
-    window
-        by_hour as (partition by customer_id order by local_hour),
-        whole_day as (
-            partition by customer_id order by local_hour
-            rows between unbounded preceding and unbounded following
-        )
+),
+
+-- the best hour (ties go to the earliest)
+best_hours as (
+    select
+        *,
+        case
+            {%- for hour in range(24) %}
+            when score_{{ hour }} = best_score then {{ hour }}
+            {%- endfor %}
+        end as local_hour
+    from best_scores
 ),
 
 best as (
-    select *
-    from windowed
-    qualify row_number() over (partition by customer_id order by score desc, local_hour asc) = 1
+    select
+        customer_id,
+        time_zone,
+        local_hour,
+        own_events,
+        -- the segment's events count where the segment had some at the chosen hour
+        case
+            {%- for hour in range(24) %}
+            when local_hour = {{ hour }} and segment_has_{{ hour }} then segment_events
+            {%- endfor %}
+            else 0
+        end as segment_events,
+        -- the score of the hour and its two neighbours (circular)
+        case
+            {%- for hour in range(24) %}
+            {%- if hour == 0 %}
+            when local_hour = 0 then score_0 + score_1 + score_23
+            {%- elif hour == 23 %}
+            when local_hour = 23 then score_23 + score_22 + score_0
+            {%- else %}
+            when local_hour = {{ hour }} then score_{{ hour }} + score_{{ hour - 1 }} + score_{{ hour + 1 }}
+            {%- endif %}
+            {%- endfor %}
+        end as neighbourhood_score,
+        {%- for hour in range(24) %}
+        score_{{ hour }}{{ ' +' if not loop.last else ' as total_score' }}
+        {%- endfor %}
+    from best_hours
 )
 
 select
