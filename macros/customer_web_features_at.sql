@@ -11,8 +11,8 @@ population_cutoffs as (
     from {{ population }}
 ),
 
--- only the columns used: this CTE is read twice, so the engine may keep a copy of it
-web_events as (
+-- only the columns used; read where it is used, not copied (not_materialized)
+web_events as {{ not_materialized() }} (
     select
         customer_id,
         session_id,

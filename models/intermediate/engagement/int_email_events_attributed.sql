@@ -20,7 +20,8 @@
 
 with
 
-all_email_events as (
+-- read where it is used rather than copied (not_materialized): an incremental run reads it three times
+all_email_events as {{ not_materialized() }} (
     select * from {{ ref('stg_esp__email_events') }}
 ),
 

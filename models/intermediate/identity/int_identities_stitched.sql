@@ -24,7 +24,9 @@
 
 with
 
-contacts as (
+-- the sources, each read where it is used rather than copied (not_materialized):
+-- the web events are tens of millions of rows at 1,000,000 contacts
+contacts as {{ not_materialized() }} (
     select
         contact_id,
         email,
@@ -33,7 +35,7 @@ contacts as (
     from {{ ref('stg_crm__contacts') }}
 ),
 
-orders as (
+orders as {{ not_materialized() }} (
     select
         contact_id,
         email,
@@ -41,7 +43,7 @@ orders as (
     from {{ ref('stg_shop__orders') }}
 ),
 
-web_events as (
+web_events as {{ not_materialized() }} (
     select
         anonymous_id,
         contact_id,
@@ -65,7 +67,7 @@ subscriptions as (
     from {{ ref('stg_esp__subscriptions') }}
 ),
 
-assignments as (
+assignments as {{ not_materialized() }} (
     select
         contact_id,
         email,
