@@ -44,7 +44,9 @@ orders as (
     from {{ ref('stg_shop__orders') }}
 ),
 
-web_events as (
+-- read where it is used rather than copied (not_materialized): tens of millions of
+-- rows at 1,000,000 contacts; the other sources stay copies, or DuckDB's 2 GB are not enough
+web_events as {{ not_materialized() }} (
     select
         anonymous_id,
         contact_id,
