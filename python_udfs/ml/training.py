@@ -478,7 +478,7 @@ def score_all(
 
 def score_batches(
     batches: Iterable[pd.DataFrame], registry: pd.DataFrame, horizon_days: int,
-    model_dir: str | Path | ArtifactStore, gate: GateThresholds | None = None,
+    model_dir: str | Path | ArtifactStore, gate: GateThresholds | None = None, kept: pd.DataFrame | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """Score every customer with the current version of each model (its last promoted run), loaded from model_dir.
 
@@ -494,6 +494,9 @@ def score_batches(
       what each model needs and what to do;
     - churn, clv, clusters: their columns are null (churn_risk_reason no_promoted_model for past buyers) and
       scoring_note says why, so the rest still scores.
+
+    kept: rows this function made before for other customers, with the same registry (python_udfs/ml/
+    rescoring.py): they join the new ones unchanged, and the deciles are ranked over all of them.
     """
     runs = current_runs(registry)
     needs = (gate or GateThresholds()).needs()
@@ -517,10 +520,25 @@ def score_batches(
         "is_fallback": any(runs[name]["is_fallback"] for name in scoring),
         "scoring_note": " | ".join(notes) if notes else None,
     }
-    parts = [_score_batch(batch, load, horizon_days, constants) for batch in batches]
+    parts = [_score_batch(batch, load, horizon_days, constants) for batch in batches if kept is None or len(batch)]
+    if kept is not None and len(kept):
+        parts.append(_like(kept.drop(columns="propensity_decile"), parts[0] if parts else None))
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     out.insert(2, "propensity_decile", deciles(out["purchase_propensity"].to_numpy()))
     return out
+
+
+def _like(kept: pd.DataFrame, scored: pd.DataFrame | None) -> pd.DataFrame:
+    """Rows read back from the table, in the columns and types _score_batch makes (dates as dates)."""
+    kept = kept.copy()
+    kept["expected_next_order_date"] = pd.to_datetime(kept["expected_next_order_date"]).dt.date
+    if scored is None:
+        return kept
+    kept = kept[[name for name in scored.columns if name in kept.columns]]
+    for name in kept.columns:
+        if scored[name].dtype != object and kept[name].dtype != scored[name].dtype:
+            kept[name] = kept[name].astype(scored[name].dtype)
+    return kept
 
 
 def _score_batch(current: pd.DataFrame, load: dict, horizon_days: int, constants: dict) -> pd.DataFrame:

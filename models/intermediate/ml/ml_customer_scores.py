@@ -12,9 +12,17 @@ the action tier on top.
 The features are read in batches of config batch_rows customers (var
 ml_batch_rows, 100,000), so memory holds one batch of features at a time;
 the scores do not depend on the batching (score_batches).
+
+On DuckDB a run scores again only the customers whose features, cut-off day or
+registry changed since the table was made, keeps the other rows and ranks the
+deciles over everyone (python_udfs/ml/rescoring.py): the same table as scoring
+everyone. Elsewhere it scores everyone on every run.
 """
 
+import pandas as pd
+
 from python_udfs.dbt_io import artifact_store, to_engine, to_pandas, to_pandas_batches
+from python_udfs.ml import rescoring
 from python_udfs.ml.gate import GateThresholds
 from python_udfs.ml.training import score_batches
 from python_udfs.registry import raise_if_no_registry
@@ -27,20 +35,33 @@ def model(dbt, session):
     except Exception as error:
         raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
         raise
-    current = to_pandas_batches(dbt.ref("int_customer_features"), int(dbt.config.get("batch_rows")))
-    gate = GateThresholds.from_config(
-        {
-            # dbt only passes config keys that the model names literally
-            "min_training_rows": dbt.config.get("min_training_rows"),
-            "min_positives": dbt.config.get("min_positives"),
-            "min_auc": dbt.config.get("min_auc"),
-        }
-    )
+    features = dbt.ref("int_customer_features")
+    settings = {
+        # dbt only passes config keys that the model names literally
+        "min_training_rows": dbt.config.get("min_training_rows"),
+        "min_positives": dbt.config.get("min_positives"),
+        "min_auc": dbt.config.get("min_auc"),
+    }
+    gate = GateThresholds.from_config(settings)
+    horizon_days = int(dbt.config.get("horizon_days"))
+    digests, kept = None, None
+    if hasattr(features, "project"):  # DuckDB: each row records what it was scored from
+        shared = rescoring.shared_digest(registry, horizon_days=horizon_days, **settings)
+        digests = rescoring.feature_digests(features, shared)
+        previous = rescoring.previous_scores(session, dbt.this)
+        if previous is not None:
+            rescore, kept = rescoring.plan(previous, digests)
+            features = rescoring.features_of(session, features, rescore)
     out = score_batches(
-        current,
+        to_pandas_batches(features, int(dbt.config.get("batch_rows"))),
         registry,
-        horizon_days=int(dbt.config.get("horizon_days")),
+        horizon_days=horizon_days,
         model_dir=artifact_store(dbt.config.get("model_dir"), session),
         gate=gate,
+        kept=kept,
     )
+    if digests is not None:
+        out[rescoring.DIGEST_COLUMN] = out["customer_id"].map(digests.set_index("customer_id")[rescoring.DIGEST_COLUMN])
+    else:
+        out[rescoring.DIGEST_COLUMN] = pd.Series(pd.NA, index=out.index, dtype="string")
     return to_engine(out, session)
