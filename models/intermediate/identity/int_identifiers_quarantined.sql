@@ -44,9 +44,7 @@ orders as (
     from {{ ref('stg_shop__orders') }}
 ),
 
--- read where it is used rather than copied (not_materialized): tens of millions of
--- rows at 1,000,000 contacts; the other sources stay copies, or DuckDB's 2 GB are not enough
-web_events as {{ not_materialized() }} (
+web_events as (
     select
         anonymous_id,
         contact_id,
