@@ -39,30 +39,37 @@ def feature_digests(features, shared: str) -> pd.DataFrame:
     return features.project(
         f"customer_id, md5(cast(hash({hashed}, cast({CUTOFF_COLUMN} as date)) as varchar) || '{shared}') "
         f"as {DIGEST_COLUMN}"
-    ).to_df()
+    ).df()
 
 
-def previous_scores(session, this) -> pd.DataFrame | None:
-    """Every row the table holds, or None when there is no table or it was made before digests."""
+def plan(session, this, digests: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame] | None:
+    """(customers to score, rows to keep), or None to score everyone (no table yet, or one made before digests).
+
+    The customers to score are those whose digest is new or differs from their one row's; the rows kept are the
+    previous rows of the other current customers (customers who are gone are in neither). In SQL: a million
+    customers' strings compare in a second there, in tens of seconds in pandas.
+    """
     try:
         columns = {row[0] for row in session.sql(f"describe {this}").fetchall()}
     except Exception:  # no table yet (the first run, or after it was dropped)
         return None
     if DIGEST_COLUMN not in columns:
         return None
-    return session.sql(f"select * from {this}").df()
-
-
-def plan(previous: pd.DataFrame, current: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-    """(customers to score, rows to keep): the customers whose digest is new or differs, and the previous rows
-    of the other current customers (customers who are gone are in neither)."""
-    stored = current["customer_id"].map(
-        previous.drop_duplicates("customer_id", keep=False).set_index("customer_id")[DIGEST_COLUMN]
-    )
-    same = stored.eq(current[DIGEST_COLUMN]).fillna(False).to_numpy(dtype=bool)
-    kept_ids = current.loc[same, "customer_id"]
-    kept = previous[previous["customer_id"].isin(kept_ids)].reset_index(drop=True)
-    return current.loc[~same, "customer_id"].to_numpy(), kept
+    session.register("current_score_digests", digests)
+    try:
+        single = f"select customer_id from {this} group by customer_id having count(*) = 1"
+        same = (
+            f"select stored.customer_id from {this} as stored inner join current_score_digests as current "
+            f"on stored.customer_id = current.customer_id and stored.{DIGEST_COLUMN} = current.{DIGEST_COLUMN} "
+            f"where stored.customer_id in ({single})"
+        )
+        rescore = session.sql(
+            f"select customer_id from current_score_digests where customer_id not in ({same})"
+        ).fetchnumpy()["customer_id"]
+        kept = session.sql(f"select * from {this} where customer_id in ({same})").df()
+    finally:
+        session.unregister("current_score_digests")
+    return np.asarray(rescore, dtype=object), kept
 
 
 def features_of(session, features, customer_ids: np.ndarray):

@@ -16,10 +16,10 @@ def _run(con, features: pd.DataFrame, registry: pd.DataFrame, folder) -> tuple[p
     con.execute("create or replace table main.features as select * from features_frame")
     relation = con.table("main.features")
     digests = rescoring.feature_digests(relation, rescoring.shared_digest(registry, horizon_days=HORIZON))
-    previous = rescoring.previous_scores(con, "main.scores")
+    planned = rescoring.plan(con, "main.scores", digests)
     kept = None
-    if previous is not None:
-        rescore, kept = rescoring.plan(previous, digests)
+    if planned is not None:
+        rescore, kept = planned
         relation = rescoring.features_of(con, relation, rescore)
     batches = [relation.df()]
     out = score_batches(batches, registry, HORIZON, folder, kept=kept)
@@ -80,14 +80,18 @@ def test_a_new_registry_or_another_day_scores_everyone(trained):  # noqa: F811
 
 def test_a_table_made_before_digests_is_scored_again():
     con = duckdb.connect()
-    assert rescoring.previous_scores(con, "main.scores") is None
+    digests = pd.DataFrame({"customer_id": ["c1"], rescoring.DIGEST_COLUMN: ["d1"]})
+    assert rescoring.plan(con, "main.scores", digests) is None
     con.execute("create table main.scores as select 'c1' as customer_id, 0.5 as purchase_propensity")
-    assert rescoring.previous_scores(con, "main.scores") is None
+    assert rescoring.plan(con, "main.scores", digests) is None
 
 
 @pytest.mark.parametrize("stored", [["d1"], ["d1", "d1"], ["other"]])
 def test_the_plan_keeps_a_row_only_when_its_one_digest_matches(stored):
+    con = duckdb.connect()
     previous = pd.DataFrame({"customer_id": ["c1"] * len(stored), rescoring.DIGEST_COLUMN: stored})
-    current = pd.DataFrame({"customer_id": ["c1"], rescoring.DIGEST_COLUMN: ["d1"]})
-    rescore, kept = rescoring.plan(previous, current)
-    assert (len(kept), list(rescore)) == ((1, []) if stored == ["d1"] else (0, ["c1"]))
+    con.register("previous_frame", previous)
+    con.execute("create table main.scores as select * from previous_frame")
+    current = pd.DataFrame({"customer_id": ["c1", "c2"], rescoring.DIGEST_COLUMN: ["d1", "d2"]})
+    rescore, kept = rescoring.plan(con, "main.scores", current)
+    assert (len(kept), sorted(rescore)) == ((1, ["c2"]) if stored == ["d1"] else (0, ["c1", "c2"]))

@@ -48,9 +48,9 @@ def model(dbt, session):
     if hasattr(features, "project"):  # DuckDB: each row records what it was scored from
         shared = rescoring.shared_digest(registry, horizon_days=horizon_days, **settings)
         digests = rescoring.feature_digests(features, shared)
-        previous = rescoring.previous_scores(session, dbt.this)
-        if previous is not None:
-            rescore, kept = rescoring.plan(previous, digests)
+        planned = rescoring.plan(session, dbt.this, digests)
+        if planned is not None:
+            rescore, kept = planned
             features = rescoring.features_of(session, features, rescore)
     out = score_batches(
         to_pandas_batches(features, int(dbt.config.get("batch_rows"))),
