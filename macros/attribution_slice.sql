@@ -29,7 +29,11 @@
 {% endmacro %}
 
 {% macro attribution_source_days_sql(source_relation, day, columns) %}
-    {#- One row per day of source_relation: its rows and a digest of `columns` -#}
+    {#- One row per day of source_relation: its rows and a digest of `columns`
+        (DuckDB's hash(): the state lives and is compared on DuckDB only) -#}
+    {%- if target.type != 'duckdb' -%}
+        {{ exceptions.raise_compiler_error('attribution_source_days_sql: the incremental attribution is DuckDB only') }}
+    {%- endif %}
     select
         {{ day }} as event_day,
         count(*) as source_rows,
@@ -122,7 +126,9 @@
     {%- if load_relation(days_state) is not none -%}
         {%- set computed = run_query("select count(*) from " ~ days_state ~ " where state = 'next'").rows[0][0] > 0 -%}
     {%- endif %}
-    create table if not exists {{ days_state }} (state varchar, event_day date, source_rows bigint, digest hugeint);
+    create table if not exists {{ days_state }} (
+        state {{ dbt.type_string() }}, event_day date, source_rows bigint, digest hugeint
+    );
     {%- if not computed %}
     {#- a full build computed no digests before it ran -#}
     insert into {{ days_state }}
