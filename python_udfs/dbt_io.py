@@ -123,6 +123,12 @@ def to_pandas_batches(relation, rows: int) -> Iterator[pd.DataFrame]:
         yield reader.schema.empty_table().to_pandas()
 
 
+def customers_only(session, relation, customer_ids) -> object:
+    """A DuckDB relation with a customer_id column, cut to these customers (its own columns, in order)."""
+    chosen = session.from_df(pd.DataFrame({"customer_id": pd.Series(customer_ids, dtype=object)}))
+    return relation.join(chosen, "customer_id").project(", ".join(f'"{name}"' for name in relation.columns))
+
+
 def to_rows(relation) -> list[tuple]:
     """The rows of a (small) relation of any supported engine, as tuples of Python values."""
     if hasattr(relation, "fetchall"):  # DuckDB relation

@@ -70,9 +70,3 @@ def plan(session, this, digests: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame
     finally:
         session.unregister("current_score_digests")
     return np.asarray(rescore, dtype=object), kept
-
-
-def features_of(session, features, customer_ids: np.ndarray):
-    """The DuckDB relation of these customers' features only."""
-    chosen = session.from_df(pd.DataFrame({"customer_id": pd.Series(customer_ids, dtype=object)}))
-    return features.join(chosen, "customer_id").project(", ".join(f'"{name}"' for name in features.columns))

@@ -107,12 +107,6 @@ def trend_weights(session, events, product_ids, as_of, params: Params) -> pd.Ser
     return pd.Series(per_item["weight"].to_numpy(float), index=per_item["product_id"].to_numpy())
 
 
-def events_of(session, events, customer_ids: np.ndarray):
-    """The DuckDB relation of the events of these customers only."""
-    chosen = session.from_df(pd.DataFrame({"customer_id": pd.Series(customer_ids, dtype=object)}))
-    return events.join(chosen, "customer_id").project(", ".join(events.columns))
-
-
 def removal_rows(lists: pd.DataFrame, customer_ids: np.ndarray) -> pd.DataFrame:
     """One row per customer that has no row in lists: only its customer_id, so the strategy removes its old
     rows and inserts nothing (product_id null)."""

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from test_ml_training import HORIZON, trained  # noqa: F401 - the module's fixture
 
+from python_udfs.dbt_io import customers_only
 from python_udfs.ml import rescoring
 from python_udfs.ml.training import score_all, score_batches
 
@@ -20,7 +21,7 @@ def _run(con, features: pd.DataFrame, registry: pd.DataFrame, folder) -> tuple[p
     kept = None
     if planned is not None:
         rescore, kept = planned
-        relation = rescoring.features_of(con, relation, rescore)
+        relation = customers_only(con, relation, rescore)
     batches = [relation.df()]
     out = score_batches(batches, registry, HORIZON, folder, kept=kept)
     out[rescoring.DIGEST_COLUMN] = out["customer_id"].map(digests.set_index("customer_id")[rescoring.DIGEST_COLUMN])

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from test_recs import AS_OF, _customers_of, grocery
 
+from python_udfs.dbt_io import customers_only
 from python_udfs.recs import rescoring
 from python_udfs.recs.candidates import _trend_weights
 from python_udfs.recs.engine import fit, recommend
@@ -84,7 +85,7 @@ def test_rescoring_some_customers_from_their_events_gives_them_everyone_s_lists(
     con = duckdb.connect()
     relation = con.from_df(events)
     chosen = np.array(["h3", "h17", "h150", "h299"])
-    theirs = rescoring.events_of(con, relation, chosen).df()
+    theirs = customers_only(con, relation, chosen).df()
     assert set(theirs["customer_id"]) == set(chosen)
     assert len(theirs) == events["customer_id"].isin(chosen).sum()
     trend = rescoring.trend_weights(con, relation, catalogue["product_id"], AS_OF, model.params)

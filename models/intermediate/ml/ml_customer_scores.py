@@ -21,7 +21,7 @@ everyone. Elsewhere it scores everyone on every run.
 
 import pandas as pd
 
-from python_udfs.dbt_io import artifact_store, to_engine, to_pandas, to_pandas_batches
+from python_udfs.dbt_io import artifact_store, customers_only, to_engine, to_pandas, to_pandas_batches
 from python_udfs.ml import rescoring
 from python_udfs.ml.gate import GateThresholds
 from python_udfs.ml.training import score_batches
@@ -51,7 +51,7 @@ def model(dbt, session):
         planned = rescoring.plan(session, dbt.this, digests)
         if planned is not None:
             rescore, kept = planned
-            features = rescoring.features_of(session, features, rescore)
+            features = customers_only(session, features, rescore)
     out = score_batches(
         to_pandas_batches(features, int(dbt.config.get("batch_rows"))),
         registry,

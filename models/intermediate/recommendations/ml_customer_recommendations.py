@@ -18,7 +18,7 @@ rescores everyone on every run.
 
 import pandas as pd
 
-from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
+from python_udfs.dbt_io import artifact_store, customers_only, to_engine, to_pandas
 from python_udfs.recs import rescoring
 from python_udfs.recs.engine import recommend
 from python_udfs.recs.training import EVENT_CATEGORICAL, FEATURE_COLUMNS, customer_frame
@@ -52,7 +52,7 @@ def model(dbt, session):
             if len(rescore) < len(digests):  # only some customers: their events, and everyone's trend
                 customers = customers[customers["customer_id"].isin(rescore)]
                 trend = rescoring.trend_weights(session, events, products["product_id"], as_of, fitted.params)
-                events = rescoring.events_of(session, events, rescore)
+                events = customers_only(session, events, rescore)
     out = recommend(
         fitted,
         to_pandas(events, categorical=EVENT_CATEGORICAL),
