@@ -44,13 +44,18 @@ orders as (
     from {{ ref('stg_shop__orders') }}
 ),
 
+-- one row per combination of identifiers, with its number of events and the
+-- first: everything below counts events or takes the first sighting, and a
+-- million contacts' 41 M web events hold about 2 M combinations
 web_events as (
     select
         anonymous_id,
         contact_id,
         email,
-        occurred_at
+        min(occurred_at) as occurred_at,
+        count(*) as events
     from {{ ref('stg_web__events') }}
+    group by anonymous_id, contact_id, email
 ),
 
 assignments as (
@@ -87,21 +92,24 @@ contact_sightings as (
     select
         contact_id,
         email,
-        ordered_at as seen_at
+        ordered_at as seen_at,
+        1 as sightings
     from orders
     where contact_id is not null
     union all
     select
         contact_id,
         email,
-        occurred_at as seen_at
+        occurred_at as seen_at,
+        events as sightings
     from web_events
     where contact_id is not null
     union all
     select
         contact_id,
         email,
-        assigned_at as seen_at
+        assigned_at as seen_at,
+        1 as sightings
     from assignments
     where contact_id is not null
 ),
@@ -111,6 +119,7 @@ sightings_with_people as (
         contact_sightings.contact_id,
         contact_sightings.email,
         contact_sightings.seen_at,
+        contact_sightings.sightings,
         crm_anchored.anchor_contact_id is not null as is_crm_contact,
         'contact:' || crm_anchored.anchor_contact_id as crm_person_key,
         case
@@ -128,7 +137,7 @@ contact_counts as (
     select
         contact_id,
         any_value(is_crm_contact) as is_crm_contact,
-        count(*) as rows_affected,
+        sum(sightings) as rows_affected,
         -- every person seen with the id (a row without an email names the CRM person), plus
         -- the CRM person itself when no row named it
         count(distinct coalesce(email_person_key, crm_person_key))
@@ -174,7 +183,8 @@ device_people as (
                 when web_events.email is not null
                     then coalesce('contact:' || crm_emails.anchor_contact_id, 'email:' || web_events.email)
             end
-        ) as person_key
+        ) as person_key,
+        web_events.events
     from web_events
     left join quarantined_contacts
         on web_events.contact_id = quarantined_contacts.contact_id
@@ -191,7 +201,7 @@ quarantined_devices as (
     select
         anonymous_id,
         count(distinct person_key) as people_linked,
-        count(*) as rows_affected,
+        sum(events) as rows_affected,
         'anonymous_id_shared_by_too_many_people' as reason
     from device_people
     group by anonymous_id
@@ -215,17 +225,23 @@ crowded_crm_emails as (
 stranded_by_contact as (
     select
         carried.contact_id,
-        count(*) as rows_unattributed
+        sum(carried.events) as rows_unattributed
     from (
-        select orders.contact_id
+        select
+            orders.contact_id,
+            1 as events
         from orders
         where orders.email is null
         union all
-        select assignments.contact_id
+        select
+            assignments.contact_id,
+            1 as events
         from assignments
         where assignments.email is null
         union all
-        select web_events.contact_id
+        select
+            web_events.contact_id,
+            web_events.events
         from web_events
         left join quarantined_devices
             on web_events.anonymous_id = quarantined_devices.anonymous_id
@@ -240,7 +256,7 @@ stranded_by_contact as (
 stranded_by_device as (
     select
         web_events.anonymous_id,
-        count(*) as rows_unattributed
+        sum(web_events.events) as rows_unattributed
     from web_events
     semi join quarantined_devices
         on web_events.anonymous_id = quarantined_devices.anonymous_id
