@@ -26,6 +26,28 @@ requests as (
     {{ erasure_requests() }}
 ),
 
+-- each distinct combination of raw identifiers once: the normalising below runs
+-- on these, not on every event (41 M web and 33 M email events at 1 M contacts)
+web_identifiers as (
+    select distinct
+        anonymous_id,
+        contact_id,
+        email
+    from {{ source('web', 'web_events') }}
+),
+
+order_identifiers as (
+    select distinct
+        contact_id,
+        email
+    from {{ source('shop', 'orders') }}
+),
+
+email_event_emails as (
+    select distinct email
+    from {{ source('esp', 'email_events') }}
+),
+
 crm as (
     select
         {{ erasure_email_key('email') }} as email_key,
@@ -38,12 +60,12 @@ other_sightings as (
     select
         {{ erasure_email_key('email') }} as email_key,
         {{ clean_identifier('contact_id') }} as contact_id
-    from {{ source('shop', 'orders') }}
+    from order_identifiers
     union all
     select
         {{ erasure_email_key('email') }} as email_key,
         {{ clean_identifier('contact_id') }} as contact_id
-    from {{ source('web', 'web_events') }}
+    from web_identifiers
     union all
     select
         {{ erasure_email_key('email') }} as email_key,
@@ -56,7 +78,7 @@ all_emails as (
     union
     select email_key from other_sightings
     union
-    select {{ erasure_email_key('email') }} as email_key from {{ source('esp', 'email_events') }}
+    select {{ erasure_email_key('email') }} as email_key from email_event_emails
     union
     select {{ erasure_email_key('email') }} as email_key from {{ source('esp', 'email_subscriptions') }}
 ),
@@ -111,14 +133,13 @@ device_sightings as (
         {{ clean_identifier('anonymous_id') }} as anonymous_id,
         {{ erasure_email_key('email') }} as email_key,
         {{ clean_identifier('contact_id') }} as contact_id
-    from {{ source('web', 'web_events') }}
+    from web_identifiers
 ),
 
 -- likewise, only a device seen with an erased email or contact id can be erased
--- (read from the raw table: device_sightings, read twice, would be kept whole)
 candidate_devices as (
     select distinct {{ clean_identifier('web_events.anonymous_id') }} as anonymous_id
-    from {{ source('web', 'web_events') }} as web_events
+    from web_identifiers as web_events
     where
         {{ erasure_email_key('web_events.email') }} in (select erased_emails.email_key from erased_emails)
         or {{ clean_identifier('web_events.contact_id') }} in (
