@@ -41,49 +41,61 @@ def shared_digest(model_version: str, products: pd.DataFrame, rules: pd.DataFram
     return hashlib.md5("\x1f".join(parts).encode()).hexdigest()
 
 
-def interaction_counts(events) -> pd.DataFrame:
-    """Per customer of a DuckDB relation of int_recommendation_events: how many interactions and the latest."""
+def interaction_counts(events):
+    """Per customer of a DuckDB relation of int_recommendation_events: how many interactions and the latest
+    (a relation)."""
     return events.aggregate(
         "customer_id, count(*) as interactions, max(occurred_at) as last_interaction_at", "customer_id"
-    ).to_df()
+    )
 
 
-def inputs_digests(customers: pd.DataFrame, counts: pd.DataFrame, shared: str) -> pd.DataFrame:
+def inputs_digests(session, customers: pd.DataFrame, counts, shared: str) -> pd.DataFrame:
     """customer_id and inputs_digest (hex) for every customer (customer_id, preferred_category).
 
     counts: interaction_counts() of the events. A customer's digest changes with the shared digest, their
-    preferred category and the count or latest time of their interactions.
+    preferred category and the count or latest time of their interactions. In SQL: hashing a million
+    customers in pandas took seconds.
     """
-    frame = customers[["customer_id", "preferred_category"]].drop_duplicates("customer_id")
-    frame = frame.merge(counts, on="customer_id", how="left")
-    hashed = pd.DataFrame(
-        {
-            "shared": shared,
-            "preferred_category": frame["preferred_category"].astype("string"),
-            "interactions": frame["interactions"].fillna(0).astype(np.int64),
-            "last_interaction_at": pd.to_datetime(frame["last_interaction_at"]).astype("datetime64[us]"),
-        }
+    frame = session.from_df(customers[["customer_id", "preferred_category"]].drop_duplicates("customer_id"))
+    return (
+        frame.join(counts, "customer_id", how="left")
+        .project(
+            "customer_id, md5(cast(hash(cast(preferred_category as varchar), coalesce(interactions, 0), "
+            f"cast(last_interaction_at as timestamp)) as varchar) || '{shared}') as {DIGEST_COLUMN}"
+        )
+        .df()
     )
-    digest = pd.util.hash_pandas_object(hashed, index=False).to_numpy(np.uint64)
-    return pd.DataFrame({"customer_id": frame["customer_id"].to_numpy(), DIGEST_COLUMN: [f"{d:016x}" for d in digest]})
 
 
-def previous_digests(session, this) -> pd.DataFrame:
-    """customer_id and inputs_digest of every customer the table holds (null digest: a table made before
-    digests, whose customers are all rescored)."""
+def plan(session, this, current: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(customers to rescore, customers to remove): those of `current` (customer_id, inputs_digest) whose
+    digest is new or differs from the one their rows in the table `this` carry, and those the table holds that
+    are no longer customers. A customer whose rows carry two digests, or none (a table made before digests),
+    is rescored. In SQL: in pandas, grouping a million customers' strings took 18 s."""
     columns = {row[0] for row in session.sql(f"describe {this}").fetchall()}
     digest = DIGEST_COLUMN if DIGEST_COLUMN in columns else f"cast(null as varchar) as {DIGEST_COLUMN}"
-    return session.sql(f"select distinct customer_id, {digest} from {this}").df()
-
-
-def plan(previous: pd.DataFrame, current: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(customers to rescore, customers to remove): those whose digest is new or differs, and those the
-    table holds that are no longer customers. A customer with two digests in the table is rescored."""
-    seen = previous.groupby("customer_id")[DIGEST_COLUMN].agg(["first", "nunique", "size"])
-    stored = current["customer_id"].map(seen["first"].where(seen["nunique"].eq(1) & seen["size"].eq(1)))
-    rescore = current.loc[stored.isna().to_numpy() | (stored != current[DIGEST_COLUMN]).to_numpy(), "customer_id"]
-    removed = seen.index[~seen.index.isin(current["customer_id"])]
-    return rescore.to_numpy(), np.asarray(removed)
+    session.register("current_list_digests", current)
+    try:
+        stored = (
+            f"select customer_id, min({DIGEST_COLUMN}) as {DIGEST_COLUMN} from (select customer_id, {digest} "
+            f"from {this}) group by customer_id "
+            f"having count(distinct {DIGEST_COLUMN}) = 1 and count({DIGEST_COLUMN}) = count(*)"
+        )
+        same = (
+            f"select stored.customer_id from ({stored}) as stored inner join current_list_digests as current "
+            f"on stored.customer_id = current.customer_id and stored.{DIGEST_COLUMN} = current.{DIGEST_COLUMN}"
+        )
+        rescore = session.sql(
+            f"select current.customer_id from current_list_digests as current anti join ({same}) as same "
+            "on current.customer_id = same.customer_id"
+        ).fetchnumpy()["customer_id"]
+        removed = session.sql(
+            f"select distinct stored.customer_id from {this} as stored anti join current_list_digests as current "
+            "on stored.customer_id = current.customer_id"
+        ).fetchnumpy()["customer_id"]
+    finally:
+        session.unregister("current_list_digests")
+    return np.asarray(rescore, dtype=object), np.asarray(removed, dtype=object)
 
 
 def trend_weights(session, events, product_ids, as_of, params: Params) -> pd.Series:

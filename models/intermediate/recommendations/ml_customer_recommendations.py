@@ -46,9 +46,9 @@ def model(dbt, session):
     digests, removed, trend = None, [], None
     if hasattr(events, "aggregate"):  # DuckDB: each list records what it was made from
         shared = rescoring.shared_digest(version, products, rules, as_of)
-        digests = rescoring.inputs_digests(customers, rescoring.interaction_counts(events), shared)
+        digests = rescoring.inputs_digests(session, customers, rescoring.interaction_counts(events), shared)
         if dbt.is_incremental:
-            rescore, removed = rescoring.plan(rescoring.previous_digests(session, dbt.this), digests)
+            rescore, removed = rescoring.plan(session, dbt.this, digests)
             if len(rescore) < len(digests):  # only some customers: their events, and everyone's trend
                 customers = customers[customers["customer_id"].isin(rescore)]
                 trend = rescoring.trend_weights(session, events, products["product_id"], as_of, fitted.params)
