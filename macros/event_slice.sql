@@ -1,4 +1,5 @@
-{#- Incremental event base models (base_web__events, base_esp__email_events) on DuckDB.
+{#- Incremental event base models (base_web__events, base_esp__email_events,
+    base_shop__orders) on DuckDB.
 
     Raw events are append-only in practice and carry no load time, so "new rows"
     are found by their own time. A run after the first reads only the slice:
@@ -21,20 +22,22 @@
     - rows older than the slice appeared or went (a late arrival beyond the
       lookback, a replaced raw file): the raw table has another count of rows
       before the slice than the table;
-    - the table has no accepted row yet.
+    - the table has no accepted row yet, or was made by an earlier version
+      of the project (no classification_fingerprint).
     A raw row edited in place (same count, other values) is not seen: raw
     tables are append-only by contract; after editing one, run with
     --full-refresh. -#}
 
-{% macro event_slice_fingerprint(lookups=[]) %}
+{% macro event_slice_fingerprint(lookups=[], settings=[]) %}
     {#- SQL for a digest of what the classification of a raw row depends on
         besides the row and as_of: the model's code, plausible_timestamp_min,
-        every erased identifier and the rows of each lookup, a (text
-        expression, relation) pair. Plain SQL, so unit tests (whose refs are
+        the values in settings (other vars the model reads), every erased
+        identifier and the rows of each lookup, a (text expression, relation)
+        pair. Plain SQL, so unit tests (whose refs are
         fixtures) and every engine compute it the same way; in a run, its
         value as a literal. -#}
     {%- set parts = [
-        quote_literal(local_md5(model.raw_code ~ '|' ~ var('plausible_timestamp_min'))),
+        quote_literal(local_md5(model.raw_code ~ '|' ~ var('plausible_timestamp_min') ~ '|' ~ settings | join('|'))),
         "coalesce((select " ~ string_agg_sorted("erased.identifier_type || ':' || erased.identifier_sha256", "','")
             ~ " from " ~ ref('stg_erasure__identifiers') ~ " as erased), '')",
     ] -%}
@@ -65,15 +68,19 @@
     {#- At compile time: {'start': 'YYYY-MM-DD'} to read the slice from that day,
         or {'start': none} to process every raw row (the first run, a full
         refresh, or any reason listed at the top of this file). raw_time: the
-        raw time column's name, e.g. 'occurred_at'. -#}
+        raw time column's name, e.g. 'occurred_at', which the model keeps,
+        parsed, under the same name. -#}
     {#- (a unit test has no `this`: it is never incremental) -#}
     {%- if not execute or this is none or not is_incremental() -%}
         {{ return({'start': none, 'why': 'full build'}) }}
     {%- endif -%}
+    {%- if 'classification_fingerprint' not in adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+        {{ return({'start': none, 'why': 'table of an earlier version'}) }}
+    {%- endif -%}
     {%- set state = run_query(
         'select count(*), '
         ~ 'sum(case when classification_fingerprint = ' ~ fingerprint ~ ' then 0 else 1 end), '
-        ~ 'cast(max(case when rejection_reason is null then occurred_at end) as date) '
+        ~ 'cast(max(case when rejection_reason is null then ' ~ raw_time ~ ' end) as date) '
         ~ 'from ' ~ this
     ).rows[0] -%}
     {%- set target_rows, stale, newest = state[0], state[1], state[2] -%}

@@ -1,6 +1,6 @@
 """Incremental event models (macros/event_slice.sql) hold what a full build holds: the web and email event base
-models, the web sessions (int_web_event_sessions) and the web and email events attributed to customers
-(macros/attribution_slice.sql).
+models, the orders and their lines (macros/order_item_slice.sql), the web sessions (int_web_event_sessions) and
+the web and email events attributed to customers (macros/attribution_slice.sql).
 
 The demo data is built once as of its end; then, as an hourly loader would, an hour of new events lands
 (scripts/demo_data/hour.py) with rows that test the slice's edges, and the same warehouse is built again an
@@ -25,10 +25,15 @@ from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
 from demo_data.hour import _as_folder, append_hour
 
 MODELS = ("base_web__events", "base_esp__email_events")
+ORDERS, LINES = "base_shop__orders", "base_shop__order_items"
 SESSIONS = "int_web_event_sessions"
 # every table compared, by schema
 ATTRIBUTED = ("int_web_events_sessionized", "int_email_events_attributed")
-TABLES = {**dict.fromkeys(MODELS, "staging"), SESSIONS: "intermediate", **dict.fromkeys(ATTRIBUTED, "intermediate")}
+TABLES = {
+    **dict.fromkeys((*MODELS, ORDERS, LINES), "staging"),
+    SESSIONS: "intermediate",
+    **dict.fromkeys(ATTRIBUTED, "intermediate"),
+}
 # seeds and models up to the event staging models and the sessions (no data tests: the comparison is the test)
 BUILD = [
     "build",
@@ -36,6 +41,7 @@ BUILD = [
     "+stg_web__events",
     "+stg_esp__email_events",
     "+stg_esp__unreadable_stop_signals",
+    "+stg_shop__order_items",
     "+int_web_events_sessionized",
     "+int_email_events_attributed",
     "--exclude-resource-type",
@@ -52,7 +58,7 @@ VARS_T1 = {"as_of_date": T1.strftime("%Y-%m-%d %H:%M:%S")}
 def _slice_run(work: Path, model: str) -> str:
     """What the last run of model replaced: a start day ('2026-05-29') or 'all', from its compiled SQL."""
     sql = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
-    return re.search(r"/\* event_slice: (\S+)", sql).group(1)
+    return re.search(r"/\* (?:event|order_item)_slice: (\S+)", sql).group(1)
 
 
 def _attributed_days(work: Path, model: str) -> str:
@@ -75,11 +81,11 @@ def _tables(db: Path) -> dict[str, pd.DataFrame]:
 
 
 def _newest(work: Path) -> dict:
-    """The newest accepted event of each base model."""
+    """The newest accepted event (order) of each base model."""
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
         return {
-            m: con.execute(f"select max(occurred_at) from staging.{m} where rejection_reason is null").fetchone()[0]
-            for m in MODELS
+            m: con.execute(f"select max({at}) from staging.{m} where rejection_reason is null").fetchone()[0]
+            for m, at in [*((m, "occurred_at") for m in MODELS), (ORDERS, "ordered_at")]
         }
 
 
@@ -95,8 +101,7 @@ def _full_refresh_of(work: Path, raw: Path, tmp: Path, name: str, dbt_vars: dict
     copy.mkdir()
     shutil.copy(work / "warehouse.duckdb", copy / "warehouse.duckdb")
     assert_ok(run_dbt([*BUILD, "--full-refresh"], raw, copy, dbt_vars))
-    assert _slice_run(copy, MODELS[0]) == "all"
-    assert _slice_run(copy, SESSIONS) == "all"
+    assert [_slice_run(copy, model) for model in (*MODELS, ORDERS, LINES, SESSIONS)] == ["all"] * 5
     assert [_attributed_days(copy, model) for model in ATTRIBUTED] == ["all", "all"]
     return _tables(copy / "warehouse.duckdb")
 
@@ -114,7 +119,7 @@ def first_build(demo_data, tmp_path_factory) -> tuple[Path, Path]:
         {**visit, "event_id": f"night-owl-{k}", "event_type": "page_view", "occurred_at": t} for k, t in enumerate(at)
     ])  # fmt: skip
     assert_ok(run_dbt(BUILD, raw, work, VARS_T0))
-    assert _slice_run(work, MODELS[0]) == "all"
+    assert [_slice_run(work, model) for model in (*MODELS, ORDERS, LINES)] == ["all"] * 4
     return raw, work
 
 
@@ -138,6 +143,8 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
     assert_ok(run_dbt(BUILD, raw, work, VARS_T1))
     assert _slice_run(work, SESSIONS) == (newest["base_web__events"] - timedelta(days=3)).strftime("%Y-%m-%d")
     assert _slice_run(work, SESSIONS) == CROSSING.strftime("%Y-%m-%d")
+    assert _slice_run(work, ORDERS) == (newest[ORDERS] - timedelta(days=3)).strftime("%Y-%m-%d")
+    assert _slice_run(work, LINES) == "orders"  # the lines of the orders that changed
     # only the new hour's day changed (the sessions rewritten from the slice's first day are the same rows)
     assert [_attributed_days(work, model) for model in ATTRIBUTED] == [T0.strftime("%Y-%m-%d")] * 2
     got = _tables(work / "warehouse.duckdb")
@@ -175,12 +182,35 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
         {**sent, "event_id": "no-time", "event_type": "unsubscribe", "occurred_at": None},
     ])  # fmt: skip
 
+    orders = pd.read_parquet(raw / "orders").sort_values("order_id")
+    lines = pd.read_parquet(raw / "order_items").sort_values(["order_id", "product_id"])
+    ordered_at = pd.to_datetime(orders["ordered_at"], utc=True, format="mixed", errors="coerce").dt.tz_localize(None)
+    accepted = orders[(orders["status"] == "completed") & (ordered_at < T0 - timedelta(days=30))]
+    accepted = accepted[~accepted["order_id"].duplicated(keep=False)]
+    refunded, grown = accepted.iloc[0], accepted.iloc[1]
+    line = lines[lines["order_id"] == grown["order_id"]].iloc[0]
+    _plant(raw, "orders", "edges.parquet", [
+        # an order late by a day, with its line
+        {**grown, "order_id": "late-order", "ordered_at": T0 - timedelta(days=1)},
+        # an old order's id again, now, refunded: both rows are conflicting duplicates and its lines rejected
+        {**refunded, "status": "refunded", "ordered_at": T0 + timedelta(minutes=9)},
+    ])  # fmt: skip
+    _plant(raw, "order_items", "edges.parquet", [
+        {**line, "order_id": "late-order"},
+        # a line more for an old order nothing else changed: its lines are numbered again with it
+        {**line, "product_id": "a-later-line", "quantity": 2},
+        # a line with no order id, and one whose order has not arrived yet
+        {**line, "order_id": None},
+        {**line, "order_id": "arrives-later"},
+    ])  # fmt: skip
+
     newest = _newest(work)
     assert_ok(run_dbt(BUILD, raw, work, VARS_T1))
 
     # the slice: the day of the newest accepted event before the run, less the 3 days' lookback
-    for model in MODELS:
+    for model in (*MODELS, ORDERS):
         assert _slice_run(work, model) == (newest[model] - timedelta(days=3)).strftime("%Y-%m-%d"), model
+    assert _slice_run(work, LINES) == "orders"
     # an old event became a conflicting duplicate: the sessions lost an event before their slice, so they start over
     assert _slice_run(work, SESSIONS) == "all"
     # but the attribution looks again only at the days whose events changed
@@ -193,6 +223,12 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
     assert events.loc["future", "rejection_reason"] == "after_as_of_date"
     assert events.loc["too-old", "rejection_reason"] == "out_of_range_occurred_at"
     assert got["base_web__events"]["is_duplicate"].sum() > 0
+    by_order = got[LINES].groupby("order_id")["rejection_reason"]
+    assert set(by_order.get_group(refunded["order_id"])) == {"order_rejected:conflicting_duplicate"}
+    assert by_order.get_group(grown["order_id"]).isna().all()
+    assert len(by_order.get_group(grown["order_id"])) == (lines["order_id"] == grown["order_id"]).sum() + 1
+    assert by_order.get_group("late-order").isna().all()
+    assert set(by_order.get_group("arrives-later")) == {"unknown_order"}
 
 
 def test_a_row_later_than_the_lookback_or_an_erasure_reclassifies_everything(first_build, tmp_path: Path) -> None:
@@ -204,8 +240,19 @@ def test_a_row_later_than_the_lookback_or_an_erasure_reclassifies_everything(fir
     _plant(raw, "web_events", "late.parquet", [
         {**known, "event_id": "late-20d", "occurred_at": T0 - timedelta(days=20)},
     ])  # fmt: skip
+    # an order 20 days late: every order is read again; its line's order, now known, is one of the changed
+    orders = pd.read_parquet(raw / "orders").sort_values("order_id")
+    completed = orders[orders["status"] == "completed"].iloc[0]
+    _plant(raw, "orders", "late.parquet", [
+        {**completed, "order_id": "arrives-later", "ordered_at": T0 - timedelta(days=20)},
+    ])  # fmt: skip
     assert_ok(run_dbt(BUILD, raw, work, VARS_T1))
     assert _slice_run(work, "base_web__events") == "all"
+    assert _slice_run(work, ORDERS) == "all"
+    assert _slice_run(work, LINES) == "orders"
+    arrived = _tables(work / "warehouse.duckdb")[LINES].query("order_id == 'arrives-later'")
+    assert len(arrived) == 1
+    assert arrived["rejection_reason"].isna().all()
     assert _slice_run(work, SESSIONS) == "all"  # an event before its slice appeared
     assert _slice_run(work, "base_esp__email_events") != "all"  # its rows did not change
     _assert_same(_tables(work / "warehouse.duckdb"), _full_refresh_of(work, raw, tmp_path, "late"))
@@ -215,7 +262,7 @@ def test_a_row_later_than_the_lookback_or_an_erasure_reclassifies_everything(fir
     person = email["email"].dropna().iloc[0].strip().lower()
     erasure_vars = {**VARS_T1, "erasure_email_sha256s": [hashlib.sha256(person.encode()).hexdigest()]}
     assert_ok(run_dbt(BUILD, raw, work, erasure_vars))
-    assert [_slice_run(work, model) for model in (*MODELS, SESSIONS)] == ["all", "all", "all"]
+    assert [_slice_run(work, model) for model in (*MODELS, ORDERS, LINES, SESSIONS)] == ["all"] * 5
     # the person's days changed: attributed again, not every day
     assert "all" not in [_attributed_days(work, model) for model in ATTRIBUTED]
     got = _tables(work / "warehouse.duckdb")

@@ -1,10 +1,19 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='order_item_slice',
+    on_schema_change='sync_all_columns',
+) }}
+
+{#- Incremental on DuckDB: a run classifies again the lines of the orders that
+    changed (macros/order_item_slice.sql); the table equals a full build's. -#}
+{%- set fingerprint = event_slice_fingerprint([
+    ("fingerprint_rates.currency_code || ':' || cast(fingerprint_rates.units_per_usd as " ~ dbt.type_string() ~ ")",
+        ref('exchange_rates') ~ ' as fingerprint_rates'),
+], settings=[var('base_currency'), var('max_line_amount')]) -%}
+{%- set plan = order_item_slice_plan(source('shop', 'order_items'), fingerprint) %}
+{{ order_item_slice_marker(plan) }}
 
 with
-
-source as (
-    select * from {{ source('shop', 'order_items') }}
-),
 
 orders as (
     select
@@ -15,6 +24,13 @@ orders as (
     where not is_duplicate
     -- one row per order id: the accepted row when there is one
     qualify row_number() over (partition by order_id order by rejection_reason nulls first) = 1
+),
+
+{{ order_item_slice_changed_orders(plan, source('shop', 'order_items'), 'orders') }}
+
+source as (
+    select * from {{ source('shop', 'order_items') }}
+    {{- order_item_slice_source_filter(plan) }}
 ),
 
 rates as (
@@ -89,6 +105,8 @@ bounded as (
 classified as (
     select
         *,
+        -- what the rows were classified with: kept for erased rows too (it holds nothing of a person)
+        {{ fingerprint }} as classification_fingerprint,
         case
             -- a person who asked to be erased: counted, nothing else kept
             when is_erased then 'erased'
@@ -123,4 +141,4 @@ selected as (
     {{ select_classified_rows('numbered') }}
 )
 
-{{ empty_erased_rows('selected') }}
+{{ empty_erased_rows('selected', keep=['classification_fingerprint']) }}

@@ -1,9 +1,26 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='event_slice',
+    event_slice_key='order_id',
+    on_schema_change='sync_all_columns',
+) }}
+
+{#- Incremental on DuckDB, as the event base models: a run reads the raw orders
+    of the last days and their order ids' other rows (macros/event_slice.sql);
+    the table equals a full build's. The exchange rates' currencies are part of
+    what rows are classified with (and the base currency, a missing currency's):
+    a change to them reclassifies every row. -#}
+{%- set fingerprint = event_slice_fingerprint([
+    ('fingerprint_rates.currency_code', ref('exchange_rates') ~ ' as fingerprint_rates'),
+], settings=[var('base_currency')]) -%}
+{%- set plan = event_slice_plan(source('shop', 'orders'), 'ordered_at', fingerprint) %}
+{{ event_slice_marker(plan) }}
 
 with
 
 source as (
     select * from {{ source('shop', 'orders') }}
+    {{- event_slice_source_filter(plan, source('shop', 'orders'), 'ordered_at', 'order_id') }}
 ),
 
 rates as (
@@ -18,7 +35,7 @@ parsed as (
         {{ is_placeholder_identifier('source.contact_id') }} as has_placeholder_identifier,
         {{ clean_email('source.email') }} as email,
         {{ is_invalid_email('source.email') }} as has_invalid_email,
-        {{ parse_timestamp('source.ordered_at') }} as ordered_at,
+        {{ parse_raw_timestamp(source('shop', 'orders'), 'ordered_at', 'source') }} as ordered_at,
         {{ normalize_code('source.status') }} as status,
         {{ normalize_currency('source.currency') }} as currency,
         cast(source.order_id as {{ dbt.type_string() }}) as raw_key,
@@ -38,6 +55,10 @@ parsed as (
 classified as (
     select
         parsed.*,
+        -- the day incremental runs slice by, and what the rows were classified
+        -- with: kept for erased rows too (neither holds anything of a person)
+        cast(parsed.ordered_at as date) as event_date,
+        {{ fingerprint }} as classification_fingerprint,
         case
             -- a person who asked to be erased: counted, nothing else kept
             when parsed.is_erased then 'erased'
@@ -64,6 +85,11 @@ selected as (
         'classified', 'order_id', 'ordered_at',
         compare='contact_id, email, ordered_at, status, currency',
     ) }}
+),
+
+emptied as (
+    {{ empty_erased_rows('selected', keep=['event_date', 'classification_fingerprint']) }}
 )
 
-{{ empty_erased_rows('selected') }}
+select * from emptied
+{{- event_slice_kept(plan) }}
