@@ -37,7 +37,9 @@
         fixtures) and every engine compute it the same way; in a run, its
         value as a literal. -#}
     {%- set parts = [
-        quote_literal(local_md5(model.raw_code ~ '|' ~ var('plausible_timestamp_min') ~ '|' ~ settings | join('|'))),
+        quote_literal(local_md5(
+            model.raw_code ~ '|' ~ var('plausible_timestamp_min') ~ ('|' ~ settings | join('|') if settings else '')
+        )),
         "coalesce((select " ~ string_agg_sorted("erased.identifier_type || ':' || erased.identifier_sha256", "','")
             ~ " from " ~ ref('stg_erasure__identifiers') ~ " as erased), '')",
     ] -%}
