@@ -2,6 +2,7 @@
 
 import json
 
+import duckdb
 import pytest
 from conftest import E2E_END_DATE, assert_ok, run_dbt
 
@@ -135,3 +136,33 @@ def test_score_only_reuses_the_registered_recommender(built, warehouse_copy):
                 built.raw_dir, work, {"as_of_date": E2E_END_DATE})
     )  # fmt: skip
     assert scored.query("select distinct model_version from main.fct_customer_recommendations") == [(latest,)]
+
+
+def test_the_completeness_check_finds_a_repeated_missing_or_out_of_range_rank(built, warehouse_copy):
+    """assert_recommendations_complete_and_distinct checks ranks 1..N by their bits, not count(distinct): it must
+    still fail a list that repeats a rank, skips one, or has one beyond N, and pass the lists the build made."""
+    work = warehouse_copy("rank_check")
+    check = ["test", "--select", "assert_recommendations_complete_and_distinct"]
+    assert_ok(run_dbt(check, built.raw_dir, work, {"as_of_date": E2E_END_DATE}))
+    customers = [row[0] for row in built.query(
+        "select distinct customer_id from main.fct_customer_recommendations order by customer_id limit 3"
+    )]  # fmt: skip
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        table = "main.fct_customer_recommendations"
+        # ranks 1, 1, 3..N: N rows, N distinct products, the maximum N; only the bits can see it
+        con.execute(f"update {table} set rank = 1 where customer_id = ? and rank = 2", [customers[0]])
+        con.execute(f"update {table} set rank = ? where customer_id = ? and rank = ?", [TOP_N + 1, customers[1], TOP_N])
+        con.execute(  # ranks 1..N-1 and N-1 again
+            f"update {table} set rank = ? where customer_id = ? and rank = ?", [TOP_N - 1, customers[2], TOP_N]
+        )
+    failed = run_dbt([*check, "--store-failures"], built.raw_dir, work, {"as_of_date": E2E_END_DATE})
+    assert failed.result.returncode != 0
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        (schema,) = con.execute(
+            "select table_schema from information_schema.tables"
+            " where table_name = 'assert_recommendations_complete_and_distinct'"
+        ).fetchone()
+        offenders = con.execute(
+            f"select customer_id from {schema}.assert_recommendations_complete_and_distinct order by customer_id"
+        ).fetchall()
+    assert [row[0] for row in offenders] == customers
