@@ -58,12 +58,22 @@
     {{ return(digest) }}
 {% endmacro %}
 
-{% macro event_slice_in(day, start) %}
+{% macro event_slice_in(day, start, once=false) %}
     {#- Is a row of this event day (a date, null when its time is unreadable) in
-        the slice starting on the day `start` ('YYYY-MM-DD', from event_slice_plan)? -#}
+        the slice starting on the day `start` ('YYYY-MM-DD', from event_slice_plan)?
+        once: write `day` once (not strictly between plausible_timestamp_min's
+        day and start), for a raw time parsed from text, which costs about 2
+        microseconds a row each time it is written; a column or a native
+        timestamp is compared three times, cheaper there. -#}
+    {%- if once -%}
+    coalesce({{ day }} not between
+        {{ dbt.dateadd('day', 1, 'cast(' ~ quote_literal(var('plausible_timestamp_min')) ~ ' as date)') }}
+        and {{ dbt.dateadd('day', -1, "cast('" ~ start ~ "' as date)") }}, true)
+    {%- else -%}
     ({{ day }} is null
         or {{ day }} >= cast('{{ start }}' as date)
         or {{ day }} <= cast({{ quote_literal(var('plausible_timestamp_min')) }} as date))
+    {%- endif %}
 {%- endmacro %}
 
 {% macro event_slice_plan(source_relation, raw_time, fingerprint) %}
@@ -95,7 +105,10 @@
     {%- set counts = run_query(
         'select (select count(*) from ' ~ source_relation ~ ' as source), '
         ~ '(select count(*) from ' ~ source_relation ~ ' as source where not '
-        ~ event_slice_in('cast(' ~ parse_raw_timestamp(source_relation, raw_time, 'source') ~ ' as date)', start) ~ '), '
+        ~ event_slice_in(
+            'cast(' ~ parse_raw_timestamp(source_relation, raw_time, 'source') ~ ' as date)', start,
+            once=not is_native_timestamp(source_relation, raw_time)
+        ) ~ '), '
         ~ '(select count(*) from ' ~ this ~ ' where not ' ~ event_slice_in('event_date', start) ~ ')'
     ).rows[0] -%}
     {%- if counts[0] < target_rows or counts[1] != counts[2] -%}
@@ -108,12 +121,25 @@
     {#- The where clause of a base model's source CTE (reading the raw source
         alone, unaliased): in a slice run, the slice's raw rows and every row
         sharing a key with one. -#}
-    {%- if plan.start %}
+    {%- if plan.start and is_native_timestamp(raw_relation, raw_time) %}
     where {{ event_slice_in('cast(' ~ parse_raw_timestamp(raw_relation, raw_time) ~ ' as date)', plan.start) }}
         or {{ clean_text(raw_key) }} in (
             select {{ clean_text('keyed.' ~ raw_key) }}
             from {{ raw_relation }} as keyed
             where {{ event_slice_in('cast(' ~ parse_raw_timestamp(raw_relation, raw_time, 'keyed') ~ ' as date)', plan.start) }}
+        )
+    {%- elif plan.start %}
+    {#- A time parsed from text (about 4 M raw orders at 1,000,000 contacts):
+        a row of the slice with a key is found by its key, so only the rows
+        with no key parse their time here and the subquery parses each row's
+        once (DuckDB evaluates the right side of `and` only where the left
+        one holds). -#}
+    where ({{ clean_text(raw_key) }} is null
+            and {{ event_slice_in('cast(' ~ parse_raw_timestamp(raw_relation, raw_time) ~ ' as date)', plan.start, once=true) }})
+        or {{ clean_text(raw_key) }} in (
+            select {{ clean_text('keyed.' ~ raw_key) }}
+            from {{ raw_relation }} as keyed
+            where {{ event_slice_in('cast(' ~ parse_raw_timestamp(raw_relation, raw_time, 'keyed') ~ ' as date)', plan.start, once=true) }}
         )
     {%- endif %}
 {%- endmacro %}

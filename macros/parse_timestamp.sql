@@ -91,6 +91,19 @@
     end
 {% endmacro %}
 
+{% macro is_native_timestamp(relation, column) %}
+    {#- True when the raw column is a native timestamp on DuckDB in a run (what
+        parse_raw_timestamp reads without parsing text). -#}
+    {%- if execute and this is not none and target.type == 'duckdb' -%}
+        {%- for found in adapter.get_columns_in_relation(relation) if found.name | lower == column | lower -%}
+            {%- if found.dtype | upper in ('TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ') -%}
+                {{ return(true) }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(false) }}
+{% endmacro %}
+
 {% macro parse_raw_timestamp(relation, column, qualifier=none) %}
     {#- parse_timestamp of a raw column, cheaper when the raw column is a native
         timestamp on DuckDB: the general macro writes it as text and reads the
