@@ -67,15 +67,60 @@ customers as (
     from {{ ref('int_customers_unified') }}
 ),
 
--- the main product of each order: its largest line
+-- each customer's last completed order: win-back fires lifecycle_at_risk_days after it
+last_orders as (
+    select
+        customer_id,
+        max(ordered_at) as last_ordered_at
+    from orders
+    group by customer_id
+),
+
+-- the orders whose main product a candidate can need (the rest fire before
+-- every lookback): those since the horizon (post-purchase), and every order
+-- of a customer whose win-back is after it. Looking up the product of every
+-- order ever placed was most of this model at 1,000,000 contacts (issue 15)
+recent_orders as (
+    select
+        orders.order_id,
+        orders.customer_id,
+        orders.ordered_at
+    from orders
+    where orders.ordered_at >= (select horizon.earliest_event_at from horizon)
+),
+
+win_back_orders as (
+    select
+        orders.order_id,
+        orders.customer_id,
+        orders.ordered_at
+    from orders
+    inner join last_orders
+        on orders.customer_id = last_orders.customer_id
+    where {{ dbt.dateadd('day', number_var('lifecycle_at_risk_days'), 'last_orders.last_ordered_at') }}
+        >= (select horizon.earliest_event_at from horizon)
+),
+
+product_orders as (
+    select recent_orders.order_id from recent_orders
+    union all
+    select win_back_orders.order_id from win_back_orders
+),
+
+-- the main product of each of those orders: its largest line
 order_products as (
     select
-        order_id,
+        order_lines.order_id,
         max_by(
-            product_id, case when product_id is not null then {{ ordering_tuple(['line_amount', 'product_id']) }} end
+            order_lines.product_id,
+            case
+                when order_lines.product_id is not null
+                    then {{ ordering_tuple(['order_lines.line_amount', 'order_lines.product_id']) }}
+            end
         ) as product_id
     from order_lines
-    group by order_id
+    where order_lines.order_id in (select product_orders.order_id from product_orders)
+    group by order_lines.order_id
 ),
 
 events as (
@@ -91,26 +136,26 @@ events as (
     union all
     select
         'post_purchase_cross_sell' as trigger_type,
-        orders.customer_id,
+        recent_orders.customer_id,
         order_products.product_id,
-        orders.ordered_at as event_at
-    from orders
+        recent_orders.ordered_at as event_at
+    from recent_orders
     left join order_products
-        on orders.order_id = order_products.order_id
+        on recent_orders.order_id = order_products.order_id
     union all
     select
         'win_back' as trigger_type,
-        orders.customer_id,
+        win_back_orders.customer_id,
         -- the product of the last order that has one (Spark's max_by keeps a null product: skip it, as DuckDB does)
         max_by(
             order_products.product_id,
-            case when order_products.product_id is not null then orders.ordered_at end
+            case when order_products.product_id is not null then win_back_orders.ordered_at end
         ) as product_id,
-        {{ dbt.dateadd('day', number_var('lifecycle_at_risk_days'), 'max(orders.ordered_at)') }} as event_at
-    from orders
+        {{ dbt.dateadd('day', number_var('lifecycle_at_risk_days'), 'max(win_back_orders.ordered_at)') }} as event_at
+    from win_back_orders
     left join order_products
-        on orders.order_id = order_products.order_id
-    group by orders.customer_id
+        on win_back_orders.order_id = order_products.order_id
+    group by win_back_orders.customer_id
     union all
     select
         'welcome' as trigger_type,
