@@ -27,11 +27,9 @@
 {% macro order_item_slice_plan(source_relation, fingerprint) %}
     {#- At compile time: {'orders': true} to classify again the changed orders'
         lines only, or {'orders': false} for every raw line, with the reason. -#}
-    {%- if not execute or this is none or not is_incremental() -%}
-        {{ return({'orders': false, 'why': 'full build'}) }}
-    {%- endif -%}
-    {%- if 'classification_fingerprint' not in adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-        {{ return({'orders': false, 'why': 'table of an earlier version'}) }}
+    {%- set why = slice_run_impossible() -%}
+    {%- if why -%}
+        {{ return({'orders': false, 'why': why}) }}
     {%- endif -%}
     {%- set state = run_query(
         'select count(*), '

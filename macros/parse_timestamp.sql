@@ -91,17 +91,21 @@
     end
 {% endmacro %}
 
-{% macro is_native_timestamp(relation, column) %}
-    {#- True when the raw column is a native timestamp on DuckDB in a run (what
-        parse_raw_timestamp reads without parsing text). -#}
+{% macro native_timestamp_type(relation, column) %}
+    {#- In a DuckDB run, 'timestamp' or 'timestamptz' when the raw column is a
+        native timestamp (without or with time zone), which parse_raw_timestamp
+        reads without parsing text; none otherwise (text or another type,
+        another engine, a unit test, whose fixtures replace the raw table). -#}
     {%- if execute and this is not none and target.type == 'duckdb' -%}
         {%- for found in adapter.get_columns_in_relation(relation) if found.name | lower == column | lower -%}
-            {%- if found.dtype | upper in ('TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ') -%}
-                {{ return(true) }}
+            {%- if found.dtype | upper == 'TIMESTAMP' -%}
+                {{ return('timestamp') }}
+            {%- elif found.dtype | upper in ('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ') -%}
+                {{ return('timestamptz') }}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    {{ return(false) }}
+    {{ return(none) }}
 {% endmacro %}
 
 {% macro parse_raw_timestamp(relation, column, qualifier=none) %}
@@ -112,14 +116,11 @@
         TIMESTAMP WITH TIME ZONE its UTC time. Any other type, engine, or a unit
         test (whose fixtures replace the raw table) takes parse_timestamp. -#}
     {%- set expression = (qualifier ~ '.' if qualifier else '') ~ column -%}
-    {%- if execute and this is not none and target.type == 'duckdb' -%}
-        {%- for found in adapter.get_columns_in_relation(relation) if found.name | lower == column | lower -%}
-            {%- if found.dtype | upper == 'TIMESTAMP' -%}
-                {{ return('cast(' ~ expression ~ ' as timestamp)') }}
-            {%- elif found.dtype | upper in ('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ') -%}
-                {{ return("timezone('UTC', " ~ expression ~ ")") }}
-            {%- endif -%}
-        {%- endfor -%}
+    {%- set native = native_timestamp_type(relation, column) -%}
+    {%- if native == 'timestamp' -%}
+        {{ return('cast(' ~ expression ~ ' as timestamp)') }}
+    {%- elif native == 'timestamptz' -%}
+        {{ return("timezone('UTC', " ~ expression ~ ")") }}
     {%- endif -%}
     {{ return(parse_timestamp(expression)) }}
 {% endmacro %}
