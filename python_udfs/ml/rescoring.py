@@ -1,16 +1,22 @@
 """Which customers a run of ml_customer_scores scores again (DuckDB).
 
-A customer's scores depend on their row of int_customer_features, on the day of its cut-off (the expected next
-order date counts from it) and on what every customer shares: the registry (which version of each model
-scores), the horizon and the quality gate. Every row of the table carries features_digest, a digest of all of
-that for its customer. A run computes each customer's digest again and scores only the customers whose digest
-differs from their row's, or who have no row; the other rows are kept as they are, the customers who are gone
-are dropped, and propensity_decile is ranked again over everyone. The table is then what scoring every
-customer makes: a score depends on its own customer only (score_batches), and the deciles are ranked over
-every customer's propensity either way.
+A customer's scores depend on their row of int_customer_features and on what every customer shares: the
+registry (which version of each model scores), the horizon and the quality gate. Every row of the table carries
+features_digest, a digest of all of that for its customer, and scored_as_of, the cut-off it was scored as of. A
+run computes each customer's digest again and scores only the customers whose digest differs from their row's,
+who have no row, or whose row was scored more than var rescoring_max_age_days (default 1) days before the run's
+cut-off (python_udfs/rescoring_age.py); the other rows are kept as they are, the customers who are gone are
+dropped, and propensity_decile is ranked again over everyone.
 
-So the first run after a retrain or on a new day scores everyone; an hourly run later that day scores the
-customers whose features moved (new orders, opens, visits, or a trailing window that let an old event go).
+The features that move with the calendar alone (recency_days and tenure_days count days to the cut-off) and the
+cut-off itself are not in the digest. Within a day they do not move, so an hourly run's table is what scoring
+every customer makes: a score depends on its own customer only (score_batches), and the deciles are ranked over
+every customer's propensity either way. On the next day, a customer who did nothing keeps yesterday's row
+(recency and tenure one day short, the expected next order date counted from yesterday's cut-off) until a
+retrain, which the nightly build runs, changes the registry and so everyone's digest.
+
+So the first run after a retrain scores everyone; an hourly run scores the customers whose features moved (new
+orders, opens, visits, or a trailing window that let an old event go).
 """
 
 from __future__ import annotations
@@ -20,9 +26,13 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN, recent_enough, stored_or
+
 DIGEST_COLUMN = "features_digest"
-# not a feature: the cut-off moves every hour, its day is in the digest
+# not features: the cut-off moves every hour (scored_as_of records it)
 CUTOFF_COLUMN = "cutoff_at"
+# features that move with the calendar alone: left out of the digest (the day rule keeps them at most a day old)
+CALENDAR_COLUMNS = ("recency_days", "tenure_days")
 
 
 def shared_digest(registry: pd.DataFrame, **settings) -> str:
@@ -33,27 +43,29 @@ def shared_digest(registry: pd.DataFrame, **settings) -> str:
 
 
 def feature_digests(features, shared: str) -> pd.DataFrame:
-    """customer_id and features_digest of every customer of a DuckDB relation of int_customer_features."""
-    columns = [name for name in features.columns if name not in ("customer_id", CUTOFF_COLUMN)]
+    """customer_id, features_digest and scored_as_of (the cut-off) of every customer of a DuckDB relation of
+    int_customer_features."""
+    columns = [name for name in features.columns if name not in ("customer_id", CUTOFF_COLUMN, *CALENDAR_COLUMNS)]
     hashed = ", ".join(f'"{name}"' for name in columns)
     return features.project(
-        f"customer_id, md5(cast(hash({hashed}, cast({CUTOFF_COLUMN} as date)) as varchar) || '{shared}') "
-        f"as {DIGEST_COLUMN}"
+        f"customer_id, md5(cast(hash({hashed}) as varchar) || '{shared}') as {DIGEST_COLUMN}, "
+        f"{CUTOFF_COLUMN} as {SCORED_AS_OF_COLUMN}"
     ).df()
 
 
-def plan(session, this, digests: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame] | None:
+def plan(session, this, digests: pd.DataFrame, max_age_days: int) -> tuple[np.ndarray, pd.DataFrame] | None:
     """(customers to score, rows to keep), or None to score everyone (no table yet, or one made before digests).
 
-    The customers to score are those whose digest is new or differs from their one row's; the rows kept are the
-    previous rows of the other current customers (customers who are gone are in neither). In SQL: a million
-    customers' strings compare in a second there, in tens of seconds in pandas.
+    The customers to score are those whose digest is new or differs from their one row's, or whose row was
+    scored more than max_age_days before the current cut-off's day; the rows kept are the previous rows of the
+    other current customers (customers who are gone are in neither). In SQL: a million customers' strings
+    compare in a second there, in tens of seconds in pandas.
     """
     try:
         columns = {row[0] for row in session.sql(f"describe {this}").fetchall()}
     except Exception:  # no table yet (the first run, or after it was dropped)
         return None
-    if DIGEST_COLUMN not in columns:
+    if DIGEST_COLUMN not in columns or SCORED_AS_OF_COLUMN not in columns:
         return None
     session.register("current_score_digests", digests)
     try:
@@ -61,6 +73,7 @@ def plan(session, this, digests: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame
         same = (
             f"select stored.customer_id from {this} as stored inner join current_score_digests as current "
             f"on stored.customer_id = current.customer_id and stored.{DIGEST_COLUMN} = current.{DIGEST_COLUMN} "
+            f"and {recent_enough('stored', 'current', max_age_days)} "
             f"where stored.customer_id in ({single})"
         )
         rescore = session.sql(
@@ -70,3 +83,12 @@ def plan(session, this, digests: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame
     finally:
         session.unregister("current_score_digests")
     return np.asarray(rescore, dtype=object), kept
+
+
+def stamp(out: pd.DataFrame, digests: pd.DataFrame, kept: pd.DataFrame | None) -> pd.DataFrame:
+    """out with features_digest and scored_as_of: the current digest, and the cut-off a kept row was scored as
+    of (its stored one) or today's for the customers just scored."""
+    current = digests.set_index("customer_id")
+    out[DIGEST_COLUMN] = out["customer_id"].map(current[DIGEST_COLUMN])
+    out[SCORED_AS_OF_COLUMN] = stored_or(out, kept, current[SCORED_AS_OF_COLUMN].max())
+    return out

@@ -1,18 +1,21 @@
 """Which customers a run of ml_customer_recommendations rescores (DuckDB, where the model is incremental).
 
-A customer's list depends on their own interactions and preferred category, and on what every customer shares:
-the registered recommender, the catalogue, the rules and the day (interactions and the trend decay by age in
-days). Every row of the table carries inputs_digest, a digest of all of that for its customer. A run computes
-each customer's digest again and rescores only the customers whose digest differs from the one their rows
-carry, or who have no list yet; the rows of customers who are gone (erased, or merged into another customer)
+A customer's list depends on their own interactions and preferred category, on what every customer shares: the
+recommender's registry (a retrain adds a row), the catalogue and the rules, and on the day (interactions and the
+trend decay by age in days). Every row of the table carries inputs_digest, a digest of all of that but the day
+for its customer, and scored_as_of, the cut-off it was made as of. A run computes each customer's digest again
+and rescores only the customers whose digest differs from the one their rows carry, who have no list yet, or
+whose list was made more than var rescoring_max_age_days (default 1) days before the run's day
+(python_udfs/rescoring_age.py); the rows of customers who are gone (erased, or merged into another customer)
 are removed (strategy replace_customers, macros/replace_customers.sql). So:
 
-- the first run of a day (the nightly build) rescores everyone, as a full build does, and its lists are the
-  ones a full build makes;
-- a run later that day (the hourly refresh) rescores the customers with new or changed interactions, a new
-  preferred category, and the new customers; every other list stays as the day's first run made it, so the
-  trending fill of those lists waits for the next day. The customers it rescores see today's trend, summed in
-  SQL over every customer's interactions (trend_weights), since only their own interactions are read.
+- a run after a retrain (the nightly build retrains) rescores everyone, as a full build does, and its lists are
+  the ones a full build makes;
+- a run without one (the hourly refresh) rescores the customers with new or changed interactions, a new
+  preferred category, and the new customers; every other list stays as the last full rescoring made it, so
+  its trending fill and the decay of its interactions wait for the next retrain, or for the list to be more
+  than rescoring_max_age_days old. The customers it rescores see today's trend, summed in SQL over every
+  customer's interactions (trend_weights), since only their own interactions are read.
 """
 
 from __future__ import annotations
@@ -23,18 +26,20 @@ import numpy as np
 import pandas as pd
 
 from python_udfs.recs.model import KINDS, Params
+from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN, recent_enough
 
 DIGEST_COLUMN = "inputs_digest"
 # what scoring reads of a product (int_products_ranked also holds sales and ranks, which move every hour)
 CATALOGUE_COLUMNS = ("product_id", "product_name", "category", "brand", "price", "is_active")
 
 
-def shared_digest(model_version: str, products: pd.DataFrame, rules: pd.DataFrame, as_of) -> str:
-    """A digest of what every customer's list shares: the model, the catalogue, the rules and the day."""
+def shared_digest(registry: pd.DataFrame, products: pd.DataFrame, rules: pd.DataFrame) -> str:
+    """A digest of what every customer's list shares: the recommender's registry (every run, so a retrain
+    changes it even when its run fails the gate and the version that scores stays), the catalogue and the
+    rules. Not the day: see python_udfs/rescoring_age.py."""
     catalogue = products[[name for name in CATALOGUE_COLUMNS if name in products.columns]]
     parts = [
-        str(model_version),
-        str(pd.Timestamp(as_of).date()),
+        registry.astype(str).sort_values(list(registry.columns), kind="stable").to_csv(index=False),
         catalogue.sort_values("product_id", kind="stable").to_csv(index=False),
         rules.to_csv(index=False),
     ]
@@ -49,8 +54,9 @@ def interaction_counts(events):
     )
 
 
-def inputs_digests(session, customers: pd.DataFrame, counts, shared: str) -> pd.DataFrame:
-    """customer_id and inputs_digest (hex) for every customer (customer_id, preferred_category).
+def inputs_digests(session, customers: pd.DataFrame, counts, shared: str, as_of) -> pd.DataFrame:
+    """customer_id, inputs_digest (hex) and scored_as_of (as_of) for every customer (customer_id,
+    preferred_category).
 
     counts: interaction_counts() of the events. A customer's digest changes with the shared digest, their
     preferred category and the count or latest time of their interactions. In SQL: hashing a million
@@ -61,29 +67,35 @@ def inputs_digests(session, customers: pd.DataFrame, counts, shared: str) -> pd.
         frame.join(counts, "customer_id", how="left")
         .project(
             "customer_id, md5(cast(hash(cast(preferred_category as varchar), coalesce(interactions, 0), "
-            f"cast(last_interaction_at as timestamp)) as varchar) || '{shared}') as {DIGEST_COLUMN}"
+            f"cast(last_interaction_at as timestamp)) as varchar) || '{shared}') as {DIGEST_COLUMN}, "
+            f"timestamp '{pd.Timestamp(as_of).isoformat(sep=' ')}' as {SCORED_AS_OF_COLUMN}"
         )
         .df()
     )
 
 
-def plan(session, this, current: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(customers to rescore, customers to remove): those of `current` (customer_id, inputs_digest) whose
-    digest is new or differs from the one their rows in the table `this` carry, and those the table holds that
-    are no longer customers. A customer whose rows carry two digests, or none (a table made before digests),
-    is rescored. In SQL: in pandas, grouping a million customers' strings took 18 s."""
+def plan(session, this, current: pd.DataFrame, max_age_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """(customers to rescore, customers to remove): those of `current` (customer_id, inputs_digest,
+    scored_as_of) whose digest is new or differs from the one their rows in the table `this` carry, or whose
+    rows were made more than max_age_days before the current day, and those the table holds that are no longer
+    customers. A customer whose rows carry two digests, or none (a table made before digests), is rescored.
+    In SQL: in pandas, grouping a million customers' strings took 18 s."""
     columns = {row[0] for row in session.sql(f"describe {this}").fetchall()}
     digest = DIGEST_COLUMN if DIGEST_COLUMN in columns else f"cast(null as varchar) as {DIGEST_COLUMN}"
+    made = (
+        SCORED_AS_OF_COLUMN if SCORED_AS_OF_COLUMN in columns else f"cast(null as timestamp) as {SCORED_AS_OF_COLUMN}"
+    )
     session.register("current_list_digests", current)
     try:
         stored = (
-            f"select customer_id, min({DIGEST_COLUMN}) as {DIGEST_COLUMN} from (select customer_id, {digest} "
-            f"from {this}) group by customer_id "
+            f"select customer_id, min({DIGEST_COLUMN}) as {DIGEST_COLUMN}, min({SCORED_AS_OF_COLUMN}) as "
+            f"{SCORED_AS_OF_COLUMN} from (select customer_id, {digest}, {made} from {this}) group by customer_id "
             f"having count(distinct {DIGEST_COLUMN}) = 1 and count({DIGEST_COLUMN}) = count(*)"
         )
         same = (
             f"select stored.customer_id from ({stored}) as stored inner join current_list_digests as current "
-            f"on stored.customer_id = current.customer_id and stored.{DIGEST_COLUMN} = current.{DIGEST_COLUMN}"
+            f"on stored.customer_id = current.customer_id and stored.{DIGEST_COLUMN} = current.{DIGEST_COLUMN} "
+            f"and {recent_enough('stored', 'current', max_age_days)}"
         )
         rescore = session.sql(
             f"select current.customer_id from current_list_digests as current anti join ({same}) as same "

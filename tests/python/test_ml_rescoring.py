@@ -9,22 +9,22 @@ from test_ml_training import HORIZON, trained  # noqa: F401 - the module's fixtu
 from python_udfs.dbt_io import customers_only
 from python_udfs.ml import rescoring
 from python_udfs.ml.training import score_all, score_batches
+from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN
 
 
-def _run(con, features: pd.DataFrame, registry: pd.DataFrame, folder) -> tuple[pd.DataFrame, int]:
+def _run(con, features: pd.DataFrame, registry: pd.DataFrame, folder, max_age_days=1) -> tuple[pd.DataFrame, int]:
     """What the model does on DuckDB, with the table main.scores as `this`: (new table, customers scored)."""
     con.register("features_frame", features)
     con.execute("create or replace table main.features as select * from features_frame")
     relation = con.table("main.features")
     digests = rescoring.feature_digests(relation, rescoring.shared_digest(registry, horizon_days=HORIZON))
-    planned = rescoring.plan(con, "main.scores", digests)
+    planned = rescoring.plan(con, "main.scores", digests, max_age_days)
     kept = None
     if planned is not None:
         rescore, kept = planned
         relation = customers_only(con, relation, rescore)
     batches = [relation.df()]
-    out = score_batches(batches, registry, HORIZON, folder, kept=kept)
-    out[rescoring.DIGEST_COLUMN] = out["customer_id"].map(digests.set_index("customer_id")[rescoring.DIGEST_COLUMN])
+    out = rescoring.stamp(score_batches(batches, registry, HORIZON, folder, kept=kept), digests, kept)
     con.register("scores_frame", out)
     con.execute("create or replace table main.scores as select * from scores_frame")
     return con.sql("select * from main.scores").df(), len(batches[0])
@@ -53,7 +53,7 @@ def test_an_hourly_run_scores_only_changed_customers_and_equals_scoring_everyone
     hourly, scored = _run(con, later, registry, folder)
     assert scored == 43
     everyone = score_all(later, registry, HORIZON, folder)
-    got = _sorted(hourly).drop(columns=rescoring.DIGEST_COLUMN)
+    got = _sorted(hourly).drop(columns=[rescoring.DIGEST_COLUMN, SCORED_AS_OF_COLUMN])
     want = _sorted(everyone)
     assert list(got.columns) == list(want.columns)
     assert len(got) == len(later)
@@ -66,33 +66,67 @@ def test_an_hourly_run_scores_only_changed_customers_and_equals_scoring_everyone
                                                            "purchase_propensity"].to_numpy()).any()  # fmt: skip
 
 
-def test_a_new_registry_or_another_day_scores_everyone(trained):  # noqa: F811
+def test_a_new_registry_scores_everyone_and_the_calendar_alone_waits_for_the_age_limit(trained):  # noqa: F811
     _, current, folder, registry = trained
     con = duckdb.connect()
     _run(con, current, registry, folder)
     retrained = registry.assign(trained_at="2026-02-01 06:00:00")
     assert _run(con, current, retrained, folder)[1] == len(current)
-    tomorrow = current.assign(cutoff_at=pd.Timestamp(current["cutoff_at"].iloc[0]) + pd.Timedelta(days=1))
-    assert _run(con, tomorrow, retrained, folder)[1] == len(current)
-    # a later hour of the same day changes nothing by itself
-    later = tomorrow.assign(cutoff_at=pd.Timestamp(tomorrow["cutoff_at"].iloc[0]) + pd.Timedelta(hours=3))
-    assert _run(con, later, retrained, folder)[1] == 0
+    cutoff = pd.Timestamp(current["cutoff_at"].iloc[0])
+
+    def days_later(days, hours=0):  # what the features are that much later when nobody did anything
+        return current.assign(
+            cutoff_at=cutoff + pd.Timedelta(days=days, hours=hours),
+            recency_days=current["recency_days"] + days,
+            tenure_days=current["tenure_days"] + days,
+        )
+
+    # the next day: recency and tenure moved for everyone, nothing else; yesterday's rows are kept
+    table, scored = _run(con, days_later(1), retrained, folder)
+    assert scored == 0
+    assert (pd.to_datetime(table[SCORED_AS_OF_COLUMN]) == cutoff).all()
+    # a customer with a new order that day is scored as of the day's cut-off; the others keep theirs
+    busy = days_later(1, hours=3)
+    busy.loc[busy.index[:5], "order_count"] = busy.loc[busy.index[:5], "order_count"] + 1
+    table, scored = _run(con, busy, retrained, folder)
+    assert scored == 5
+    when = table.set_index("customer_id")[SCORED_AS_OF_COLUMN].map(pd.Timestamp)
+    assert (when.loc[busy["customer_id"].iloc[:5]] == cutoff + pd.Timedelta(days=1, hours=3)).all()
+    assert (when.loc[busy["customer_id"].iloc[5:]] == cutoff).all()
+    # two days after their scoring, the rest are scored again (rescoring_max_age_days 1)
+    later = days_later(2).assign(order_count=busy["order_count"].to_numpy())
+    table, scored = _run(con, later, retrained, folder)
+    assert scored == len(current) - 5
+    # with 0 every new day scores everyone, as before the age limit
+    assert _run(con, later.assign(cutoff_at=cutoff + pd.Timedelta(days=3)), retrained, folder, max_age_days=0)[1] == (
+        len(current)
+    )
+    # a cut-off before the rows' own (a rebuild of an earlier day) scores everyone too
+    assert _run(con, days_later(1), retrained, folder)[1] == len(current)
 
 
 def test_a_table_made_before_digests_is_scored_again():
     con = duckdb.connect()
     digests = pd.DataFrame({"customer_id": ["c1"], rescoring.DIGEST_COLUMN: ["d1"]})
-    assert rescoring.plan(con, "main.scores", digests) is None
+    assert rescoring.plan(con, "main.scores", digests, 1) is None
     con.execute("create table main.scores as select 'c1' as customer_id, 0.5 as purchase_propensity")
-    assert rescoring.plan(con, "main.scores", digests) is None
+    assert rescoring.plan(con, "main.scores", digests, 1) is None
+    # digests but no scored_as_of: a table made before the age limit
+    con.execute("create or replace table main.scores as select 'c1' as customer_id, 'd1' as features_digest")
+    assert rescoring.plan(con, "main.scores", digests, 1) is None
 
 
 @pytest.mark.parametrize("stored", [["d1"], ["d1", "d1"], ["other"]])
 def test_the_plan_keeps_a_row_only_when_its_one_digest_matches(stored):
     con = duckdb.connect()
-    previous = pd.DataFrame({"customer_id": ["c1"] * len(stored), rescoring.DIGEST_COLUMN: stored})
+    day = pd.Timestamp("2026-03-01 10:00")
+    previous = pd.DataFrame(
+        {"customer_id": ["c1"] * len(stored), rescoring.DIGEST_COLUMN: stored, SCORED_AS_OF_COLUMN: day}
+    )
     con.register("previous_frame", previous)
     con.execute("create table main.scores as select * from previous_frame")
-    current = pd.DataFrame({"customer_id": ["c1", "c2"], rescoring.DIGEST_COLUMN: ["d1", "d2"]})
-    rescore, kept = rescoring.plan(con, "main.scores", current)
+    current = pd.DataFrame(
+        {"customer_id": ["c1", "c2"], rescoring.DIGEST_COLUMN: ["d1", "d2"], SCORED_AS_OF_COLUMN: day}
+    )
+    rescore, kept = rescoring.plan(con, "main.scores", current, 1)
     assert (len(kept), sorted(rescore)) == ((1, ["c2"]) if stored == ["d1"] else (0, ["c1", "c2"]))

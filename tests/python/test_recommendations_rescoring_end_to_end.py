@@ -4,6 +4,8 @@ ml_customer_recommendations is incremental on DuckDB (python_udfs/recs/rescoring
 build as of the demo's end, an hour of new events lands and the refresh selector runs an hour later. The
 customers with new interactions get new lists, the very lists a full rescoring of everyone gives them; every
 other customer keeps the row the full build wrote, to the last digit; a customer who is gone loses their rows.
+The refresh of the next day keeps the lists and scores of customers who did nothing (var rescoring_max_age_days,
+python_udfs/rescoring_age.py): the day alone does not make it rescore everyone.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ KEY = ["customer_id", "rank"]
 def _lists(db) -> pd.DataFrame:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute("select * from intermediate.ml_customer_recommendations order by all").df()
+
+
+def _scores(db) -> pd.DataFrame:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select * from intermediate.ml_customer_scores order by customer_id").df()
 
 
 def _rescored(before: pd.DataFrame, after: pd.DataFrame) -> set[str]:
@@ -77,6 +84,39 @@ def test_a_rescored_list_is_the_one_rescoring_everyone_gives(refreshed):
     kept = full[~full["customer_id"].isin(rescored)].sort_values(KEY).reset_index(drop=True)
     old = after[~after["customer_id"].isin(rescored)].sort_values(KEY).reset_index(drop=True)
     assert not kept["score"].equals(old["score"])
+
+
+def test_the_next_day_s_refresh_keeps_what_did_not_change_and_age_zero_rescores_everyone(refreshed, warehouse_copy):
+    nextday = warehouse_copy("rescoring_next_day")
+    (nextday / "warehouse.duckdb").write_bytes((refreshed["work"] / "warehouse.duckdb").read_bytes())
+    db = nextday / "warehouse.duckdb"
+    scores = _scores(db)
+    tomorrow = T0 + timedelta(days=1)
+    when = {"as_of_date": tomorrow.strftime("%Y-%m-%d %H:%M:%S")}
+    assert_ok(run_dbt(["run", "--selector", "refresh"], refreshed["raw"], nextday, when))
+    # nobody interacted after the last hour: a list is made again only where its inputs moved (a preferred
+    # category whose trailing window let a purchase go), not for the day; every other list is kept, as of then
+    lists, after = _lists(db), refreshed["after"]
+    moved = _rescored(after, lists)
+    assert len(moved) < lists["customer_id"].nunique() / 10
+    kept = lists[~lists["customer_id"].isin(moved)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, after[after["customer_id"].isin(kept["customer_id"])].reset_index(drop=True))
+    assert (kept["scored_as_of"] < pd.Timestamp(tomorrow)).all()
+    assert (lists.loc[lists["customer_id"].isin(moved), "scored_as_of"] == pd.Timestamp(tomorrow)).all()
+    # scores: those whose trailing windows let an event go are scored as of today, the others kept as they were
+    later = _scores(db)
+    fresh = later["scored_as_of"] == pd.Timestamp(tomorrow)
+    assert (~fresh).sum() > 0
+    assert later.loc[~fresh, "scored_as_of"].lt(pd.Timestamp(tomorrow)).all()
+    kept = later.loc[~fresh].drop(columns="propensity_decile").reset_index(drop=True)
+    was = scores[scores["customer_id"].isin(kept["customer_id"])].drop(columns="propensity_decile")
+    pd.testing.assert_frame_equal(kept, was.reset_index(drop=True))
+    # rescoring_max_age_days 0: a new day scores and lists everyone again
+    again = {**when, "rescoring_max_age_days": 0}
+    models = ["ml_customer_scores", "ml_customer_recommendations"]
+    assert_ok(run_dbt(["run", "--select", *models], refreshed["raw"], nextday, again))
+    assert (_scores(db)["scored_as_of"] == pd.Timestamp(tomorrow)).all()
+    assert (_lists(db)["scored_as_of"] == pd.Timestamp(tomorrow)).all()
 
 
 def test_a_customer_who_is_gone_loses_their_list(refreshed):

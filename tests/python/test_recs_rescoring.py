@@ -12,10 +12,13 @@ from python_udfs.recs import rescoring
 from python_udfs.recs.candidates import _trend_weights
 from python_udfs.recs.engine import fit, recommend
 from python_udfs.recs.model import clean_events, no_rules
+from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN
+
+DAY = pd.Timestamp("2026-05-04 09:00")
 
 
-def _digests(ids: list[str], digests: list[str | None]) -> pd.DataFrame:
-    return pd.DataFrame({"customer_id": ids, rescoring.DIGEST_COLUMN: digests})
+def _digests(ids: list[str], digests: list[str | None], made=DAY) -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": ids, rescoring.DIGEST_COLUMN: digests, SCORED_AS_OF_COLUMN: made})
 
 
 def test_the_plan_rescores_new_and_changed_customers_and_removes_those_gone():
@@ -28,18 +31,28 @@ def test_the_plan_rescores_new_and_changed_customers_and_removes_those_gone():
     current = _digests(["same", "changed", "new", "twice", "no_digest", "partly"], ["a", "B", "n", "d", "x", "p"])
     con.register("previous", previous)
     con.execute("create table lists as select * from previous")
-    rescore, removed = rescoring.plan(con, "lists", current)
+    rescore, removed = rescoring.plan(con, "lists", current, 1)
     assert sorted(rescore) == ["changed", "new", "no_digest", "partly", "twice"]
     assert list(removed) == ["gone"]
+    # the next day the same; two days later, or on a day before the lists', every list is made again
+    for days, again in ((1, []), (2, ["same"]), (-1, ["same"])):
+        later = current.assign(**{SCORED_AS_OF_COLUMN: DAY.normalize() + pd.Timedelta(days=days, hours=1)})
+        assert sorted(rescoring.plan(con, "lists", later, 1)[0]) == sorted(["changed", "new", "no_digest",
+                                                                            "partly", "twice", *again])  # fmt: skip
+    tomorrow = current.assign(**{SCORED_AS_OF_COLUMN: DAY + pd.Timedelta(days=1)})
+    assert "same" in rescoring.plan(con, "lists", tomorrow, 0)[0]  # rescoring_max_age_days 0: every new day
     con.execute("create table empty_lists as select * from previous limit 0")
-    rescore, removed = rescoring.plan(con, "empty_lists", current)  # a table without rows: everyone
+    rescore, removed = rescoring.plan(con, "empty_lists", current, 1)  # a table without rows: everyone
     assert sorted(rescore) == sorted(current["customer_id"])
     assert len(removed) == 0
     # a table made before digests: everyone is rescored, the customers gone still go
     con.execute("create table old_lists as select customer_id from previous")
-    rescore, removed = rescoring.plan(con, "old_lists", current)
+    rescore, removed = rescoring.plan(con, "old_lists", current, 1)
     assert sorted(rescore) == sorted(current["customer_id"])
     assert list(removed) == ["gone"]
+    # digests, but made before the lists recorded their day: everyone again
+    con.execute(f"create table undated_lists as select customer_id, {rescoring.DIGEST_COLUMN} from previous")
+    assert sorted(rescoring.plan(con, "undated_lists", current, 1)[0]) == sorted(current["customer_id"])
 
 
 def test_a_digest_changes_with_the_customer_s_inputs_and_with_what_everyone_shares():
@@ -49,7 +62,8 @@ def test_a_digest_changes_with_the_customer_s_inputs_and_with_what_everyone_shar
     con = duckdb.connect()
 
     def digests(customers, counts, shared):
-        found = rescoring.inputs_digests(con, customers, con.from_df(counts), shared)
+        found = rescoring.inputs_digests(con, customers, con.from_df(counts), shared, AS_OF)
+        assert (found[SCORED_AS_OF_COLUMN] == AS_OF).all()
         return found.set_index("customer_id")[rescoring.DIGEST_COLUMN]
 
     before = digests(customers, counts, "shared")
@@ -68,14 +82,18 @@ def test_a_digest_changes_with_the_customer_s_inputs_and_with_what_everyone_shar
     later = pd.to_datetime(["2026-05-01 10:00", "2026-05-03 00:00"])
     assert changed(counts=counts.assign(last_interaction_at=later)) == ["b"]
     assert changed(customers=customers.assign(preferred_category=["x", "z", "y"])) == ["b"]
-    assert changed(shared="another day") == ["a", "b", "c"]
+    assert changed(shared="another registry") == ["a", "b", "c"]
     products = pd.DataFrame({"product_id": ["p2", "p1"], "is_active": [True, True]})
-    day = rescoring.shared_digest("v1", products, no_rules(), AS_OF)
-    assert day == rescoring.shared_digest("v1", products.iloc[::-1], no_rules(), AS_OF + pd.Timedelta(hours=5))
-    assert day != rescoring.shared_digest("v1", products, no_rules(), AS_OF + pd.Timedelta(days=1))
-    assert day != rescoring.shared_digest("v2", products, no_rules(), AS_OF)
-    assert day != rescoring.shared_digest("v1", products.assign(is_active=[True, False]), no_rules(), AS_OF)
-    assert day == rescoring.shared_digest("v1", products.assign(units_sold=[3, 4]), no_rules(), AS_OF)  # not read
+    registry = pd.DataFrame({"model_version": ["v1"], "is_promoted": [True]})
+    shared = rescoring.shared_digest(registry, products, no_rules())
+    assert shared == rescoring.shared_digest(registry, products.iloc[::-1], no_rules())
+    # a retrain adds a row, even one that failed its gate (the version that scores stays v1)
+    retrained = pd.concat([registry, pd.DataFrame({"model_version": ["v2"], "is_promoted": [False]})])
+    after = rescoring.shared_digest(retrained, products, no_rules())
+    assert after != shared
+    assert after == rescoring.shared_digest(retrained.iloc[::-1], products, no_rules())
+    assert shared != rescoring.shared_digest(registry, products.assign(is_active=[True, False]), no_rules())
+    assert shared == rescoring.shared_digest(registry, products.assign(units_sold=[3, 4]), no_rules())  # not read
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,10 @@ The features are read in batches of config batch_rows customers (var
 ml_batch_rows, 100,000), so memory holds one batch of features at a time;
 the scores do not depend on the batching (score_batches).
 
-On DuckDB a run scores again only the customers whose features, cut-off day or
-registry changed since the table was made, keeps the other rows and ranks the
-deciles over everyone (python_udfs/ml/rescoring.py): the same table as scoring
+On DuckDB a run scores again only the customers whose features or registry
+changed since the table was made, or whose row is more than var
+rescoring_max_age_days old, keeps the other rows and ranks the deciles over
+everyone (python_udfs/ml/rescoring.py): within a day, the same table as scoring
 everyone. Elsewhere it scores everyone on every run.
 """
 
@@ -26,6 +27,7 @@ from python_udfs.ml import rescoring
 from python_udfs.ml.gate import GateThresholds
 from python_udfs.ml.training import score_batches
 from python_udfs.registry import raise_if_no_registry
+from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN, max_age_days
 
 
 def model(dbt, session):
@@ -48,7 +50,7 @@ def model(dbt, session):
     if hasattr(features, "project"):  # DuckDB: each row records what it was scored from
         shared = rescoring.shared_digest(registry, horizon_days=horizon_days, **settings)
         digests = rescoring.feature_digests(features, shared)
-        planned = rescoring.plan(session, dbt.this, digests)
+        planned = rescoring.plan(session, dbt.this, digests, max_age_days(dbt.config.get("max_age_days")))
         if planned is not None:
             rescore, kept = planned
             features = customers_only(session, features, rescore)
@@ -61,7 +63,8 @@ def model(dbt, session):
         kept=kept,
     )
     if digests is not None:
-        out[rescoring.DIGEST_COLUMN] = out["customer_id"].map(digests.set_index("customer_id")[rescoring.DIGEST_COLUMN])
+        out = rescoring.stamp(out, digests, kept)
     else:
         out[rescoring.DIGEST_COLUMN] = pd.Series(pd.NA, index=out.index, dtype="string")
+        out[SCORED_AS_OF_COLUMN] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
     return to_engine(out, session)

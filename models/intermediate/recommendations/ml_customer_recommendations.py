@@ -9,11 +9,12 @@ Today's interactions feed the profiles and the trending fill; the EASE weights
 and repeat-purchase rates come from the registered model, so a score-only job
 does not refit. fct_customer_recommendations adds product fields and a contract.
 
-On DuckDB the model is incremental: the first run of a day rescores every
-customer, a later run only the customers whose inputs changed (new
-interactions, a new preferred category, new customers), and removes the lists
-of customers who are gone (python_udfs/recs/rescoring.py). Elsewhere it
-rescores everyone on every run.
+On DuckDB the model is incremental: a run after a retrain rescores every
+customer, a run without one only the customers whose inputs changed (new
+interactions, a new preferred category, new customers) or whose list is more
+than var rescoring_max_age_days old, and removes the lists of customers who
+are gone (python_udfs/recs/rescoring.py). Elsewhere it rescores everyone on
+every run.
 """
 
 import pandas as pd
@@ -23,6 +24,7 @@ from python_udfs.recs import rescoring
 from python_udfs.recs.engine import recommend
 from python_udfs.recs.training import EVENT_CATEGORICAL, FEATURE_COLUMNS, customer_frame
 from python_udfs.registry import current_model, raise_if_no_registry
+from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN, max_age_days
 
 
 def model(dbt, session):
@@ -34,7 +36,6 @@ def model(dbt, session):
         raise
     run, saved = current_model(registry, "recommendations", artifact_store(dbt.config.get("model_dir"), session))
     fitted = saved["model"]
-    version = run["current"]["model_version"]
     features = to_pandas(dbt.ref("int_customer_features").select(*FEATURE_COLUMNS))
     customers = to_pandas(dbt.ref("int_customers_unified").select("customer_id"))
     customers = customers.merge(customer_frame(features), on="customer_id", how="left")
@@ -45,10 +46,10 @@ def model(dbt, session):
 
     digests, removed, trend = None, [], None
     if hasattr(events, "aggregate"):  # DuckDB: each list records what it was made from
-        shared = rescoring.shared_digest(version, products, rules, as_of)
-        digests = rescoring.inputs_digests(session, customers, rescoring.interaction_counts(events), shared)
+        shared = rescoring.shared_digest(registry, products, rules)
+        digests = rescoring.inputs_digests(session, customers, rescoring.interaction_counts(events), shared, as_of)
         if dbt.is_incremental:
-            rescore, removed = rescoring.plan(session, dbt.this, digests)
+            rescore, removed = rescoring.plan(session, dbt.this, digests, max_age_days(dbt.config.get("max_age_days")))
             if len(rescore) < len(digests):  # only some customers: their events, and everyone's trend
                 customers = customers[customers["customer_id"].isin(rescore)]
                 trend = rescoring.trend_weights(session, events, products["product_id"], as_of, fitted.params)
@@ -67,11 +68,14 @@ def model(dbt, session):
     out["scoring_note"] = pd.Series(run["note"], index=out.index, dtype="string")
     out["rank"] = out["rank"].astype("Int64")
     if digests is not None:
-        # a column added by lookup, not a merge: a merge copies every list row (10 M at 1,000,000 contacts)
-        out[rescoring.DIGEST_COLUMN] = out["customer_id"].map(digests.set_index("customer_id")[rescoring.DIGEST_COLUMN])
+        # columns added by lookup, not a merge: a merge copies every list row (10 M at 1,000,000 contacts)
+        current = digests.set_index("customer_id")
+        out[rescoring.DIGEST_COLUMN] = out["customer_id"].map(current[rescoring.DIGEST_COLUMN])
+        out[SCORED_AS_OF_COLUMN] = out["customer_id"].map(current[SCORED_AS_OF_COLUMN])
         if dbt.is_incremental:  # the customers rescored without a list, and those gone: their rows go
             gone = rescoring.removal_rows(out, pd.Index(customers["customer_id"]).union(pd.Index(removed)))
             out = pd.concat([out, gone], ignore_index=True) if len(gone) else out
     else:
         out[rescoring.DIGEST_COLUMN] = pd.Series(pd.NA, index=out.index, dtype="string")
+        out[SCORED_AS_OF_COLUMN] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
     return to_engine(out, session)
