@@ -139,13 +139,14 @@ def test_score_only_reuses_the_registered_recommender(built, warehouse_copy):
 
 
 def test_the_completeness_check_finds_a_repeated_missing_or_out_of_range_rank(built, warehouse_copy):
-    """assert_recommendations_complete_and_distinct checks ranks 1..N by their bits, not count(distinct): it must
-    still fail a list that repeats a rank, skips one, or has one beyond N, and pass the lists the build made."""
+    """assert_recommendations_complete_and_distinct checks ranks 1..N by their bits and repeated products by
+    pair, not count(distinct): it must still fail a list that repeats a rank, skips one, has one beyond N or
+    holds a product twice, and pass the lists the build made."""
     work = warehouse_copy("rank_check")
     check = ["test", "--select", "assert_recommendations_complete_and_distinct"]
     assert_ok(run_dbt(check, built.raw_dir, work, {"as_of_date": E2E_END_DATE}))
     customers = [row[0] for row in built.query(
-        "select distinct customer_id from main.fct_customer_recommendations order by customer_id limit 3"
+        "select distinct customer_id from main.fct_customer_recommendations order by customer_id limit 4"
     )]  # fmt: skip
     with duckdb.connect(str(work / "warehouse.duckdb")) as con:
         table = "main.fct_customer_recommendations"
@@ -154,6 +155,11 @@ def test_the_completeness_check_finds_a_repeated_missing_or_out_of_range_rank(bu
         con.execute(f"update {table} set rank = ? where customer_id = ? and rank = ?", [TOP_N + 1, customers[1], TOP_N])
         con.execute(  # ranks 1..N-1 and N-1 again
             f"update {table} set rank = ? where customer_id = ? and rank = ?", [TOP_N - 1, customers[2], TOP_N]
+        )
+        con.execute(  # ranks 1..N, but the product of rank 1 again at rank 2
+            f"update {table} set product_id = (select product_id from {table} where customer_id = ? and rank = 1)"
+            " where customer_id = ? and rank = 2",
+            [customers[3], customers[3]],
         )
     failed = run_dbt([*check, "--store-failures"], built.raw_dir, work, {"as_of_date": E2E_END_DATE})
     assert failed.result.returncode != 0
