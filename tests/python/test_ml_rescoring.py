@@ -25,6 +25,9 @@ def _run(con, features: pd.DataFrame, registry: pd.DataFrame, folder, max_age_da
         relation = customers_only(con, relation, rescore)
     batches = [relation.df()]
     out = rescoring.stamp(score_batches(batches, registry, HORIZON, folder, kept=kept), digests, kept)
+    # every row carries its customer's current digest, kept or scored (stamp copies the kept rows' own)
+    want = out["customer_id"].map(digests.set_index("customer_id")[rescoring.DIGEST_COLUMN])
+    assert out[rescoring.DIGEST_COLUMN].tolist() == want.tolist()
     con.register("scores_frame", out)
     con.execute("create or replace table main.scores as select * from scores_frame")
     return con.sql("select * from main.scores").df(), len(batches[0])
@@ -130,3 +133,20 @@ def test_the_plan_keeps_a_row_only_when_its_one_digest_matches(stored):
     )
     rescore, kept = rescoring.plan(con, "main.scores", current, 1)
     assert (len(kept), sorted(rescore)) == ((1, ["c2"]) if stored == ["d1"] else (0, ["c1", "c2"]))
+
+
+@pytest.mark.parametrize("order", [["a", "b", "c"], ["b", "a", "c"]])
+def test_stamp_gives_kept_rows_their_own_cut_off_in_any_order(order):
+    """Kept rows last, as score_batches puts them, are copied; any other order is looked up: the same table."""
+    day = pd.Timestamp("2026-03-02 10:00")
+    digests = pd.DataFrame({"customer_id": ["a", "b", "c"], rescoring.DIGEST_COLUMN: ["da", "db", "dc"]})
+    digests[SCORED_AS_OF_COLUMN] = day
+    kept = pd.DataFrame({"customer_id": ["b", "c"], rescoring.DIGEST_COLUMN: ["db", "dc"]})
+    kept[SCORED_AS_OF_COLUMN] = pd.to_datetime(["2026-03-01 09:00", "2026-02-28 08:00"])
+    got = rescoring.stamp(pd.DataFrame({"customer_id": order}), digests, kept).set_index("customer_id")
+    assert got[rescoring.DIGEST_COLUMN].to_dict() == {"a": "da", "b": "db", "c": "dc"}
+    assert got[SCORED_AS_OF_COLUMN].to_dict() == {
+        "a": day,
+        "b": pd.Timestamp("2026-03-01 09:00"),
+        "c": pd.Timestamp("2026-02-28 08:00"),
+    }
