@@ -214,6 +214,12 @@ def require_current(runs: dict[str, dict], names: tuple[str, ...], thresholds_ne
     )  # fmt: skip
 
 
+def registry_text(registry: pd.DataFrame) -> str:
+    """The registry's rows as text in a stable order, whatever order they were read in: what the rescoring
+    digests hash, so that any new run (a retrain, even one that failed its gate) changes them."""
+    return registry.astype(str).sort_values(list(registry.columns), kind="stable").to_csv(index=False)
+
+
 def current_model(registry: pd.DataFrame, name: str, model_dir: str | Path | ArtifactStore) -> tuple[dict, dict]:
     """(runs entry of current_runs, saved payload) of the version of `name` that scores.
 

@@ -16,8 +16,6 @@ refresh after midnight keeps yesterday's rows for customers who did nothing.
 
 from __future__ import annotations
 
-import pandas as pd
-
 SCORED_AS_OF_COLUMN = "scored_as_of"
 
 
@@ -34,12 +32,3 @@ def recent_enough(stored: str, current: str, days: int) -> str:
     stored_day = f"cast({stored}.{SCORED_AS_OF_COLUMN} as date)"
     current_day = f"cast({current}.{SCORED_AS_OF_COLUMN} as date)"
     return f"{stored_day} between {current_day} - {int(days)} and {current_day}"
-
-
-def stored_or(out: pd.DataFrame, kept: pd.DataFrame | None, as_of) -> pd.Series:
-    """scored_as_of for the rows of out: a kept customer's stored value, as_of for the customers just scored."""
-    now = pd.Series(pd.Timestamp(as_of), index=out.index, dtype="datetime64[us]")
-    if kept is None or not len(kept) or SCORED_AS_OF_COLUMN not in kept.columns:
-        return now
-    stored = kept.drop_duplicates("customer_id").set_index("customer_id")[SCORED_AS_OF_COLUMN]
-    return out["customer_id"].map(pd.to_datetime(stored).astype("datetime64[us]")).fillna(now)

@@ -26,7 +26,8 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN, recent_enough, stored_or
+from python_udfs.registry import registry_text
+from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN, recent_enough
 
 DIGEST_COLUMN = "features_digest"
 # not features: the cut-off moves every hour (scored_as_of records it)
@@ -37,8 +38,7 @@ CALENDAR_COLUMNS = ("recency_days", "tenure_days")
 
 def shared_digest(registry: pd.DataFrame, **settings) -> str:
     """A digest of what every customer's scores share: the registry's rows (in a stable order) and settings."""
-    rows = registry.astype(str).sort_values(list(registry.columns), kind="stable").to_csv(index=False)
-    parts = [rows, *(f"{name}={settings[name]}" for name in sorted(settings))]
+    parts = [registry_text(registry), *(f"{name}={settings[name]}" for name in sorted(settings))]
     return hashlib.md5("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -111,7 +111,7 @@ def stamp(out: pd.DataFrame, digests: pd.DataFrame, kept: pd.DataFrame | None) -
     )
     if not in_place:
         out[DIGEST_COLUMN] = ids.map(current[DIGEST_COLUMN])
-        out[SCORED_AS_OF_COLUMN] = stored_or(out, kept, now)
+        out[SCORED_AS_OF_COLUMN] = _stored_or(out, kept, now)
         return out
     scored = ids.iloc[: len(out) - n_kept]
     out[DIGEST_COLUMN] = pd.concat(
@@ -123,3 +123,13 @@ def stamp(out: pd.DataFrame, digests: pd.DataFrame, kept: pd.DataFrame | None) -
         ignore_index=True,
     ).to_numpy()  # fmt: skip
     return out
+
+
+def _stored_or(out: pd.DataFrame, kept: pd.DataFrame | None, now: pd.Timestamp) -> pd.Series:
+    """scored_as_of for the rows of out, looked up by customer: a kept customer's stored value, now for the
+    customers just scored."""
+    fresh = pd.Series(now, index=out.index, dtype="datetime64[us]")
+    if kept is None or not len(kept):
+        return fresh
+    stored = kept.drop_duplicates("customer_id").set_index("customer_id")[SCORED_AS_OF_COLUMN]
+    return out["customer_id"].map(pd.to_datetime(stored).astype("datetime64[us]")).fillna(fresh)

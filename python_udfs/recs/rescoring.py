@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from python_udfs.recs.model import KINDS, Params
+from python_udfs.registry import registry_text
 from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN, recent_enough
 
 DIGEST_COLUMN = "inputs_digest"
@@ -39,7 +40,7 @@ def shared_digest(registry: pd.DataFrame, products: pd.DataFrame, rules: pd.Data
     rules. Not the day: see python_udfs/rescoring_age.py."""
     catalogue = products[[name for name in CATALOGUE_COLUMNS if name in products.columns]]
     parts = [
-        registry.astype(str).sort_values(list(registry.columns), kind="stable").to_csv(index=False),
+        registry_text(registry),
         catalogue.sort_values("product_id", kind="stable").to_csv(index=False),
         rules.to_csv(index=False),
     ]

@@ -68,10 +68,9 @@ def model(dbt, session):
     out["scoring_note"] = pd.Series(run["note"], index=out.index, dtype="string")
     out["rank"] = out["rank"].astype("Int64")
     if digests is not None:
-        # columns added by lookup, not a merge: a merge copies every list row (10 M at 1,000,000 contacts)
-        current = digests.set_index("customer_id")
-        out[rescoring.DIGEST_COLUMN] = out["customer_id"].map(current[rescoring.DIGEST_COLUMN])
-        out[SCORED_AS_OF_COLUMN] = out["customer_id"].map(current[SCORED_AS_OF_COLUMN])
+        # a column added by lookup, not a merge: a merge copies every list row (10 M at 1,000,000 contacts)
+        out[rescoring.DIGEST_COLUMN] = out["customer_id"].map(digests.set_index("customer_id")[rescoring.DIGEST_COLUMN])
+        out[SCORED_AS_OF_COLUMN] = pd.Series(pd.Timestamp(as_of), index=out.index, dtype="datetime64[us]")
         if dbt.is_incremental:  # the customers rescored without a list, and those gone: their rows go
             gone = rescoring.removal_rows(out, pd.Index(customers["customer_id"]).union(pd.Index(removed)))
             out = pd.concat([out, gone], ignore_index=True) if len(gone) else out
