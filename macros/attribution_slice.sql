@@ -21,12 +21,31 @@
 
     A run attributes everything when it has no saved state (the first run, a
     full refresh, a state table dropped). Elsewhere (Spark) these models are
-    tables, rebuilt on every run. -#}
+    tables, rebuilt on every run.
+
+    Each run also logs, in <model>__changed_customers, the customers whose rows
+    it changed (a row gone, new or different, old customer and new), or one
+    row with a null customer_id when it rebuilt every row. int_customer_features
+    reads the log to recompute only those customers, then empties it
+    (macros/customer_features_refresh.sql). -#}
 
 {% macro attribution_state_relation(kind) %}
     {#- The state table <model>__<kind> (source_days, identities) next to this model -#}
     {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier=this.identifier ~ '__' ~ kind)) }}
 {% endmacro %}
+
+{% macro attribution_changed_customers_relation(model_relation) %}
+    {#- The log <model>__changed_customers of an attributing model (a relation) -#}
+    {{ return(api.Relation.create(
+        database=model_relation.database,
+        schema=model_relation.schema,
+        identifier=model_relation.identifier ~ '__changed_customers',
+    )) }}
+{% endmacro %}
+
+{% macro attribution_changed_customers_create(log) -%}
+    create table if not exists {{ log }} (customer_id {{ dbt.type_string() }})
+{%- endmacro %}
 
 {% macro attribution_source_days_sql(source_relation, day, columns) %}
     {#- One row per day of source_relation: its rows and a digest of `columns`
@@ -137,6 +156,11 @@
     {%- endif %}
     delete from {{ days_state }} where state = 'saved';
     update {{ days_state }} set state = 'saved';
+    {{ attribution_changed_customers_create(attribution_changed_customers_relation(this)) }};
+    {%- if not computed %}
+    {#- a full build: every customer's rows may have changed -#}
+    insert into {{ attribution_changed_customers_relation(this) }} (customer_id) values (null);
+    {%- endif %}
     create or replace table {{ attribution_state_relation('identities') }} as
     select identifier_type, identifier_value, customer_id
     from {{ ref('int_identities_stitched') }}
@@ -156,12 +180,37 @@
     {%- endif -%}
     {%- set days = found.group(1) -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
-    delete from {{ target }}
-    {%- if days != 'all' %}
-    where event_id in (select event_id from {{ arg_dict['temp_relation'] }})
+    {%- set replaced -%}
+        event_id in (select event_id from {{ arg_dict['temp_relation'] }})
         {%- if days != 'none' %}
         or {{ attribution_days_in('cast(occurred_at as date)', {'days': days.split(',')}) }}
         {%- endif %}
+    {%- endset -%}
+    {%- set log = attribution_changed_customers_relation(target) -%}
+    {{ attribution_changed_customers_create(log) }};
+    {%- if days == 'all' %}
+    insert into {{ log }} (customer_id) values (null);
+    {%- else %}
+    {#- the customers of the rows that go, come or change: old rows the new ones do not repeat, and back -#}
+    insert into {{ log }} (customer_id)
+    select distinct customer_id
+    from (
+        (
+            select {{ columns }} from {{ target }} where {{ replaced }}
+            except all
+            select {{ columns }} from {{ arg_dict['temp_relation'] }} where customer_id is not null
+        )
+        union all
+        (
+            select {{ columns }} from {{ arg_dict['temp_relation'] }} where customer_id is not null
+            except all
+            select {{ columns }} from {{ target }} where {{ replaced }}
+        )
+    ) as changed_rows;
+    {%- endif %}
+    delete from {{ target }}
+    {%- if days != 'all' %}
+    where {{ replaced }}
     {%- endif %};
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}

@@ -1,10 +1,12 @@
-{% macro customer_email_features_at(population) %}
+{% macro customer_email_features_at(population, restrict=false) %}
     {#- Email engagement features of each row of `population` (a CTE name or
         relation with one row per customer_id and cutoff_at): campaigns sent,
         delivered, opened and clicked in the trailing 30 and 90 days before the
         cut-off and their rates, the last open, click and negative event, and
         the hour (UTC) the customer usually opens. Machine opens do not count;
-        a click counts as an open. -#}
+        a click counts as an open.
+        With restrict, only the events of the population's customers are read
+        (the refresh of a few customers, macros/customer_features_refresh.sql). -#}
 with
 
 population_cutoffs as (
@@ -22,6 +24,9 @@ email_events as {{ not_materialized() }} (
         occurred_at,
         is_machine_open
     from {{ ref('int_email_events_attributed') }}
+    {%- if restrict %}
+    where {{ population_customers_only('customer_id', population) }}
+    {%- endif %}
 ),
 
 -- one row per cut-off, customer and campaign: did each kind of event happen

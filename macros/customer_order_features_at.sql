@@ -1,9 +1,11 @@
-{% macro customer_order_features_at(population) %}
+{% macro customer_order_features_at(population, restrict=false) %}
     {#- Order (RFM) features of each row of `population` (a CTE name or
         relation with one row per customer_id and cutoff_at): orders strictly
         before the cut-off, counts over all time and the trailing 90 and 180
         days, money net of returns, recency and the mean gap between orders.
-        Customers with no orders get zero counts and money. -#}
+        Customers with no orders get zero counts and money.
+        With restrict, only the events of the population's customers are read
+        (the refresh of a few customers, macros/customer_features_refresh.sql). -#}
 with
 
 population_cutoffs as (
@@ -13,6 +15,9 @@ population_cutoffs as (
 
 orders as (
     select * from {{ ref('int_orders_attributed') }}
+    {%- if restrict %}
+    where {{ population_customers_only('customer_id', population) }}
+    {%- endif %}
 ),
 
 order_totals as (

@@ -1,10 +1,11 @@
-{% macro customer_population_at(cutoffs) %}
+{% macro customer_population_at(cutoffs, customers=none) %}
     {#- Who has features at each cut-off: one row per customer first seen
         strictly before cutoff_at (int_customers_unified) and cut-off of
         `cutoffs` (a relation with a column cutoff_at), with the tenure start
         (signup, else first sighting) and time zone the features need. The one
         definition of the population of customer_features_at and of
-        int_training_history_measured. -#}
+        int_training_history_measured. `customers` (a relation with a column
+        customer_id), when given, keeps only those customers. -#}
 select
     customers.customer_id,
     coalesce(customers.signed_up_at, customers.first_seen_at) as tenure_start_at,
@@ -13,4 +14,12 @@ select
 from {{ ref('int_customers_unified') }} as customers
 inner join {{ cutoffs }} as cutoffs
     on customers.first_seen_at < cutoffs.cutoff_at
+{%- if customers %}
+where {{ population_customers_only("customers.customer_id", customers) }}
+{%- endif %}
 {% endmacro %}
+
+{% macro population_customers_only(column, population) -%}
+    {#- Is `column` (SQL) a customer of `population` (a relation with a column customer_id)? -#}
+    {{ column }} in (select population_customers.customer_id from {{ population }} as population_customers)
+{%- endmacro %}

@@ -1,10 +1,12 @@
-{% macro customer_top_category_at(population) %}
+{% macro customer_top_category_at(population, restrict=false) %}
     {#- The top category of each row of `population` (a CTE name or relation
         with one row per customer_id and cutoff_at), from what happened
         strictly before the cut-off: the category with the most units bought
         (completed orders, returns left out); for customers who never bought,
         the most viewed in the trailing 90 days. Ties go to the first name
-        alphabetically; null when there is neither. -#}
+        alphabetically; null when there is neither.
+        With restrict, only the events of the population's customers are read
+        (the refresh of a few customers, macros/customer_features_refresh.sql). -#}
 with
 
 population_cutoffs as (
@@ -14,10 +16,16 @@ population_cutoffs as (
 
 order_lines as (
     select * from {{ ref('int_order_lines_enriched') }}
+    {%- if restrict %}
+    where {{ population_customers_only('customer_id', population) }}
+    {%- endif %}
 ),
 
 web_events as (
     select * from {{ ref('int_web_events_sessionized') }}
+    {%- if restrict %}
+    where {{ population_customers_only('customer_id', population) }}
+    {%- endif %}
 ),
 
 -- top category: most units bought; customers who never bought: most viewed in 90 days

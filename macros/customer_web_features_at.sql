@@ -1,9 +1,11 @@
-{% macro customer_web_features_at(population) %}
+{% macro customer_web_features_at(population, restrict=false) %}
     {#- Web activity features of each row of `population` (a CTE name or
         relation with one row per customer_id and cutoff_at): sessions in the
         trailing 30 and 90 days before the cut-off, product views and
         add-to-carts in the trailing 30 days, and the last web event. Only
-        events attributed to a customer count. -#}
+        events attributed to a customer count.
+        With restrict, only the events of the population's customers are read
+        (the refresh of a few customers, macros/customer_features_refresh.sql). -#}
 with
 
 population_cutoffs as (
@@ -20,6 +22,9 @@ web_events as {{ not_materialized() }} (
         occurred_at
     from {{ ref('int_web_events_sessionized') }}
     where customer_id is not null
+        {%- if restrict %}
+        and {{ population_customers_only('customer_id', population) }}
+        {%- endif %}
 ),
 
 -- one row per cut-off, customer and session with events in the trailing 90

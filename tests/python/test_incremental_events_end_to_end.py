@@ -29,10 +29,12 @@ ORDERS, LINES = "base_shop__orders", "base_shop__order_items"
 SESSIONS = "int_web_event_sessions"
 # every table compared, by schema
 ATTRIBUTED = ("int_web_events_sessionized", "int_email_events_attributed")
+FEATURES = "int_customer_features"
 TABLES = {
     **dict.fromkeys((*MODELS, ORDERS, LINES), "staging"),
     SESSIONS: "intermediate",
     **dict.fromkeys(ATTRIBUTED, "intermediate"),
+    FEATURES: "intermediate",
 }
 # seeds and models up to the event staging models and the sessions (no data tests: the comparison is the test)
 BUILD = [
@@ -44,6 +46,7 @@ BUILD = [
     "+stg_shop__order_items",
     "+int_web_events_sessionized",
     "+int_email_events_attributed",
+    "+int_customer_features",
     "--exclude-resource-type",
     "test",
     "unit_test",
@@ -65,6 +68,19 @@ def _attributed_days(work: Path, model: str) -> str:
     """The days the last run of an attributing model attributed again: 'all', 'none' or '2026-05-29,...'."""
     sql = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
     return re.search(r"/\* attribution_slice: (\S+)", sql).group(1)
+
+
+def _features_run(work: Path) -> str:
+    """What the last run of int_customer_features computed: 'all' or 'changed' (customer_features_refresh.sql)."""
+    sql = next((work / "target" / "compiled").rglob(f"{FEATURES}.sql")).read_text()
+    return re.search(r"/\* customer_features: (\S+)", sql).group(1)
+
+
+def _features_changed(work: Path) -> tuple[int, int]:
+    """How many customers the last changed run of int_customer_features computed again, and how many it had stored."""
+    sql = next((work / "target" / "compiled").rglob(f"{FEATURES}.sql")).read_text()
+    found = re.search(r"/\* customer_features: changed \((\d+) customers changed of (\d+) stored", sql)
+    return int(found.group(1)), int(found.group(2))
 
 
 def _plant(raw: Path, table: str, name: str, rows: list[dict]) -> None:
@@ -103,6 +119,7 @@ def _full_refresh_of(work: Path, raw: Path, tmp: Path, name: str, dbt_vars: dict
     assert_ok(run_dbt([*BUILD, "--full-refresh"], raw, copy, dbt_vars))
     assert [_slice_run(copy, model) for model in (*MODELS, ORDERS, LINES, SESSIONS)] == ["all"] * 5
     assert [_attributed_days(copy, model) for model in ATTRIBUTED] == ["all", "all"]
+    assert _features_run(copy) == "all"
     return _tables(copy / "warehouse.duckdb")
 
 
@@ -147,6 +164,10 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
     assert _slice_run(work, LINES) == "orders"  # the lines of the orders that changed
     # only the new hour's day changed (the sessions rewritten from the slice's first day are the same rows)
     assert [_attributed_days(work, model) for model in ATTRIBUTED] == [T0.strftime("%Y-%m-%d")] * 2
+    # the features computed again only the customers whose events, orders or windows moved
+    assert _features_run(work) == "changed"
+    changed, stored = _features_changed(work)
+    assert 0 < changed < stored / 2
     got = _tables(work / "warehouse.duckdb")
     _assert_same(got, _full_refresh_of(work, raw, tmp_path, "hour"))
     old_visits = got["int_web_events_sessionized"].query("anonymous_id == @device.anonymous_id")
@@ -215,6 +236,7 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
     assert _slice_run(work, SESSIONS) == "all"
     # but the attribution looks again only at the days whose events changed
     assert "all" not in [_attributed_days(work, model) for model in ATTRIBUTED]
+    assert _features_run(work) == "changed"
     got = _tables(work / "warehouse.duckdb")
     _assert_same(got, _full_refresh_of(work, raw, tmp_path, "refreshed"))
     events = got["base_web__events"].set_index("event_id")
@@ -270,3 +292,22 @@ def test_a_row_later_than_the_lookback_or_an_erasure_reclassifies_everything(fir
     theirs = email["email"].str.strip().str.lower().eq(person).sum()
     assert (got["base_esp__email_events"]["rejection_reason"] == "erased").sum() == theirs > 0
     assert not got["base_esp__email_events"]["email"].eq(person).any()
+
+
+def test_a_later_cut_off_moves_the_features_windows_and_equals_a_full_refresh(first_build, tmp_path: Path) -> None:
+    """Two days on, with no new rows but one event then due: recency and tenure move for everyone, events leave
+    the trailing windows of some; the features computed again are those customers', the others' rows are moved."""
+    raw, work = first_build
+    if not (raw / "web_events" / "edges.parquet").exists():
+        pytest.skip("needs the hourly run first (same module)")
+    later = {**VARS_T1, "as_of_date": (T1 + timedelta(hours=50)).strftime("%Y-%m-%d %H:%M:%S")}
+    before = _tables(work / "warehouse.duckdb")[FEATURES].set_index("customer_id")
+    assert_ok(run_dbt(BUILD, raw, work, later))
+    assert _features_run(work) == "changed"
+    changed, stored = _features_changed(work)
+    assert 0 < changed < stored
+    got = _tables(work / "warehouse.duckdb")
+    _assert_same(got, _full_refresh_of(work, raw, tmp_path, "later", later))
+    after = got[FEATURES].set_index("customer_id").loc[before.index]
+    assert (after["tenure_days"] == before["tenure_days"] + 2).all()
+    assert (after["emails_sent_30d"] != before["emails_sent_30d"]).any()

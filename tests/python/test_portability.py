@@ -33,6 +33,10 @@ DUCKDB_ONLY_MACROS = {
     # the incremental attribution's per-day digests (macros/attribution_slice.sql): DuckDB's hash(), compared
     # on DuckDB only; on other engines the attributing models are tables and the macro refuses to compile
     "attribution_source_days_sql",
+    # the hourly refresh of int_customer_features (macros/customer_features_refresh.sql): digests with hash(),
+    # the stored cut-off read with strftime; on other engines the plan computes everyone and these never run
+    "customer_feature_inputs_sql",
+    "customer_features_plan",
 }
 
 # DuckDB-only on purpose, where the file says so: (file, construct) -> why

@@ -1,0 +1,229 @@
+{#- The hourly refresh of int_customer_features on DuckDB: recompute only the
+    customers whose features may have changed since the table was built, and
+    move the rest to the new cut-off from their stored row.
+
+    A customer's features change between the stored cut-off (t0) and this
+    run's (t1) only when
+    - their attributed email or web events changed: the attributing models log
+      the customers whose rows they changed in <model>__changed_customers
+      (macros/attribution_slice.sql), emptied here once the table is built;
+    - their orders or order lines changed: a digest of each customer's orders
+      and lines is saved with the table (int_customer_features__inputs) and
+      compared with the current one;
+    - the cut-off moved an event into or out of a window: events at or after t0
+      (now before t1), and events that leave a trailing window of 30, 90 or 180
+      days ([t0 - n days, t1 - n days));
+    - they are new to the population (first seen before t1, not stored).
+    Everyone else keeps every stored feature but the three that count whole
+    days from a stored time (recency_days, tenure_days, usual_open_hour_local,
+    macro customer_calendar_features), computed again for t1. People who left
+    the population (erased, merged into someone) leave the table.
+
+    Everyone is computed (a full build) on the first build, with --full-refresh,
+    when a saved state or a change log is missing, when an attributing model
+    rebuilt every row, when t1 is before t0, and when the features' code
+    changed (its digest is saved in int_customer_features__code). Elsewhere
+    than DuckDB the table is rebuilt on every run. The table equals what a full
+    build makes: tests/python/test_incremental_events_end_to_end.py shows it. -#}
+
+{% macro customer_features_state_relation(kind) %}
+    {#- The state table int_customer_features__<kind> (inputs, inputs_next, changed, code) next to the model -#}
+    {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier=this.identifier ~ '__' ~ kind)) }}
+{% endmacro %}
+
+{% macro customer_features_change_logs() %}
+    {#- The change logs of the attributing models the features read -#}
+    {{ return([
+        attribution_changed_customers_relation(ref('int_email_events_attributed')),
+        attribution_changed_customers_relation(ref('int_web_events_sessionized')),
+    ]) }}
+{% endmacro %}
+
+{% macro customer_feature_inputs_sql() %}
+    {#- One row per customer with orders: a digest of what the order features and
+        the top category read of their orders and order lines (DuckDB's hash()) -#}
+    {%- if target.type != 'duckdb' -%}
+        {{ exceptions.raise_compiler_error('customer_feature_inputs_sql: the features refresh is DuckDB only') }}
+    {%- endif %}
+    select
+        customer_id,
+        sum(digest) as digest
+    from (
+        select
+            customer_id,
+            sum(hash(order_id, ordered_at, status, is_completed, net_revenue, returned_amount)) as digest
+        from {{ ref('int_orders_attributed') }}
+        where customer_id is not null
+        group by customer_id
+        union all
+        select
+            customer_id,
+            sum(hash(order_item_id, category, quantity, is_return, ordered_at, is_completed)) as digest
+        from {{ ref('int_order_lines_enriched') }}
+        where customer_id is not null
+        group by customer_id
+    ) as inputs
+    group by customer_id
+{%- endmacro %}
+
+{% macro customer_features_changed_sql(since, as_of, population, stored) %}
+    {#- The customers to compute again (see the top of this file): `since` is the
+        stored cut-off (t0), `as_of` this run's (t1), both SQL; `population` the
+        population at t1, `stored` the table as the last run left it -#}
+    {%- set moved = [] %}
+    {%- for days in [0, 30, 90, 180] %}
+    {%- do moved.append(
+        '(event_at >= ' ~ since ~ ' - interval \'' ~ days ~ ' days\' and event_at < ' ~ as_of ~ ' - interval \'' ~ days ~ ' days\')'
+    ) %}
+    {%- endfor %}
+    {%- set moved = moved | join(' or ') %}
+    {%- for log in customer_features_change_logs() %}
+    select customer_id from {{ log }} where customer_id is not null
+    union
+    {%- endfor %}
+    select coalesce(current_inputs.customer_id, saved_inputs.customer_id) as customer_id
+    from {{ customer_features_state_relation('inputs_next') }} as current_inputs
+    full outer join {{ customer_features_state_relation('inputs') }} as saved_inputs
+        on current_inputs.customer_id = saved_inputs.customer_id
+    where current_inputs.digest is distinct from saved_inputs.digest
+    union
+    select customer_id from (
+        select customer_id, ordered_at as event_at from {{ ref('int_orders_attributed') }}
+    ) as orders
+    where customer_id is not null and ({{ moved }})
+    union
+    select customer_id from (
+        select customer_id, occurred_at as event_at from {{ ref('int_email_events_attributed') }}
+    ) as email_events
+    where {{ moved }}
+    union
+    select customer_id from (
+        select customer_id, occurred_at as event_at from {{ ref('int_web_events_sessionized') }}
+    ) as web_events
+    where customer_id is not null and ({{ moved }})
+    union
+    select population.customer_id
+    from {{ population }} as population
+    anti join {{ stored }} as stored
+        on population.customer_id = stored.customer_id
+{%- endmacro %}
+
+{% macro customer_features_kept_sql(population, stored, changed) %}
+    {#- The stored rows of the customers not computed again, moved to the
+        population's cut-off, in the columns of customer_features_at -#}
+    {%- set calendar = customer_calendar_features('population', 'stored.last_order_at', 'stored.usual_open_hour_utc') %}
+    select
+        stored.customer_id,
+        population.cutoff_at,
+        {%- for column in customer_feature_families() %}
+        {%- if column in calendar %}
+        {{ calendar[column] }} as {{ column }},
+        {%- else %}
+        stored.{{ column }},
+        {%- endif %}
+        {%- endfor %}
+        {{ quote_literal(var("base_currency")) }} as currency
+    from {{ stored }} as stored
+    inner join {{ population }} as population
+        on stored.customer_id = population.customer_id
+    anti join {{ changed }} as changed
+        on stored.customer_id = changed.customer_id
+{%- endmacro %}
+
+{% macro customer_features_code_digest() %}
+    {#- A digest of the SQL that makes the features, so a new version of it recomputes everyone -#}
+    {{ return(local_md5(
+        customer_features_at('cutoffs')
+        ~ customer_features_changed_sql('since', 'as_of', 'population', 'stored')
+        ~ customer_features_kept_sql('population', 'stored', 'changed')
+    )) }}
+{% endmacro %}
+
+{% macro customer_features_plan() %}
+    {#- At compile time: {'changed': a table of the customers whose features may
+        have changed since the stored cut-off (int_customer_features__changed),
+        to compute only those again}, or {'changed': none} to compute everyone,
+        with why. Saves the current order digests as
+        int_customer_features__inputs_next for the post-hook
+        (customer_features_save). -#}
+    {%- if not execute or target.type != 'duckdb' or model.resource_type != 'model' -%}
+        {{ return({'changed': none, 'why': 'full build'}) }}
+    {%- endif -%}
+    {%- do run_query('drop table if exists ' ~ customer_features_state_relation('inputs_next')) -%}
+    {%- do run_query('drop table if exists ' ~ customer_features_state_relation('changed')) -%}
+    {%- if flags.FULL_REFRESH or load_relation(this) is none -%}
+        {{ return({'changed': none, 'why': 'full build'}) }}
+    {%- endif -%}
+    {%- if load_relation(customer_features_state_relation('inputs')) is none
+        or load_relation(customer_features_state_relation('code')) is none -%}
+        {{ return({'changed': none, 'why': 'no saved state'}) }}
+    {%- endif -%}
+    {%- set saved_code = run_query('select max(code_digest) from ' ~ customer_features_state_relation('code')) -%}
+    {%- if saved_code.rows[0][0] != customer_features_code_digest() -%}
+        {{ return({'changed': none, 'why': 'the features code changed'}) }}
+    {%- endif -%}
+    {%- for log in customer_features_change_logs() -%}
+        {%- if load_relation(log) is none -%}
+            {{ return({'changed': none, 'why': 'no change log ' ~ log.identifier}) }}
+        {%- endif -%}
+        {%- if run_query('select count(*) from ' ~ log ~ ' where customer_id is null').rows[0][0] > 0 -%}
+            {{ return({'changed': none, 'why': log.identifier ~ ' rebuilt every row'}) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set stored = run_query(
+        "select strftime(max(cutoff_at), '%Y-%m-%d %H:%M:%S.%f'), max(cutoff_at) > " ~ as_of_timestamp()
+        ~ " from " ~ this
+    ).rows[0] -%}
+    {%- if stored[0] is none -%}
+        {{ return({'changed': none, 'why': 'no stored rows'}) }}
+    {%- endif -%}
+    {%- if stored[1] -%}
+        {{ return({'changed': none, 'why': 'a cut-off before the stored one'}) }}
+    {%- endif -%}
+    {%- do run_query(
+        'create table ' ~ customer_features_state_relation('inputs_next') ~ ' as ' ~ customer_feature_inputs_sql()
+    ) -%}
+    {%- set population = '(' ~ customer_population_at('(select ' ~ as_of_timestamp() ~ ' as cutoff_at)') ~ ')' -%}
+    {%- set changed = customer_features_state_relation('changed') -%}
+    {%- do run_query(
+        'create or replace table ' ~ changed ~ ' as '
+        ~ customer_features_changed_sql("cast('" ~ stored[0] ~ "' as timestamp)", as_of_timestamp(), population, this)
+    ) -%}
+    {%- set counts = run_query(
+        'select (select count(*) from ' ~ changed ~ '), (select count(*) from ' ~ this ~ ')'
+    ).rows[0] -%}
+    {{ return({
+        'changed': changed,
+        'why': counts[0] ~ ' customers changed of ' ~ counts[1] ~ ' stored as of ' ~ stored[0],
+    }) }}
+{% endmacro %}
+
+{% macro customer_features_marker(plan) -%}
+    {#- A comment in the compiled SQL: what the run computed, for the post-hook and the tests -#}
+    /* customer_features: {{ 'all' if plan.changed is none else 'changed' }} ({{ plan.why }}) */
+{%- endmacro %}
+
+{% macro customer_features_save() %}
+    {#- The post-hook of int_customer_features on DuckDB: keep the order digests
+        and the code digest this table was made with, and empty the change logs
+        it has read -#}
+    {%- if target.type != 'duckdb' -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set changed_run = modules.re.search('/\\* customer_features: changed ', model['compiled_code'] or '') %}
+    {%- if changed_run %}
+    create or replace table {{ customer_features_state_relation('inputs') }} as
+    select * from {{ customer_features_state_relation('inputs_next') }};
+    drop table {{ customer_features_state_relation('inputs_next') }};
+    drop table {{ customer_features_state_relation('changed') }};
+    {%- else %}
+    create or replace table {{ customer_features_state_relation('inputs') }} as
+    {{ customer_feature_inputs_sql() }};
+    {%- endif %}
+    create or replace table {{ customer_features_state_relation('code') }} as
+    select '{{ customer_features_code_digest() }}' as code_digest;
+    {%- for log in customer_features_change_logs() %}
+    {{ attribution_changed_customers_create(log) }};
+    delete from {{ log }};
+    {%- endfor %}
+{% endmacro %}
