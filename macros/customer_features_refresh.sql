@@ -22,12 +22,14 @@
     Everyone is computed (a full build) on the first build, with --full-refresh,
     when a saved state or a change log is missing, when an attributing model
     rebuilt every row, when t1 is before t0, and when the features' code
-    changed (its digest is saved in int_customer_features__code). Elsewhere
+    changed (its digest is saved in int_customer_features__state, with the
+    cut-off of the table it saved, so a table another version of the project
+    built is not taken for this one's). Elsewhere
     than DuckDB the table is rebuilt on every run. The table equals what a full
     build makes: tests/python/test_incremental_events_end_to_end.py shows it. -#}
 
 {% macro customer_features_state_relation(kind) %}
-    {#- The state table int_customer_features__<kind> (inputs, inputs_next, changed, code) next to the model -#}
+    {#- The state table int_customer_features__<kind> (inputs, inputs_next, changed, state) next to the model -#}
     {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier=this.identifier ~ '__' ~ kind)) }}
 {% endmacro %}
 
@@ -155,11 +157,14 @@
         {{ return({'changed': none, 'why': 'full build'}) }}
     {%- endif -%}
     {%- if load_relation(customer_features_state_relation('inputs')) is none
-        or load_relation(customer_features_state_relation('code')) is none -%}
+        or load_relation(customer_features_state_relation('state')) is none -%}
         {{ return({'changed': none, 'why': 'no saved state'}) }}
     {%- endif -%}
-    {%- set saved_code = run_query('select max(code_digest) from ' ~ customer_features_state_relation('code')) -%}
-    {%- if saved_code.rows[0][0] != customer_features_code_digest() -%}
+    {%- set saved = run_query(
+        "select max(code_digest), strftime(max(cutoff_at), '%Y-%m-%d %H:%M:%S.%f') from "
+        ~ customer_features_state_relation('state')
+    ).rows[0] -%}
+    {%- if saved[0] != customer_features_code_digest() -%}
         {{ return({'changed': none, 'why': 'the features code changed'}) }}
     {%- endif -%}
     {%- for log in customer_features_change_logs() -%}
@@ -176,6 +181,10 @@
     ).rows[0] -%}
     {%- if stored[0] is none -%}
         {{ return({'changed': none, 'why': 'no stored rows'}) }}
+    {%- endif -%}
+    {%- if stored[0] != saved[1] -%}
+        {#- the table was not made by the run that saved the state (an older version of the project built it) -#}
+        {{ return({'changed': none, 'why': 'the table is not the one the state was saved with'}) }}
     {%- endif -%}
     {%- if stored[1] -%}
         {{ return({'changed': none, 'why': 'a cut-off before the stored one'}) }}
@@ -204,9 +213,9 @@
 {%- endmacro %}
 
 {% macro customer_features_save() %}
-    {#- The post-hook of int_customer_features on DuckDB: keep the order digests
-        and the code digest this table was made with, and empty the change logs
-        it has read -#}
+    {#- The post-hook of int_customer_features on DuckDB: keep the order digests,
+        the code digest and the cut-off this table was made with, and empty the
+        change logs it has read -#}
     {%- if target.type != 'duckdb' -%}
         {{ return('') }}
     {%- endif -%}
@@ -220,8 +229,11 @@
     create or replace table {{ customer_features_state_relation('inputs') }} as
     {{ customer_feature_inputs_sql() }};
     {%- endif %}
-    create or replace table {{ customer_features_state_relation('code') }} as
-    select '{{ customer_features_code_digest() }}' as code_digest;
+    create or replace table {{ customer_features_state_relation('state') }} as
+    select
+        '{{ customer_features_code_digest() }}' as code_digest,
+        max(cutoff_at) as cutoff_at
+    from {{ this }};
     {%- for log in customer_features_change_logs() %}
     {{ attribution_changed_customers_create(log) }};
     delete from {{ log }};
