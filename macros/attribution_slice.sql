@@ -34,19 +34,6 @@
     {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier=this.identifier ~ '__' ~ kind)) }}
 {% endmacro %}
 
-{% macro attribution_changed_customers_relation(model_relation) %}
-    {#- The log <model>__changed_customers of an attributing model (a relation) -#}
-    {{ return(api.Relation.create(
-        database=model_relation.database,
-        schema=model_relation.schema,
-        identifier=model_relation.identifier ~ '__changed_customers',
-    )) }}
-{% endmacro %}
-
-{% macro attribution_changed_customers_create(log) -%}
-    create table if not exists {{ log }} (customer_id {{ dbt.type_string() }})
-{%- endmacro %}
-
 {% macro attribution_source_days_sql(source_relation, day, columns) %}
     {#- One row per day of source_relation: its rows and a digest of `columns`
         (DuckDB's hash(): the state lives and is compared on DuckDB only) -#}
@@ -156,10 +143,10 @@
     {%- endif %}
     delete from {{ days_state }} where state = 'saved';
     update {{ days_state }} set state = 'saved';
-    {{ attribution_changed_customers_create(attribution_changed_customers_relation(this)) }};
+    {{ changed_customers_log_create(changed_customers_log(this)) }};
     {%- if not computed %}
     {#- a full build: every customer's rows may have changed -#}
-    insert into {{ attribution_changed_customers_relation(this) }} (customer_id) values (null);
+    insert into {{ changed_customers_log(this) }} (customer_id) values (null);
     {%- endif %}
     create or replace table {{ attribution_state_relation('identities') }} as
     select identifier_type, identifier_value, customer_id
@@ -186,8 +173,8 @@
         or {{ attribution_days_in('cast(occurred_at as date)', {'days': days.split(',')}) }}
         {%- endif %}
     {%- endset -%}
-    {%- set log = attribution_changed_customers_relation(target) -%}
-    {{ attribution_changed_customers_create(log) }};
+    {%- set log = changed_customers_log(target) -%}
+    {{ changed_customers_log_create(log) }};
     {%- if days == 'all' %}
     insert into {{ log }} (customer_id) values (null);
     {%- else %}

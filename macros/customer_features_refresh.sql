@@ -36,8 +36,8 @@
 {% macro customer_features_change_logs() %}
     {#- The change logs of the attributing models the features read -#}
     {{ return([
-        attribution_changed_customers_relation(ref('int_email_events_attributed')),
-        attribution_changed_customers_relation(ref('int_web_events_sessionized')),
+        changed_customers_log(ref('int_email_events_attributed')),
+        changed_customers_log(ref('int_web_events_sessionized')),
     ]) }}
 {% endmacro %}
 
@@ -171,7 +171,7 @@
         {%- if load_relation(log) is none -%}
             {{ return({'changed': none, 'why': 'no change log ' ~ log.identifier}) }}
         {%- endif -%}
-        {%- if run_query('select count(*) from ' ~ log ~ ' where customer_id is null').rows[0][0] > 0 -%}
+        {%- if changed_customers_log_has_full_build(log) -%}
             {{ return({'changed': none, 'why': log.identifier ~ ' rebuilt every row'}) }}
         {%- endif -%}
     {%- endfor -%}
@@ -235,7 +235,7 @@
         max(cutoff_at) as cutoff_at
     from {{ this }};
     {%- for log in customer_features_change_logs() %}
-    {{ attribution_changed_customers_create(log) }};
+    {{ changed_customers_log_create(log) }};
     delete from {{ log }};
     {%- endfor %}
 {% endmacro %}

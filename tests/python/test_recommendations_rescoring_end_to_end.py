@@ -10,12 +10,14 @@ python_udfs/rescoring_age.py): the day alone does not make it rescore everyone.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
+from conftest import E2E_END_DATE, assert_ok, copy_raw, read_raw_table, run_dbt, write_raw_table
 from demo_data.hour import append_hour
 
 T0 = datetime.fromisoformat(E2E_END_DATE)
@@ -31,6 +33,28 @@ def _lists(db) -> pd.DataFrame:
 def _scores(db) -> pd.DataFrame:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute("select * from intermediate.ml_customer_scores order by customer_id").df()
+
+
+def _mart(db) -> pd.DataFrame:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select * from main.fct_customer_recommendations order by all").df()
+
+
+def _mart_run(work: Path) -> tuple[str, int, int]:
+    """What the last run of fct_customer_recommendations replaced (macros/recommendations_mart_refresh.sql):
+    'all' or 'changed', with the customers replaced and the customers there are (0, 0 for 'all')."""
+    sql = next((work / "target" / "compiled").rglob("fct_customer_recommendations.sql")).read_text()
+    found = re.search(r"/\* recommendations_mart: (\w+) \((?:(\d+) customers changed of (\d+))?", sql)
+    return found.group(1), int(found.group(2) or 0), int(found.group(3) or 0)
+
+
+def _mart_of_a_full_build(work: Path, raw: Path, warehouse_copy, name: str, dbt_vars: dict) -> pd.DataFrame:
+    """fct_customer_recommendations as a full build makes it of the same tables, in a copy of the warehouse."""
+    copy = warehouse_copy(name)
+    (copy / "warehouse.duckdb").write_bytes((work / "warehouse.duckdb").read_bytes())
+    assert_ok(run_dbt(["run", "--select", "fct_customer_recommendations", "--full-refresh"], raw, copy, dbt_vars))
+    assert _mart_run(copy)[0] == "all"
+    return _mart(copy / "warehouse.duckdb")
 
 
 def _rescored(before: pd.DataFrame, after: pd.DataFrame) -> set[str]:
@@ -130,3 +154,30 @@ def test_a_customer_who_is_gone_loses_their_list(refreshed):
     lists = _lists(work / "warehouse.duckdb")
     assert "gone-customer" not in set(lists["customer_id"])
     pd.testing.assert_frame_equal(lists, refreshed["after"])
+
+
+def test_the_mart_replaces_only_the_changed_customers_rows_and_equals_a_full_build(refreshed, warehouse_copy):
+    """fct_customer_recommendations after the hourly refresh, and after a product on many lists changes."""
+    work = warehouse_copy("mart_refresh")
+    (work / "warehouse.duckdb").write_bytes((refreshed["work"] / "warehouse.duckdb").read_bytes())
+    raw = copy_raw(refreshed["raw"], work / "raw")
+    # the refresh wrote the rows of the customers it rescored, not every list
+    mode, changed, customers = _mart_run(refreshed["work"])
+    assert mode == "changed"
+    assert 0 < changed < customers / 2
+    mart = _mart(work / "warehouse.duckdb")
+    pd.testing.assert_frame_equal(mart, _mart_of_a_full_build(work, raw, warehouse_copy, "mart_full", VARS_T1))
+    # a product on many lists gets a new image: the lists stay (the recommender does not read images), the
+    # mart's rows of the customers who have it on their list change, and only theirs
+    product = mart["product_id"].value_counts().index[0]
+    products, path = read_raw_table(raw, "products")
+    assert (products["product_id"] == product).sum() == 1
+    products.loc[products["product_id"] == product, "image_url"] = "https://cdn.example.com/img/new.jpg"
+    write_raw_table(products, path)
+    assert_ok(run_dbt(["run", "--selector", "refresh"], raw, work, VARS_T1))
+    mode, changed, customers = _mart_run(work)
+    assert mode == "changed"
+    assert mart.loc[mart["product_id"] == product, "customer_id"].nunique() <= changed < customers
+    renamed = _mart(work / "warehouse.duckdb")
+    assert set(renamed.loc[renamed["product_id"] == product, "image_url"]) == {"https://cdn.example.com/img/new.jpg"}
+    pd.testing.assert_frame_equal(renamed, _mart_of_a_full_build(work, raw, warehouse_copy, "mart_full2", VARS_T1))

@@ -1,10 +1,23 @@
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='replace_listed_customers',
+    on_schema_change='append_new_columns',
+    post_hook="{{ recommendations_mart_save() }}",
+) }}
+
 {#-
     The "recommended for you" block: var recommendations_top_n products for
     every customer in dim_customers, best first, with what produced each
     (collaborative, content, rule, repeat or trending), a reason to show, and
     the product fields templates need. Only active products; no product twice
     for a customer; at most var recommendation_max_per_category per category.
+
+    On DuckDB a run after the first replaces only the rows of the customers
+    whose list, contact id or listed products changed
+    (macros/recommendations_mart_refresh.sql); the table equals a full build's.
 #}
+{%- set plan = recommendations_mart_plan() %}
+{{ recommendations_mart_marker(plan) }}
 
 with
 
@@ -13,10 +26,12 @@ customers as (
         customer_id,
         contact_id
     from {{ ref('dim_customers') }}
+    where {{ recommendations_mart_only(plan, 'customer_id') }}
 ),
 
 recommendations as (
     select * from {{ ref('ml_customer_recommendations') }}
+    where {{ recommendations_mart_only(plan, 'customer_id') }}
 ),
 
 products as (

@@ -1,0 +1,40 @@
+{#- Change logs: an incremental model that replaces some customers' rows logs
+    which customers it changed, so a model built from it can compute only those
+    customers again. <model>__changed_customers holds one customer_id per
+    changed customer (repeats allowed), and a row with a null customer_id when
+    the model rebuilt every row (a full build). The model that reads the log
+    empties it once it is built (its post-hook). DuckDB only: elsewhere the
+    models are tables, rebuilt on every run, and nothing is logged.
+    Written by int_web_events_sessionized and int_email_events_attributed
+    (macros/attribution_slice.sql: read by int_customer_features) and by
+    ml_customer_recommendations (macros/replace_customers.sql: read by
+    fct_customer_recommendations). -#}
+
+{% macro changed_customers_log(model_relation) %}
+    {#- The change log <model>__changed_customers of a model (a relation) -#}
+    {{ return(api.Relation.create(
+        database=model_relation.database,
+        schema=model_relation.schema,
+        identifier=model_relation.identifier ~ '__changed_customers',
+    )) }}
+{% endmacro %}
+
+{% macro changed_customers_log_create(log) -%}
+    create table if not exists {{ log }} (customer_id {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro changed_customers_log_full_build() %}
+    {#- A pre-hook: a full build of this model (first run, --full-refresh) may
+        change every customer, so it logs the null row. Nothing on an
+        incremental run (its strategy logs) or elsewhere than DuckDB. -#}
+    {%- if target.type != 'duckdb' or is_incremental() -%}
+        {{ return('') }}
+    {%- endif %}
+    {{ changed_customers_log_create(changed_customers_log(this)) }};
+    insert into {{ changed_customers_log(this) }} (customer_id) values (null)
+{% endmacro %}
+
+{% macro changed_customers_log_has_full_build(log) %}
+    {#- At compile time: does the log hold a full build's null row? -#}
+    {{ return(run_query('select count(*) from ' ~ log ~ ' where customer_id is null').rows[0][0] > 0) }}
+{% endmacro %}
