@@ -85,6 +85,21 @@ def exists_or_matches(name: str, known: frozenset[str]) -> bool:
     return any(fnmatchcase(k, name) for k in known) if "*" in name else name in known
 
 
+@cache
+def macro_literals() -> frozenset[str]:
+    """Quoted words in macros/: the suffixes the macros give a model's helper tables (`'__' ~ 'state'`)."""
+    text = "".join(p.read_text() for p in (ROOT / "macros").rglob("*.sql"))
+    return frozenset(w.removeprefix("__") for w in re.findall(r"'([a-z_]+)'", text))
+
+
+def model_or_helper_table(name: str) -> bool:
+    """A model, or a helper table a macro makes beside one: `<model>__<suffix>` (state, change log)."""
+    if exists_or_matches(name, model_names()):
+        return True
+    model, _, suffix = name.partition("__")
+    return bool(suffix) and model in model_names() and suffix in macro_literals()
+
+
 # ---------------------------------------------------------------- what the pages name
 
 
@@ -194,7 +209,7 @@ def test_every_var_named_is_a_dbt_var(page):
 
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
 def test_every_model_named_exists(page):
-    missing = sorted(m for m in named_models(page.read_text()) if not exists_or_matches(m, model_names()))
+    missing = sorted(m for m in named_models(page.read_text()) if not model_or_helper_table(m))
     assert not missing, f"{page_id(page)} names models that are not in models/: {missing}"
 
 
@@ -209,12 +224,18 @@ def test_the_checks_catch_typos():
     text = (
         "Run `make biuld`, read `models/marts/customers/dim_customer.sql` and `audit.audit_rejected_row`, "
         'set var `recommendation_top_n` or `DBT_VARS=\'{"as_of_dat": "2026-01-01"}\'`; '
-        "`fct_customer_score.model_version` is a column. See [ops](operations.md#no-such-heading), "
+        "`fct_customer_score.model_version` is a column, `int_customer_features__inputz` a state table. "
+        "See [ops](operations.md#no-such-heading), "
         "[the gate](models.md#the-quality-gate-a-bad-retrain-never-scores) and [setup](setup.md)."
     )
     assert named_make_targets(text) - make_targets() == {"biuld"}
     assert {p for p in named_paths(text) if not path_exists(p)} == {"models/marts/customers/dim_customer.sql"}
     assert {v for v in named_vars(text) if v not in declared_vars()} == {"recommendation_top_n", "as_of_dat"}
     # a model qualified by its schema is checked; `model.column` is checked as the model it names
-    assert {m for m in named_models(text) if m not in model_names()} == {"audit_rejected_row", "fct_customer_score"}
+    assert {m for m in named_models(text) if not model_or_helper_table(m)} == {
+        "audit_rejected_row",
+        "fct_customer_score",
+        "int_customer_features__inputz",
+    }
+    assert model_or_helper_table("int_customer_features__inputs")
     assert broken_links(text, ROOT / "docs" / "operations.md") == ["operations.md#no-such-heading", "setup.md"]
