@@ -38,3 +38,15 @@
     {#- At compile time: does the log hold a full build's null row? -#}
     {{ return(run_query('select count(*) from ' ~ log ~ ' where customer_id is null').rows[0][0] > 0) }}
 {% endmacro %}
+
+{% macro digest_changed_keys(key, current, saved) %}
+    {#- The keys whose digest differs between two relations of (key, digest),
+        each key at most once per relation: changed, added (only in current) or
+        removed (only in saved). One pass over each, where a pair of EXCEPTs
+        would read the current digests twice. -#}
+    select coalesce(current_digests.{{ key }}, saved_digests.{{ key }}) as {{ key }}
+    from {{ current }} as current_digests
+    full outer join {{ saved }} as saved_digests
+        on current_digests.{{ key }} = saved_digests.{{ key }}
+    where current_digests.digest is distinct from saved_digests.digest
+{%- endmacro %}

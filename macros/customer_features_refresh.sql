@@ -83,11 +83,9 @@
     select customer_id from {{ log }} where customer_id is not null
     union
     {%- endfor %}
-    select coalesce(current_inputs.customer_id, saved_inputs.customer_id) as customer_id
-    from {{ customer_features_state_relation('inputs_next') }} as current_inputs
-    full outer join {{ customer_features_state_relation('inputs') }} as saved_inputs
-        on current_inputs.customer_id = saved_inputs.customer_id
-    where current_inputs.digest is distinct from saved_inputs.digest
+    {{ digest_changed_keys(
+        'customer_id', customer_features_state_relation('inputs_next'), customer_features_state_relation('inputs')
+    ) }}
     union
     select customer_id from (
         select customer_id, ordered_at as event_at from {{ ref('int_orders_attributed') }}

@@ -87,28 +87,16 @@
         with
 
         changed_products as (
-            select product_id from (
-                (select product_id, digest from ({{ recommendations_mart_products_sql() }}) as current_products
-                except
-                select product_id, digest from {{ recommendations_mart_state('products') }})
-                union all
-                (select product_id, digest from {{ recommendations_mart_state('products') }}
-                except
-                select product_id, digest from ({{ recommendations_mart_products_sql() }}) as current_products)
-            ) as products
+            {{ digest_changed_keys(
+                'product_id', '(' ~ recommendations_mart_products_sql() ~ ')', recommendations_mart_state('products')
+            ) }}
         )
 
         select customer_id from {{ log }} where customer_id is not null
         union
-        select customer_id from (
-            (select customer_id, digest from ({{ recommendations_mart_customers_sql() }}) as current_customers
-            except
-            select customer_id, digest from {{ recommendations_mart_state('customers') }})
-            union all
-            (select customer_id, digest from {{ recommendations_mart_state('customers') }}
-            except
-            select customer_id, digest from ({{ recommendations_mart_customers_sql() }}) as current_customers)
-        ) as customers
+        {{ digest_changed_keys(
+            'customer_id', '(' ~ recommendations_mart_customers_sql() ~ ')', recommendations_mart_state('customers')
+        ) }}
         union
         select customer_id
         from {{ ref('ml_customer_recommendations') }}
