@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -16,6 +18,9 @@ from python_udfs.recs.reasons import with_reasons
 # 40 columns) are held at once, then only their top_n picks are kept. At 1,000,000 contacts, every customer's
 # candidates at once took the build past 24 GB and it was killed; every customer's profiles at once, 14 GB.
 SCORE_CHUNK_CUSTOMERS = 20_000
+# Chunks are independent, so recommend(threads=n) scores n of them at once in threads of this process. Most of a
+# chunk's time is numpy and scipy work that releases the GIL: at 100,000 contacts 2 threads took 37.9 s against
+# 61.8 s for one, the same lists, and peak memory 2.3 GB against 1.6 GB (two chunks in flight).
 
 
 def recommend(
@@ -26,6 +31,7 @@ def recommend(
     rules: pd.DataFrame,
     as_of,
     trend: pd.Series | None = None,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """Top N per customer: customer_id, rank, product_id, score, source, reason.
 
@@ -34,7 +40,8 @@ def recommend(
     active items when the active catalogue has that many. trend: when events
     holds only the scored customers' interactions, every customer's
     interactions summed per product (python_udfs/recs/rescoring.py
-    trend_weights); by default it is summed from events.
+    trend_weights); by default it is summed from events. threads: chunks of
+    customers scored at once (SCORE_CHUNK_CUSTOMERS); the lists do not depend on it.
     """
     as_of = pd.Timestamp(as_of)
     if products["product_id"].nunique() == 0 or len(customers) == 0:  # nothing to recommend, or nobody to
@@ -43,7 +50,7 @@ def recommend(
     if trend is not None:
         trend = codes.series_to_codes(trend)
     return codes.lists_to_ids(
-        recommend_coded(codes.model_to_codes(model), events, products, customers, rules, as_of, trend)
+        recommend_coded(codes.model_to_codes(model), events, products, customers, rules, as_of, trend, threads)
     )
 
 
@@ -55,7 +62,7 @@ def _no_lists() -> pd.DataFrame:
 
 def recommend_coded(model: Recommender, events: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
                     rules: pd.DataFrame, as_of: pd.Timestamp,
-                    trend: pd.Series | None = None) -> pd.DataFrame:  # fmt: skip
+                    trend: pd.Series | None = None, threads: int = 1) -> pd.DataFrame:  # fmt: skip
     """recommend() on inputs and a model whose ids are codes (Codes.encode, Codes.model_to_codes)."""
     if products["product_id"].nunique() == 0 or len(customers) == 0:
         return _no_lists()
@@ -68,8 +75,8 @@ def recommend_coded(model: Recommender, events: pd.DataFrame, products: pd.DataF
     ev_customer = ev["customer_id"].to_numpy()
     most_owned = _most_owned(ev, customers["customer_id"].to_numpy())
     known = len(ev_customer) - int((ev_customer < 0).sum())  # in id order, null ids (-1) last (in_order)
-    parts = []
-    for start in range(0, len(customers), SCORE_CHUNK_CUSTOMERS):
+
+    def score(start: int) -> pd.DataFrame:  # one chunk's lists; reads the shared context, writes nothing shared
         chunk = customers.iloc[start : start + SCORE_CHUNK_CUSTOMERS]
         codes = chunk["customer_id"].to_numpy()
         if (codes < 0).any():
@@ -78,7 +85,14 @@ def recommend_coded(model: Recommender, events: pd.DataFrame, products: pd.DataF
             theirs = ev.iloc[slice(*np.searchsorted(ev_customer[:known], [codes.min(), codes.max() + 1]))]
         ctx = shared.with_people(theirs, chunk)
         picks = fill_with_trending(_picks(ctx, candidates(ctx)), chunk, ctx, ctx.model.params, most_owned)
-        parts.append(with_reasons(picks, ctx))
+        return with_reasons(picks, ctx)
+
+    starts = range(0, len(customers), SCORE_CHUNK_CUSTOMERS)
+    if threads > 1 and len(starts) > 1:  # map keeps the chunks' order: the same frame as one thread
+        with ThreadPoolExecutor(min(threads, len(starts)), thread_name_prefix="recommend") as pool:
+            parts = list(pool.map(score, starts))
+    else:
+        parts = [score(start) for start in starts]
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 

@@ -484,7 +484,9 @@ def test_lists_do_not_depend_on_which_customers_are_scored_together(monkeypatch)
     with monkeypatch.context() as m:
         m.setattr(scoring, "SCORE_CHUNK_CUSTOMERS", 17)
         chunked = recommend(model, events, catalogue, customers, no_rules(), AS_OF)
+        threaded = recommend(model, events, catalogue, customers, no_rules(), AS_OF, threads=3)
     pd.testing.assert_frame_equal(whole, chunked)
+    pd.testing.assert_frame_equal(whole, threaded)  # chunks scored 3 at a time: the same lists, in the same order
 
 
 def test_the_top_entries_of_a_sparse_row_break_ties_by_product_not_by_batch():

@@ -62,6 +62,7 @@ def model(dbt, session):
         rules,
         as_of=as_of,
         trend=trend,
+        threads=max(1, int(dbt.config.get("scoring_threads") or 1)),
     )
     out["model_version"] = run["current"]["model_version"]
     out["is_fallback"] = run["is_fallback"]
