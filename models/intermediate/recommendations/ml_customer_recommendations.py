@@ -62,7 +62,7 @@ def model(dbt, session):
         rules,
         as_of=as_of,
         trend=trend,
-        threads=max(1, int(dbt.config.get("scoring_threads") or 1)),
+        threads=int(dbt.config.get("scoring_threads")),  # a call argument, or dbt does not pass the key
     )
     out["model_version"] = run["current"]["model_version"]
     out["is_fallback"] = run["is_fallback"]
