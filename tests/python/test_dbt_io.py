@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+import python_udfs.dbt_io as dbt_io
 from python_udfs.dbt_io import (
     ARROW_CONF,
     ArtifactStore,
@@ -148,6 +149,24 @@ def test_repeated_ids_can_be_read_as_categoricals_on_every_engine():
         assert sorted(out["customer_id"].cat.categories) == ["c0", "c1", "c2"]
         assert out["customer_id"].astype(str).tolist() == whole["customer_id"].tolist()
         assert out["n"].tolist() == whole["n"].tolist()
+
+
+def test_categoricals_read_in_parts_with_different_values_are_the_rows_as_read(monkeypatch):
+    # several parts (DuckDB hands out batches of about 120,000 rows), each with values the others lack, and nulls:
+    # the dictionaries of the parts are unified, every row keeps its value
+    monkeypatch.setattr(dbt_io, "CATEGORICAL_READ_ROWS", 100_000)
+    relation = duckdb.connect().sql(
+        "select 'c' || (range % 7919) as customer_id, 'p' || (range // 150000) as product_id,"
+        " case when range % 3 = 0 then 'o' || (range // 2) end as order_id, range as n from range(600000)"
+    )
+    whole = to_pandas(relation)
+    out = to_pandas(relation, categorical=("customer_id", "product_id", "order_id"))
+    for name in ("customer_id", "product_id", "order_id"):
+        assert isinstance(out[name].dtype, pd.CategoricalDtype)
+        assert out[name].cat.categories.is_unique
+        pd.testing.assert_series_equal(out[name].astype(whole[name].dtype), whole[name])
+    assert sorted(out["product_id"].cat.categories) == [f"p{i}" for i in range(4)]
+    assert out["n"].tolist() == whole["n"].tolist()
 
 
 def test_a_duckdb_relation_is_read_in_batches_of_at_most_the_size_asked():
