@@ -20,19 +20,22 @@ population as (
     {{ customer_population_at(cutoffs, customers) | indent(4) }}
 ),
 
-order_features as (
+-- each family computed whole before the join below (materialized): run all at
+-- once inside it, their hash tables together did not fit DuckDB's memory limit
+-- at 1,000,000 contacts (macros/cross_db/not_materialized.sql)
+order_features as {{ materialized() }} (
     {{ customer_order_features_at('population', restrict) | indent(4) }}
 ),
 
-email_features as (
+email_features as {{ materialized() }} (
     {{ customer_email_features_at('population', restrict) | indent(4) }}
 ),
 
-web_features as (
+web_features as {{ materialized() }} (
     {{ customer_web_features_at('population', restrict) | indent(4) }}
 ),
 
-category_features as (
+category_features as {{ materialized() }} (
     {{ customer_top_category_at('population', restrict) | indent(4) }}
 )
 

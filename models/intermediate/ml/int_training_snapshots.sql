@@ -31,34 +31,36 @@ orders as (
     where is_completed
 ),
 
+-- what each customer bought in the label window after each cut-off, for the
+-- customers who bought: orders x cut-offs, not features x orders (that join,
+-- grouped over every snapshot row, ran out of memory where this fits: 500 MB
+-- at 1,000,000 contacts, issue 15)
 labels as (
     select
-        features.customer_id,
-        features.cutoff_at,
-        count(orders.ordered_at) as horizon_orders,
-        coalesce(sum(orders.net_revenue), 0) as horizon_revenue,
-        min(orders.ordered_at) as next_order_at,
-        plan.label_days
-    from features
+        orders.customer_id,
+        plan.cutoff_at,
+        count(*) as horizon_orders,
+        sum(orders.net_revenue) as horizon_revenue,
+        min(orders.ordered_at) as next_order_at
+    from orders
     inner join plan
-        on features.cutoff_at = plan.cutoff_at
-    left join orders
-        on features.customer_id = orders.customer_id
-        and features.cutoff_at <= orders.ordered_at
-        and {{ dbt.dateadd('day', 'cast(plan.label_days as integer)', 'features.cutoff_at') }} > orders.ordered_at
-    group by features.customer_id, features.cutoff_at, plan.label_days
+        on orders.ordered_at >= plan.cutoff_at
+        and orders.ordered_at < {{ dbt.dateadd('day', 'cast(plan.label_days as integer)', 'plan.cutoff_at') }}
+    group by orders.customer_id, plan.cutoff_at
 )
 
 select
     md5(features.customer_id || '|' || cast(features.cutoff_at as {{ dbt.type_string() }})) as snapshot_id,
     features.*,
-    labels.horizon_orders > 0 as purchased_in_horizon,
-    labels.horizon_orders,
-    cast(labels.horizon_revenue as decimal(18, 2)) as horizon_revenue,
+    coalesce(labels.horizon_orders, 0) > 0 as purchased_in_horizon,
+    coalesce(labels.horizon_orders, 0) as horizon_orders,
+    cast(coalesce(labels.horizon_revenue, 0) as decimal(18, 2)) as horizon_revenue,
     labels.next_order_at,
-    features.order_count > 0 and labels.horizon_orders = 0 as churned_in_horizon,
-    labels.label_days as horizon_days
+    features.order_count > 0 and coalesce(labels.horizon_orders, 0) = 0 as churned_in_horizon,
+    plan.label_days as horizon_days
 from features
-inner join labels
+inner join plan
+    on features.cutoff_at = plan.cutoff_at
+left join labels
     on features.customer_id = labels.customer_id
     and features.cutoff_at = labels.cutoff_at
