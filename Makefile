@@ -38,7 +38,7 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev setup-spark test-spark demo data build freshness test lint lint-sql lint-python semantic pytest bench bench-experiments bench-activation bench-scale bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs bench-serve preview serve api-key publish report setup-browser docs clean
+.PHONY: help setup setup-dev setup-spark test-spark demo data build freshness test lint lint-sql lint-python semantic pytest bench bench-experiments bench-activation bench-scale bench-memory-limits bench-ml bench-cdnow bench-ml100k bench-completejourney bench-recs bench-serve preview serve api-key publish report setup-browser docs clean
 
 ## help: list the targets and what they do (the default goal)
 help:
@@ -165,6 +165,10 @@ bench-activation: setup
 ## per stage wall time, peak memory and the 15 slowest nodes (~30 min at 1 M; CONTACTS=10000 for a quick run)
 bench-scale: setup
 	$(BENCH_PYTHON) benchmarks/bench_scale.py --contacts $(if $(filter 5000,$(CONTACTS)),1000000,$(CONTACTS))
+
+## bench-memory-limits: after bench-scale, its heaviest SQL models each alone at DuckDB memory limits from 500MB to 3GB
+bench-memory-limits: setup
+	$(BENCH_PYTHON) benchmarks/bench_memory_limits.py --work data/bench/scale/$(if $(filter 5000,$(CONTACTS)),1000000,$(CONTACTS))
 
 ## bench-ml: time training + scoring, then scoring only, for CONTACTS contacts (default 100000)
 bench-ml: setup
