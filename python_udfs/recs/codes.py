@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from python_udfs.recs.model import Recommender
 
@@ -21,13 +23,20 @@ from python_udfs.recs.model import Recommender
 def _distinct(*columns: pd.Series) -> np.ndarray:
     """The sorted distinct non-null values of the columns (in their own type: ids that are numbers sort as
     numbers, as the recommender always sorted them)."""
-    values = [
-        column.cat.categories[np.unique(column.cat.codes[column.cat.codes >= 0])]  # the categories in use
-        if isinstance(column.dtype, pd.CategoricalDtype)
-        else column.dropna().unique()
-        for column in columns
-    ]
-    return np.sort(pd.concat([pd.Series(value) for value in values], ignore_index=True).unique())
+    values = [_in_use(column) if isinstance(column.dtype, pd.CategoricalDtype) else column.dropna().unique()
+              for column in columns]  # fmt: skip
+    distinct = pd.concat([pd.Series(value) for value in values], ignore_index=True).unique()
+    if pd.api.types.infer_dtype(distinct, skipna=False) == "string":
+        # Arrow sorts strings by their UTF-8 bytes, which is code point order, Python's order: the same
+        # array as np.sort, which compares Python objects (3.6 M order ids at 1,000,000 contacts: seconds)
+        return np.asarray(distinct, dtype=object)[pc.array_sort_indices(pa.array(distinct, pa.string())).to_numpy()]
+    return np.sort(distinct)
+
+
+def _in_use(column: pd.Series) -> pd.Index:
+    """The categories a categorical column uses (a count per category: no sort of its codes)."""
+    codes = column.cat.codes.to_numpy()
+    return column.cat.categories[np.bincount(codes[codes >= 0], minlength=len(column.cat.categories)) > 0]
 
 
 def _code(column: pd.Series, ids: np.ndarray) -> np.ndarray:

@@ -83,7 +83,7 @@ def in_order(events: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFra
     keys = [_sort_key(events[name]) for name in EVENT_ORDER]
     if any(key is None for key in keys):  # ids that are not codes (recs/codes.py): pandas sorts them
         events = events.sort_values(EVENT_ORDER, kind="stable", na_position="last").reset_index(drop=True)
-    elif not _is_sorted(keys):  # the same stable order, without pandas factorizing every column first
+    elif not _is_sorted(keys := _packed(keys)):  # the same stable order, without pandas factorizing every column
         events = events.take(np.lexsort(keys[::-1])).reset_index(drop=True)
     else:  # already in order (a slice of events put in order before)
         events = events.reset_index(drop=True)
@@ -114,6 +114,30 @@ def _sort_key(column: pd.Series) -> np.ndarray | None:
             missing = missing | (values < 0)
         return np.where(missing, np.iinfo(np.int64).max, values)
     return None
+
+
+def _packed(keys: list[np.ndarray]) -> list[np.ndarray]:
+    """The same lexicographic order in fewer keys: adjacent keys whose ranges multiply below 2**62 become one.
+
+    At 1,000,000 contacts np.lexsort of the five event keys (25 M rows) took 14.6 s and held five int64
+    keys; customer and product codes fit one key, so do the kind and the order code. A missing value
+    (int64 max, _sort_key) becomes one past its key's largest value, so it still sorts last.
+    """
+    out, span = [], 0
+    for key in keys:
+        missing = key == np.iinfo(np.int64).max
+        low = int(key.min()) if len(key) else 0  # missing is the largest value there is
+        high = int(np.max(key, where=~missing, initial=low))
+        width = high - low + 2  # the values, and missing after them
+        shifted = key - low
+        shifted[missing] = width - 1
+        if out and span * width < 2**62:
+            out[-1] = out[-1] * width + shifted
+            span *= width
+        else:
+            out.append(shifted)
+            span = width
+    return out
 
 
 def _is_sorted(keys: list[np.ndarray]) -> bool:

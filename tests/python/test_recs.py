@@ -8,11 +8,11 @@ import scipy.sparse as sp
 
 from python_udfs.recs import fitting, ranking, scoring
 from python_udfs.recs.candidates import _top_per_row_csr
-from python_udfs.recs.codes import Codes
+from python_udfs.recs.codes import Codes, _distinct
 from python_udfs.recs.collaborative import ease, popularity
 from python_udfs.recs.engine import Params, evaluate, fit, recommend
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
-from python_udfs.recs.model import EVENT_ORDER, in_order, no_rules
+from python_udfs.recs.model import EVENT_ORDER, _packed, in_order, no_rules
 from python_udfs.recs.reasons import every as in_words
 from python_udfs.recs.training import EVENT_CATEGORICAL, params_from_config, train_recommender
 
@@ -449,6 +449,33 @@ def test_events_read_as_categoricals_give_the_same_lists_and_codes_sort_as_panda
     pd.testing.assert_frame_equal(fast, by_pandas)
     again, _, _ = in_order(fast, coded_catalogue)  # already in order: kept as it is
     pd.testing.assert_frame_equal(again, by_pandas)
+
+
+def test_packed_sort_keys_give_the_order_of_the_keys_they_pack():
+    """model._packed: fewer keys, the same lexicographic order, missing (int64 max) still last."""
+    missing = np.iinfo(np.int64).max
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        n = int(rng.integers(0, 40))
+        keys = []
+        for _ in range(5):
+            low = int(rng.integers(-(10 ** int(rng.integers(0, 15))), 10))
+            key = rng.integers(low, low + int(rng.integers(1, 10 ** int(rng.integers(1, 17)))), n)
+            key[rng.random(n) < 0.2] = missing
+            keys.append(key)
+        packed = _packed(keys)
+        assert len(packed) <= len(keys)
+        assert (np.lexsort(packed[::-1]) == np.lexsort(keys[::-1])).all()
+    small = [np.array([2, 1, 1, missing]), np.array([0, missing, 3, 0])]
+    assert len(_packed(small)) == 1
+
+
+def test_string_ids_are_coded_in_python_string_order():
+    """codes._distinct sorts strings with Arrow: the order Python's sorted() gives, accents and case included."""
+    ids = pd.Series(["b", "a", None, "é", "Z", "10", "9", "a"])
+    also = pd.Series(pd.Categorical(["c", "a"], categories=["x", "c", "a"]))  # "x" is not used
+    assert list(_distinct(ids, also)) == sorted({"b", "a", "é", "Z", "10", "9", "c"})
+    assert list(_distinct(pd.Series([3, 1, 2]))) == [1, 2, 3]  # numbers still sort as numbers
 
 
 def test_a_retrain_fits_each_base_once_and_the_model_is_the_same(monkeypatch, tmp_path):
