@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> dict:
         "generate_seconds": round(gen_s, 1),
         "dbt_build_wall_seconds": round(wall_s, 1),
         "dbt_peak_rss_mib": round(peak_mib),
+        "dbt_threads": run["threads"],
         "seconds_by_node_type": {k: round(v, 1) for k, v in sorted(by_type.items())},
         "nodes": nodes,
         "select": a.select,
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     print(f"contacts {a.contacts:,}  products {products:,}  raw rows {raw_rows:,}  raw events {report['raw_events']:,}")
     print(f"generate demo data      {gen_s:8.1f} s")
-    print(f"dbt build (wall)        {wall_s:8.1f} s   ({len(nodes)} nodes, 2 threads)")
+    print(f"dbt build (wall)        {wall_s:8.1f} s   ({len(nodes)} nodes, {run['threads']} threads)")
     print(f"dbt peak memory (RSS)   {peak_mib:8.0f} MiB")
     print("time by node type       " + ", ".join(f"{k} {v:.1f} s" for k, v in report["seconds_by_node_type"].items()))
     print(f"slowest {a.top} nodes:")

@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> dict:
         "generated": stages["generate"]["said"],
         "appended": stages["append hour"]["said"],
         "new_rows_seen_by_refresh": seen,
+        "dbt_threads": stages["full build"]["threads"],
         "stages": {
             name: {
                 "wall_seconds": round(s["wall_seconds"], 1),
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
 
-    print(f"\ncontacts {a.contacts:,}  products {products:,}  (2 dbt threads)")
+    print(f"\ncontacts {a.contacts:,}  products {products:,}  ({stages['full build']['threads']} dbt threads)")
     print(f"{'stage':14s} {'wall':>9s} {'peak memory':>12s} {'nodes':>6s}")
     for name, s in report["stages"].items():
         print(f"{name:14s} {s['wall_seconds']:7.1f} s {s['peak_rss_mib']:8.0f} MiB {s['nodes'] or '':>6}")

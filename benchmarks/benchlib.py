@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -57,7 +58,13 @@ def run_dbt_measured(args: list[str], env: dict[str, str], work: Path, project_d
         for r in results
     ]
     return {"wall_seconds": run["wall_seconds"], "peak_rss_mib": run["peak_rss_mib"],
-            "nodes": sorted(nodes, key=lambda n: -n["seconds"])}  # fmt: skip
+            "threads": dbt_threads(run["said"]), "nodes": sorted(nodes, key=lambda n: -n["seconds"])}  # fmt: skip
+
+
+def dbt_threads(said: str) -> int | None:
+    """The threads dbt ran with, as its log says ("Concurrency: 1 threads"): None when it does not say."""
+    found = re.search(r"Concurrency: (\d+) threads?", said)
+    return int(found[1]) if found else None
 
 
 def report_timed_layer(name: str, label: str, run: dict, report: dict) -> Path:
