@@ -478,6 +478,36 @@ def test_string_ids_are_coded_in_python_string_order():
     assert list(_distinct(pd.Series([3, 1, 2]))) == [1, 2, 3]  # numbers still sort as numbers
 
 
+def test_the_shallow_trending_fill_gives_the_lists_of_the_full_depth(monkeypatch):
+    """ranking.fill_with_trending fills shallow first, then at the full depth the customers still short."""
+    rng = np.random.default_rng(5)
+    catalogue = pd.DataFrame({"product_id": [f"p{k:02d}" for k in range(50)], "product_name": None,
+                              "category": [f"cat{k % 5}" for k in range(50)], "brand": None, "price": 1.0,
+                              "is_active": True})  # fmt: skip
+    rows = []
+    for c in range(120):  # light buyers, and heavy ones who own most of what is trending
+        n = int(rng.integers(1, 5)) if c % 4 else int(rng.integers(35, 48))
+        for product in rng.choice(catalogue["product_id"], n, replace=False):
+            rows.append((f"c{c:03d}", product, AS_OF - pd.Timedelta(days=int(rng.integers(1, 90)))))
+    events = pd.DataFrame(rows, columns=["customer_id", "product_id", "occurred_at"])
+    events["interaction_type"] = "purchase"
+    events["order_id"] = events["customer_id"] + events["occurred_at"].dt.strftime("%Y%m%d")
+    customers = _customers_of(events)
+    model = fit(events, catalogue, AS_OF)
+    calls = []
+    diversify = ranking.diversify
+    monkeypatch.setattr(ranking, "diversify", lambda *args: calls.append(1) or diversify(*args))
+    shallow_first = recommend(model, events, catalogue, customers, no_rules(), AS_OF)
+    shallow_calls = len(calls)
+    calls.clear()
+    monkeypatch.setattr(ranking, "_shallow_depth", lambda p: 10**9)  # one fill at the full depth, as before
+    full_depth = recommend(model, events, catalogue, customers, no_rules(), AS_OF)
+    assert shallow_calls == len(calls) + 1, "the heavy buyers were filled again at the full depth"
+    key = ["customer_id", "rank"]
+    pd.testing.assert_frame_equal(shallow_first.sort_values(key).reset_index(drop=True),
+                                  full_depth.sort_values(key).reset_index(drop=True))  # fmt: skip
+
+
 def test_a_retrain_fits_each_base_once_and_the_model_is_the_same(monkeypatch, tmp_path):
     """The evaluation's fit at as_of - 30 days is the deployed ranker's base: fitted once (fitting.fit_coded)."""
     events, catalogue = grocery()
