@@ -59,8 +59,8 @@ def fill_with_trending(
     The fill first goes only top_n x 3 + max_per_category x 3 deep, without most_owned. A customer whose
     list is then full gets the list the full depth gives: the capped pass takes rows in order and never
     reaches the deeper ones (they come after, at a lower or equal trend and a higher code). The others are
-    filled again at the full depth, relaxed pass included. At 1,000,000 contacts most_owned made the fill
-    about 150 rows per customer, and the fill was a quarter of the scoring time.
+    filled again at the full depth, relaxed pass included. At 1,000,000 contacts most_owned is 149, so the
+    fill went 188 products deep for every short customer instead of 39: about a quarter of the scoring time.
     """
     cust_index = pd.Index(ctx.people.ids)
     counts = picks.groupby("u").size().reindex(np.arange(len(cust_index)), fill_value=0)
@@ -79,7 +79,7 @@ def fill_with_trending(
     if most_owned is None:
         most_owned = int(owned_per_customer.max()) if len(owned_per_customer) else 0
     # deep enough that the relaxed pass finds top_n products each customer has not bought
-    depth = min(len(pool), p.top_n * 3 + p.max_per_category * 3 + most_owned)
+    depth = min(len(pool), _shallow_depth(p) + most_owned)
     short_picks = picks[picks["u"].isin(short)]
 
     def fill_chunk(chunk: np.ndarray, overall: np.ndarray, relax: bool) -> tuple[pd.DataFrame, np.ndarray]:
