@@ -1,9 +1,16 @@
+{{ config(materialized='table') }}
+
 {#-
     Every catalogue product with its sales in the var bestseller_days before
     as_of_date (completed orders, returns excluded) and, for active products,
     its bestseller rank overall and within its category. Products never sold
     rank after sold ones, by price. int_bestsellers (the recommendation
     fallback) is its active rows; dim_products publishes it.
+
+    A table, though one row per product: as a view, each of its readers
+    (int_bestsellers and the marts on it, dim_products, the recommenders and
+    their tests, eight in an hourly refresh) summed every order line of the
+    window again, about 0.3 s each at 1,000,000 contacts (issue 15).
 -#}
 
 with
