@@ -55,24 +55,50 @@ def interaction_counts(events):
     )
 
 
-def inputs_digests(session, customers: pd.DataFrame, counts, shared: str, as_of) -> pd.DataFrame:
+def inputs_digests(session, customers, counts, shared: str, as_of) -> pd.DataFrame:
     """customer_id, inputs_digest (hex) and scored_as_of (as_of) for every customer (customer_id,
     preferred_category).
 
+    customers: a DataFrame (a customer's first row counts), or a DuckDB relation with one row per customer, which
+    is not read into pandas first (at a million customers, that and dropping repeats took about 0.6 s).
     counts: interaction_counts() of the events. A customer's digest changes with the shared digest, their
     preferred category and the count or latest time of their interactions. In SQL: hashing a million
     customers in pandas took seconds.
     """
-    frame = session.from_df(customers[["customer_id", "preferred_category"]].drop_duplicates("customer_id"))
+    if isinstance(customers, pd.DataFrame):
+        customers = session.from_df(customers[["customer_id", "preferred_category"]].drop_duplicates("customer_id"))
     return (
-        frame.join(counts, "customer_id", how="left")
+        customers.join(counts, "customer_id", how="left")
         .project(
             "customer_id, md5(cast(hash(cast(preferred_category as varchar), coalesce(interactions, 0), "
             f"cast(last_interaction_at as timestamp)) as varchar) || '{shared}') as {DIGEST_COLUMN}, "
             f"timestamp '{pd.Timestamp(as_of).isoformat(sep=' ')}' as {SCORED_AS_OF_COLUMN}"
         )
-        .df()
+        # through Arrow: .df() made a Python string per value first (0.67 s against 1.22 s at 1.3 M customers)
+        .to_arrow_table()
+        .to_pandas()
     )
+
+
+def digest_per_row(customer_ids, digests: pd.DataFrame) -> np.ndarray:
+    """The inputs_digest of each row's customer (None for a customer digests does not hold), for list rows.
+
+    Rows of one customer come together (recommend() returns each list whole), so each run of equal ids is
+    looked up once: a lookup per row hashed every row's id (at 1,000,000 contacts, 12.9 M rows: about 5 s of
+    the nightly build, against about 1 s). Rows in any order still get their customer's digest.
+    """
+    ids = np.asarray(customer_ids, dtype=object)
+    if len(ids) == 0:
+        return np.empty(0, dtype=object)
+    starts = np.flatnonzero(np.concatenate([[True], ids[1:] != ids[:-1]]))
+    position = pd.Index(digests["customer_id"].to_numpy(dtype=object)).get_indexer(ids[starts])
+    values = np.asarray(digests[DIGEST_COLUMN].to_numpy(dtype=object))
+    found = (
+        np.where(position >= 0, values[np.maximum(position, 0)], None)
+        if len(values)
+        else np.full(len(starts), None, dtype=object)
+    )
+    return np.repeat(found, np.diff(np.append(starts, len(ids))))
 
 
 def plan(session, this, current: pd.DataFrame, max_age_days: int) -> tuple[np.ndarray, np.ndarray]:

@@ -72,6 +72,8 @@ def test_a_digest_changes_with_the_customer_s_inputs_and_with_what_everyone_shar
     # copied: DuckDB 2.0's from_df fails (std::bad_cast) on a reversed view of datetime and integer columns
     again = digests(customers.iloc[::-1], counts.iloc[::-1].copy(), "shared")
     assert again.reindex(before.index).equals(before)  # stable, whatever the order
+    # a DuckDB relation of the customers (what the model passes) gives the same digests as the frame
+    assert digests(con.from_df(customers), counts, "shared").reindex(before.index).equals(before)
 
     def changed(customers=customers, counts=counts, shared="shared") -> list[str]:
         now = digests(customers, counts, shared)
@@ -146,3 +148,15 @@ def test_removal_rows_name_the_customers_without_a_list():
     gone = rescoring.removal_rows(lists, np.array(["a", "b", "c", "d"]))
     assert list(gone.columns) == ["customer_id"]
     assert sorted(gone["customer_id"]) == ["c", "d"]
+
+
+def test_each_list_row_gets_its_customer_s_digest_in_any_order():
+    digests = pd.DataFrame({"customer_id": ["a", "b", "c"], rescoring.DIGEST_COLUMN: ["da", "db", "dc"]})
+    # lists come whole (runs of one customer), but a customer may also come back later, or not be known
+    rows = ["a", "a", "c", "c", "c", "a", "x", "b"]
+    found = rescoring.digest_per_row(pd.Series(rows), digests)
+    assert list(found) == ["da", "da", "dc", "dc", "dc", "da", None, "db"]
+    assert list(found) == list(pd.Series(rows).map(digests.set_index("customer_id")[rescoring.DIGEST_COLUMN])
+                               .astype(object).where(lambda s: s.notna(), None))  # fmt: skip
+    assert len(rescoring.digest_per_row(pd.Series([], dtype=object), digests)) == 0
+    assert list(rescoring.digest_per_row(pd.Series(["a"]), digests.iloc[:0])) == [None]
