@@ -13,7 +13,8 @@
         with --empty or --sample (part of the data), publishes nothing: schema
         exports and the files stay exactly as the last passing build left them.
         The publish itself is engine-specific (publish_built_exports): DuckDB's is
-        one transaction and writes the files; other engines copy table by table. -#}
+        one transaction of renames (schema exports holds views of the renamed
+        tables) and writes the files; other engines copy table by table. -#}
     {%- if not execute or results is none -%}
         {{ return('select 1') }}
     {%- endif -%}
@@ -109,6 +110,15 @@
 {% endmacro %}
 
 {% macro duckdb__publish_built_exports(built, pending_schema, published_schema, export_format) %}
+    {#- DuckDB: in one transaction, each exports_pending table this build made
+        is renamed to <name>__published (the one published before is dropped)
+        and exports.<name> becomes a view of it, with the table's and columns'
+        descriptions. A rename is a change of the catalogue, not a copy: copying
+        the eleven exports took about 5.5 s of every build at 1,000,000 contacts
+        (issue 15). exports_pending.<name> is then absent until the next build
+        makes it again; what a failed build made stays there, beside what
+        schema exports shows. With var export_format, the files are written from
+        schema exports after the commit. -#}
     {%- set folder = none -%}
     {%- if export_format != 'none' -%}
         {%- set folder = run_query("select ensure_directory(" ~ quote_literal(env_var('EXPORT_DIR', 'data/exports')) ~ ")").rows[0][0] -%}
@@ -128,18 +138,29 @@
     {%- set column_comments = run_query(
         "select table_name, column_name, comment from duckdb_columns() where schema_name = " ~ quote_literal(pending_schema)
         ~ " and table_name in (" ~ name_list | join(', ') ~ ") and comment is not null") -%}
-
     {%- set column_types = run_query(
         "select table_name, column_name, data_type from duckdb_columns() where schema_name = " ~ quote_literal(pending_schema)
         ~ " and table_name in (" ~ name_list | join(', ') ~ ") order by table_name, column_index") -%}
+    {#- a warehouse published by an earlier version holds tables in schema exports: dropped as tables -#}
+    {%- set published_tables = run_query(
+        "select table_name from duckdb_tables() where schema_name = " ~ quote_literal(published_schema)
+        ~ " and table_name in (" ~ name_list | join(', ') ~ ")").columns[0].values() -%}
 
     {%- set statements = ['begin transaction', 'create schema if not exists ' ~ adapter.quote(published_schema)] -%}
     {%- for name in names -%}
-        {%- do statements.append('create or replace table ' ~ adapter.quote(published_schema) ~ '.' ~ adapter.quote(name)
-            ~ ' as select * from ' ~ adapter.quote(pending_schema) ~ '.' ~ adapter.quote(name)) -%}
+        {%- set published = adapter.quote(name ~ '__published') -%}
+        {%- set view = adapter.quote(published_schema) ~ '.' ~ adapter.quote(name) -%}
+        {%- do statements.append('drop table if exists ' ~ adapter.quote(pending_schema) ~ '.' ~ published) -%}
+        {%- do statements.append('alter table ' ~ adapter.quote(pending_schema) ~ '.' ~ adapter.quote(name)
+            ~ ' rename to ' ~ published) -%}
+        {%- if name in published_tables -%}
+            {%- do statements.append('drop table ' ~ view) -%}
+        {%- endif -%}
+        {%- do statements.append('create or replace view ' ~ view ~ ' as select * from '
+            ~ adapter.quote(pending_schema) ~ '.' ~ published) -%}
     {%- endfor -%}
     {%- for row in table_comments.rows -%}
-        {%- do statements.append('comment on table ' ~ adapter.quote(published_schema) ~ '.' ~ adapter.quote(row[0])
+        {%- do statements.append('comment on view ' ~ adapter.quote(published_schema) ~ '.' ~ adapter.quote(row[0])
             ~ ' is ' ~ quote_literal(row[1])) -%}
     {%- endfor -%}
     {%- for row in column_comments.rows -%}
@@ -149,13 +170,13 @@
     {%- do statements.append('commit') -%}
     {%- if folder is not none -%}
         {%- for node in built -%}
-            {#- from the pending table: the same rows just published, and it exists when this is compiled -#}
-            {%- set source = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias or node.name) -%}
+            {%- set name = node.alias or node.name -%}
+            {%- set published = api.Relation.create(database=node.database, schema=published_schema, identifier=name) -%}
             {%- set columns = [] -%}
-            {%- for row in column_types.rows if row[0] == source.identifier -%}
+            {%- for row in column_types.rows if row[0] == name -%}
                 {%- do columns.append([row[1], row[2]]) -%}
             {%- endfor -%}
-            {%- do statements.append(export_to_file(source, folder, export_format, columns)) -%}
+            {%- do statements.append(export_to_file(published, folder, export_format, columns)) -%}
         {%- endfor -%}
     {%- endif -%}
     {%- do log("Exports published to schema " ~ published_schema ~ ": " ~ names | join(', ')

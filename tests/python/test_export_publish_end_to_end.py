@@ -35,9 +35,30 @@ select email from {{ ref('sync_esp__suppressions') }}
 def snapshot(db_path: Path) -> dict[str, list[tuple]]:
     """Every row of every published export, in a stable order."""
     with duckdb.connect(str(db_path), read_only=True) as con:
-        tables = con.execute("select table_name from duckdb_tables() where schema_name = 'exports'").fetchall()
+        # views of the tables the publish renamed (macros/publish_exports.sql)
+        tables = con.execute("select view_name from duckdb_views() where schema_name = 'exports'").fetchall()
         names = [r[0] for r in tables]
         return {name: sorted(con.execute(f"select * from exports.{name}").fetchall(), key=repr) for name in names}
+
+
+def published_layout(db_path: Path) -> dict:
+    """What schema exports holds: its tables, and each view's definition and description."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return {
+            "tables": con.execute("select table_name from duckdb_tables() where schema_name = 'exports'").fetchall(),
+            "views": {
+                name: (sql, comment)
+                for name, sql, comment in con.execute(
+                    "select view_name, sql, comment from duckdb_views() where schema_name = 'exports'"
+                ).fetchall()
+            },
+            "renamed": {
+                r[0]
+                for r in con.execute(
+                    "select table_name from duckdb_tables() where schema_name = 'exports_pending'"
+                ).fetchall()
+            },
+        }
 
 
 def pending(db_path: Path, sql: str) -> list[tuple]:
@@ -78,11 +99,16 @@ def scenario(demo_data, warehouse_copy, rebuild, tmp_path_factory):
     # the session build published its exports (without files): start from a warehouse that has none
     with duckdb.connect(str(work / "warehouse.duckdb")) as con:
         con.execute("drop schema if exists exports cascade")
+        # an export published as a table by an earlier version of the project: the publish replaces it
+        con.execute("create schema exports")
+        published = "exports_pending.sync_esp__suppressions__published"
+        con.execute(f"create table exports.sync_esp__suppressions as select * from {published}")
     exports = [*BUILD, "--select", "tag:exports"]
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("EXPORT_DIR", str(files))
         first = assert_ok(run_dbt(exports, raw_a, work, VARS))
         after_first = snapshot(first.db_path)
+        layout_first = published_layout(first.db_path)
         files_first = file_digests(files)
         # a build on empty inputs checks the project, and publishes nothing
         empty = assert_ok(run_dbt([*exports, "--empty", "--resource-type", "model"], raw_a, work, VARS))
@@ -134,6 +160,7 @@ def scenario(demo_data, warehouse_copy, rebuild, tmp_path_factory):
         "renamed": renamed,
         "files": files,
         "first": (after_first, files_first),
+        "layout": layout_first,
         "empty": (empty, after_empty),
         "second": (second, after_second, files_second, pending_second),
         "run": (run_only, after_run, files_run),
@@ -147,6 +174,15 @@ def test_a_passing_build_publishes_tables_and_files(scenario):
     assert set(files_first) == {f"{name}.csv" for name in after_first}
     assert scenario["person"] in {r[0] for r in after_first["sync_mailchimp__members"]}
     assert all(after_first[name] for name in ("sync_mailchimp__members", "sync_esp__suppressions"))
+    # published by renaming, not copying: each export is a view of exports_pending.<name>__published, with the
+    # model's description; exports_pending no longer holds <name> itself until the next build makes it
+    layout = scenario["layout"]
+    assert layout["tables"] == []
+    for name, (sql, comment) in layout["views"].items():
+        assert f"exports_pending.{name}__published" in sql.replace('"', "")
+        assert comment
+        assert f"{name}__published" in layout["renamed"]
+        assert name not in layout["renamed"]
 
 
 def test_a_build_with_empty_inputs_publishes_nothing(scenario):
@@ -188,9 +224,10 @@ def test_the_next_passing_build_publishes_the_new_consistent_set(scenario):
     assert person not in members
     assert person in suppressed
     assert not members & suppressed
-    for name in snapshot(third.db_path):
-        assert third.query(f"select * from exports.{name} except all select * from exports_pending.{name}") == []
-        assert third.query(f"select * from exports_pending.{name} except all select * from exports.{name}") == []
+    for name in snapshot(third.db_path):  # what this build made, renamed aside by the publish
+        built = f"exports_pending.{name}__published"
+        assert third.query(f"select * from exports.{name} except all select * from {built}") == []
+        assert third.query(f"select * from {built} except all select * from exports.{name}") == []
     with (scenario["files"] / "sync_mailchimp__members.csv").open() as f:
         assert person not in {row["email_address"] for row in csv.DictReader(f)}
     with (scenario["files"] / "sync_esp__suppressions.csv").open() as f:
