@@ -58,6 +58,12 @@ def published_layout(db_path: Path) -> dict:
                     "select table_name from duckdb_tables() where schema_name = 'exports_pending'"
                 ).fetchall()
             },
+            "pending_views": {
+                r[0]: r[1]
+                for r in con.execute(
+                    "select view_name, sql from duckdb_views() where schema_name = 'exports_pending'"
+                ).fetchall()
+            },
         }
 
 
@@ -175,7 +181,7 @@ def test_a_passing_build_publishes_tables_and_files(scenario):
     assert scenario["person"] in {r[0] for r in after_first["sync_mailchimp__members"]}
     assert all(after_first[name] for name in ("sync_mailchimp__members", "sync_esp__suppressions"))
     # published by renaming, not copying: each export is a view of exports_pending.<name>__published, with the
-    # model's description; exports_pending no longer holds <name> itself until the next build makes it
+    # model's description; exports_pending.<name> is a view of it too until the next build makes the table
     layout = scenario["layout"]
     assert layout["tables"] == []
     for name, (sql, comment) in layout["views"].items():
@@ -183,6 +189,7 @@ def test_a_passing_build_publishes_tables_and_files(scenario):
         assert comment
         assert f"{name}__published" in layout["renamed"]
         assert name not in layout["renamed"]
+        assert f"exports_pending.{name}__published" in layout["pending_views"][name].replace('"', "")
 
 
 def test_a_build_with_empty_inputs_publishes_nothing(scenario):
