@@ -118,8 +118,8 @@
         (issue 15). exports_pending.<name> is then a view of the same table until
         the next build makes the table again (a build that selects some exports
         runs tests that read the others there); what a failed build made stays
-        there, beside what schema exports shows. With var export_format, the files are written from
-        schema exports after the commit. -#}
+        there, beside what schema exports shows. With var export_format, the
+        files are written from schema exports after the commit. -#}
     {%- set folder = none -%}
     {%- if export_format != 'none' -%}
         {%- set folder = run_query("select ensure_directory(" ~ quote_literal(env_var('EXPORT_DIR', 'data/exports')) ~ ")").rows[0][0] -%}
