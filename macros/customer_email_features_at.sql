@@ -1,17 +1,22 @@
-{% macro customer_email_features_at(population, restrict=false) %}
+{% macro customer_email_features_at(population, customers=none, cutoffs=none, carry=false) %}
     {#- Email engagement features of each row of `population` (a CTE name or
         relation with one row per customer_id and cutoff_at): campaigns sent,
         delivered, opened and clicked in the trailing 30 and 90 days before the
         cut-off and their rates, the last open, click and negative event, and
         the hour (UTC) the customer usually opens. Machine opens do not count;
         a click counts as an open.
-        With restrict, only the events of the population's customers are read
-        (the refresh of a few customers, macros/customer_features_refresh.sql). -#}
+        `customers` (a relation with a column customer_id), when given: only
+        their events are read (the refresh of a few customers,
+        macros/customer_features_refresh.sql). `cutoffs` (a relation with a
+        column cutoff_at), when given, holds the population's cut-offs, so they
+        are not read from `population` again. With carry, every column of
+        `population` comes along, not only its keys (customer_features_at
+        chains the families). -#}
 with
 
 population_cutoffs as (
     select distinct cutoff_at
-    from {{ population }}
+    from {{ cutoffs or population }}
 ),
 
 -- only the columns used; read where it is used, not copied (not_materialized:
@@ -24,8 +29,8 @@ email_events as {{ not_materialized() }} (
         occurred_at,
         is_machine_open
     from {{ ref('int_email_events_attributed') }}
-    {%- if restrict %}
-    where {{ population_customers_only('customer_id', population) }}
+    {%- if customers %}
+    where {{ population_customers_only('customer_id', customers) }}
     {%- endif %}
 ),
 
@@ -124,8 +129,12 @@ usual_open_hours as (
 )
 
 select
+    {%- if carry %}
+    population.*,
+    {%- else %}
     population.customer_id,
     population.cutoff_at,
+    {%- endif %}
     {%- for days in [30, 90] %}
     coalesce(email_totals.emails_sent_{{ days }}d, 0) as emails_sent_{{ days }}d,
     coalesce(email_totals.emails_delivered_{{ days }}d, 0) as emails_delivered_{{ days }}d,

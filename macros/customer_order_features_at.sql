@@ -1,22 +1,27 @@
-{% macro customer_order_features_at(population, restrict=false) %}
+{% macro customer_order_features_at(population, customers=none, cutoffs=none, carry=false) %}
     {#- Order (RFM) features of each row of `population` (a CTE name or
         relation with one row per customer_id and cutoff_at): orders strictly
         before the cut-off, counts over all time and the trailing 90 and 180
         days, money net of returns, recency and the mean gap between orders.
         Customers with no orders get zero counts and money.
-        With restrict, only the events of the population's customers are read
-        (the refresh of a few customers, macros/customer_features_refresh.sql). -#}
+        `customers` (a relation with a column customer_id), when given: only
+        their events are read (the refresh of a few customers,
+        macros/customer_features_refresh.sql). `cutoffs` (a relation with a
+        column cutoff_at), when given, holds the population's cut-offs, so they
+        are not read from `population` again. With carry, every column of
+        `population` comes along, not only its keys (customer_features_at
+        chains the families). -#}
 with
 
 population_cutoffs as (
     select distinct cutoff_at
-    from {{ population }}
+    from {{ cutoffs or population }}
 ),
 
 orders as (
     select * from {{ ref('int_orders_attributed') }}
-    {%- if restrict %}
-    where {{ population_customers_only('customer_id', population) }}
+    {%- if customers %}
+    where {{ population_customers_only('customer_id', customers) }}
     {%- endif %}
 ),
 
@@ -43,8 +48,12 @@ order_totals as (
 )
 
 select
+    {%- if carry %}
+    population.*,
+    {%- else %}
     population.customer_id,
     population.cutoff_at,
+    {%- endif %}
     coalesce(order_totals.order_count, 0) as order_count,
     coalesce(order_totals.orders_90d, 0) as orders_90d,
     coalesce(order_totals.orders_180d, 0) as orders_180d,

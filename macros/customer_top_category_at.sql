@@ -1,30 +1,35 @@
-{% macro customer_top_category_at(population, restrict=false) %}
+{% macro customer_top_category_at(population, customers=none, cutoffs=none, carry=false) %}
     {#- The top category of each row of `population` (a CTE name or relation
         with one row per customer_id and cutoff_at), from what happened
         strictly before the cut-off: the category with the most units bought
         (completed orders, returns left out); for customers who never bought,
         the most viewed in the trailing 90 days. Ties go to the first name
         alphabetically; null when there is neither.
-        With restrict, only the events of the population's customers are read
-        (the refresh of a few customers, macros/customer_features_refresh.sql). -#}
+        `customers` (a relation with a column customer_id), when given: only
+        their events are read (the refresh of a few customers,
+        macros/customer_features_refresh.sql). `cutoffs` (a relation with a
+        column cutoff_at), when given, holds the population's cut-offs, so they
+        are not read from `population` again. With carry, every column of
+        `population` comes along, not only its keys (customer_features_at
+        chains the families). -#}
 with
 
 population_cutoffs as (
     select distinct cutoff_at
-    from {{ population }}
+    from {{ cutoffs or population }}
 ),
 
 order_lines as (
     select * from {{ ref('int_order_lines_enriched') }}
-    {%- if restrict %}
-    where {{ population_customers_only('customer_id', population) }}
+    {%- if customers %}
+    where {{ population_customers_only('customer_id', customers) }}
     {%- endif %}
 ),
 
 web_events as (
     select * from {{ ref('int_web_events_sessionized') }}
-    {%- if restrict %}
-    where {{ population_customers_only('customer_id', population) }}
+    {%- if customers %}
+    where {{ population_customers_only('customer_id', customers) }}
     {%- endif %}
 ),
 
@@ -76,8 +81,12 @@ top_categories as (
 )
 
 select
+    {%- if carry %}
+    population.*,
+    {%- else %}
     population.customer_id,
     population.cutoff_at,
+    {%- endif %}
     top_categories.top_category
 from {{ population }} as population
 left join top_categories

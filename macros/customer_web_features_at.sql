@@ -1,16 +1,21 @@
-{% macro customer_web_features_at(population, restrict=false) %}
+{% macro customer_web_features_at(population, customers=none, cutoffs=none, carry=false) %}
     {#- Web activity features of each row of `population` (a CTE name or
         relation with one row per customer_id and cutoff_at): sessions in the
         trailing 30 and 90 days before the cut-off, product views and
         add-to-carts in the trailing 30 days, and the last web event. Only
         events attributed to a customer count.
-        With restrict, only the events of the population's customers are read
-        (the refresh of a few customers, macros/customer_features_refresh.sql). -#}
+        `customers` (a relation with a column customer_id), when given: only
+        their events are read (the refresh of a few customers,
+        macros/customer_features_refresh.sql). `cutoffs` (a relation with a
+        column cutoff_at), when given, holds the population's cut-offs, so they
+        are not read from `population` again. With carry, every column of
+        `population` comes along, not only its keys (customer_features_at
+        chains the families). -#}
 with
 
 population_cutoffs as (
     select distinct cutoff_at
-    from {{ population }}
+    from {{ cutoffs or population }}
 ),
 
 -- only the columns used; read where it is used, not copied (not_materialized)
@@ -22,8 +27,8 @@ web_events as {{ not_materialized() }} (
         occurred_at
     from {{ ref('int_web_events_sessionized') }}
     where customer_id is not null
-        {%- if restrict %}
-        and {{ population_customers_only('customer_id', population) }}
+        {%- if customers %}
+        and {{ population_customers_only('customer_id', customers) }}
         {%- endif %}
 ),
 
@@ -81,8 +86,12 @@ web_last_events as (
 )
 
 select
+    {%- if carry %}
+    population.*,
+    {%- else %}
     population.customer_id,
     population.cutoff_at,
+    {%- endif %}
     coalesce(web_totals.web_sessions_30d, 0) as web_sessions_30d,
     coalesce(web_totals.web_sessions_90d, 0) as web_sessions_90d,
     coalesce(web_totals.product_views_30d, 0) as product_views_30d,

@@ -13,22 +13,3 @@
 
 {% macro spark__not_materialized() -%}
 {%- endmacro %}
-
-{#- Its opposite, `family as {{ materialized() }} (`: DuckDB computes the CTE
-    whole, once, before the query reads it. customer_features_at joins four
-    feature families, each one row per customer and cut-off: inlined, DuckDB
-    runs them all at once inside the final join, and their hash tables together
-    failed to pin a block at a 1.5 or 2 GB memory limit (int_training_snapshots
-    at 1,000,000 contacts, alone on the warehouse) while they fit at 500 MB or
-    1 GB; computed one after the other they pass at every limit from 500 MB to
-    3 GB (issue 15). Spark plans CTEs itself: nothing to write. -#}
-{% macro materialized() -%}
-    {{ return(adapter.dispatch('materialized', 'email_personalization')()) }}
-{%- endmacro %}
-
-{% macro default__materialized() -%}
-    materialized
-{%- endmacro %}
-
-{% macro spark__materialized() -%}
-{%- endmacro %}
