@@ -3,7 +3,8 @@
 The build runs its models in one DuckDB buffer (DUCKDB_MEMORY_LIMIT, 2 GB by default), one at a time unless
 DUCKDB_THREADS says more. A model that completes at some limits and not at others is work DuckDB cannot spill,
 not a lack of memory: at 1,000,000 contacts int_training_snapshots failed alone at 1.5 and 2 GB ("failed to pin
-block") and passed at 500 MB and 1 GB, until its feature families were computed one after the other (issue 15).
+block") and passed at 500 MB and 1 GB; computed one family after the other it passed alone at every limit and
+still failed once in four full builds, until the families were chained (macros/customer_features_at.sql, issue 15).
 Each try runs the model's SQL as the build compiled it (the target folder of a `make bench-scale` build) into a
 scratch table, in a fresh connection with the profile's settings, and samples duckdb_memory() for the peak in
 memory and spilled.
