@@ -24,9 +24,10 @@ population as (
 -- cutoff_at), four hash tables of every population row had to be held at
 -- once: int_training_snapshots at 1,000,000 contacts failed alone at 1.5 and
 -- 2 GB, and computed one family after the other (materialized) it still ran
--- out of memory in one full build in four. The chain gives the same rows,
--- passes alone at every limit from 500 MB to 3 GB and takes 18.3 s where the
--- join took 31.9 s (issue 15)
+-- out of memory in one full build in four. The chain gives the same rows and
+-- alone at 2 GB takes 17.0 s where the join took 29.0 s, spilling 406 MiB
+-- instead of 2,389 MiB; it completes at 1 to 3 GB, not at 500 MB, where the
+-- join did (docs/operations.md, issue 15)
 order_features as (
     {{ customer_order_features_at('population', customers, cutoffs, carry=true) | indent(4) }}
 ),
