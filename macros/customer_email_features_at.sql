@@ -5,13 +5,8 @@
         cut-off and their rates, the last open, click and negative event, and
         the hour (UTC) the customer usually opens. Machine opens do not count;
         a click counts as an open.
-        `customers` (a relation with a column customer_id), when given: only
-        their events are read (the refresh of a few customers,
-        macros/customer_features_refresh.sql). `cutoffs` (a relation with a
-        column cutoff_at), when given, holds the population's cut-offs, so they
-        are not read from `population` again. With carry, every column of
-        `population` comes along, not only its keys (customer_features_at
-        chains the families). -#}
+        `customers`, `cutoffs` and `carry`: as for every family (macro
+        feature_family_keys, macros/customer_population_at.sql). -#}
 with
 
 population_cutoffs as (
@@ -129,12 +124,7 @@ usual_open_hours as (
 )
 
 select
-    {%- if carry %}
-    population.*,
-    {%- else %}
-    population.customer_id,
-    population.cutoff_at,
-    {%- endif %}
+    {{- feature_family_keys(carry) }}
     {%- for days in [30, 90] %}
     coalesce(email_totals.emails_sent_{{ days }}d, 0) as emails_sent_{{ days }}d,
     coalesce(email_totals.emails_delivered_{{ days }}d, 0) as emails_delivered_{{ days }}d,

@@ -4,13 +4,8 @@
         before the cut-off, counts over all time and the trailing 90 and 180
         days, money net of returns, recency and the mean gap between orders.
         Customers with no orders get zero counts and money.
-        `customers` (a relation with a column customer_id), when given: only
-        their events are read (the refresh of a few customers,
-        macros/customer_features_refresh.sql). `cutoffs` (a relation with a
-        column cutoff_at), when given, holds the population's cut-offs, so they
-        are not read from `population` again. With carry, every column of
-        `population` comes along, not only its keys (customer_features_at
-        chains the families). -#}
+        `customers`, `cutoffs` and `carry`: as for every family (macro
+        feature_family_keys, macros/customer_population_at.sql). -#}
 with
 
 population_cutoffs as (
@@ -48,12 +43,7 @@ order_totals as (
 )
 
 select
-    {%- if carry %}
-    population.*,
-    {%- else %}
-    population.customer_id,
-    population.cutoff_at,
-    {%- endif %}
+    {{- feature_family_keys(carry) }}
     coalesce(order_totals.order_count, 0) as order_count,
     coalesce(order_totals.orders_90d, 0) as orders_90d,
     coalesce(order_totals.orders_180d, 0) as orders_180d,

@@ -23,3 +23,21 @@ where {{ population_customers_only("customers.customer_id", customers) }}
     {#- Is `column` (SQL) a customer of `population` (a relation with a column customer_id)? -#}
     {{ column }} in (select population_customers.customer_id from {{ population }} as population_customers)
 {%- endmacro %}
+
+{% macro feature_family_keys(carry) -%}
+    {#- The first columns of a feature family's select (customer_order_features_at,
+        customer_email_features_at, customer_web_features_at, customer_top_category_at),
+        over the alias population. The arguments the families share: `customers` (a
+        relation with a column customer_id), when given: only their events are read (the
+        refresh of a few customers, macros/customer_features_refresh.sql); `cutoffs` (a
+        relation with a column cutoff_at), when given, holds the population's cut-offs, so
+        they are not read from `population` again; with `carry`, every column of
+        `population` comes along, not only its keys (customer_features_at chains the
+        families). -#}
+    {%- if carry %}
+    population.*,
+    {%- else %}
+    population.customer_id,
+    population.cutoff_at,
+    {%- endif %}
+{%- endmacro %}

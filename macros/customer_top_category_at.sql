@@ -5,13 +5,8 @@
         (completed orders, returns left out); for customers who never bought,
         the most viewed in the trailing 90 days. Ties go to the first name
         alphabetically; null when there is neither.
-        `customers` (a relation with a column customer_id), when given: only
-        their events are read (the refresh of a few customers,
-        macros/customer_features_refresh.sql). `cutoffs` (a relation with a
-        column cutoff_at), when given, holds the population's cut-offs, so they
-        are not read from `population` again. With carry, every column of
-        `population` comes along, not only its keys (customer_features_at
-        chains the families). -#}
+        `customers`, `cutoffs` and `carry`: as for every family (macro
+        feature_family_keys, macros/customer_population_at.sql). -#}
 with
 
 population_cutoffs as (
@@ -81,12 +76,7 @@ top_categories as (
 )
 
 select
-    {%- if carry %}
-    population.*,
-    {%- else %}
-    population.customer_id,
-    population.cutoff_at,
-    {%- endif %}
+    {{- feature_family_keys(carry) }}
     top_categories.top_category
 from {{ population }} as population
 left join top_categories

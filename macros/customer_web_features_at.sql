@@ -4,13 +4,8 @@
         trailing 30 and 90 days before the cut-off, product views and
         add-to-carts in the trailing 30 days, and the last web event. Only
         events attributed to a customer count.
-        `customers` (a relation with a column customer_id), when given: only
-        their events are read (the refresh of a few customers,
-        macros/customer_features_refresh.sql). `cutoffs` (a relation with a
-        column cutoff_at), when given, holds the population's cut-offs, so they
-        are not read from `population` again. With carry, every column of
-        `population` comes along, not only its keys (customer_features_at
-        chains the families). -#}
+        `customers`, `cutoffs` and `carry`: as for every family (macro
+        feature_family_keys, macros/customer_population_at.sql). -#}
 with
 
 population_cutoffs as (
@@ -86,12 +81,7 @@ web_last_events as (
 )
 
 select
-    {%- if carry %}
-    population.*,
-    {%- else %}
-    population.customer_id,
-    population.cutoff_at,
-    {%- endif %}
+    {{- feature_family_keys(carry) }}
     coalesce(web_totals.web_sessions_30d, 0) as web_sessions_30d,
     coalesce(web_totals.web_sessions_90d, 0) as web_sessions_90d,
     coalesce(web_totals.product_views_30d, 0) as product_views_30d,
