@@ -23,11 +23,11 @@
     full refresh, a state table dropped). Elsewhere (Spark) these models are
     tables, rebuilt on every run.
 
-    Each run also logs, in <model>__changed_customers, the customers whose rows
-    it changed (a row gone, new or different, old customer and new), or one
-    row with a null customer_id when it rebuilt every row. int_customer_features
-    reads the log to recompute only those customers, then empties it
-    (macros/customer_features_refresh.sql). -#}
+    Each run also logs, in <model>__changed_customers, the customers and days
+    whose rows it changed (a row gone, new or different, old customer and new),
+    or one row with a null customer_id when it rebuilt every row. The model's
+    daily rollup reads the log to roll up only those customer days again, then
+    empties it (macros/events_rolled_to_days.sql). -#}
 
 {% macro attribution_state_relation(kind) %}
     {#- The state table <model>__<kind> (source_days, identities) next to this model -#}
@@ -179,8 +179,8 @@
     insert into {{ log }} (customer_id) values (null);
     {%- else %}
     {#- the customers of the rows that go, come or change: old rows the new ones do not repeat, and back -#}
-    insert into {{ log }} (customer_id)
-    select distinct customer_id
+    insert into {{ log }} (customer_id, event_day)
+    select distinct customer_id, cast(occurred_at as date)
     from (
         (
             select {{ columns }} from {{ target }} where {{ replaced }}

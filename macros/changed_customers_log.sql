@@ -2,11 +2,15 @@
     which customers it changed, so a model built from it can compute only those
     customers again. <model>__changed_customers holds one customer_id per
     changed customer (repeats allowed), and a row with a null customer_id when
-    the model rebuilt every row (a full build). The model that reads the log
+    the model rebuilt every row (a full build). The attributing models also say
+    which of the customer's days changed (event_day, else null: any day), for
+    the daily rollups (macros/events_rolled_to_days.sql). The model that reads the log
     empties it once it is built (its post-hook). DuckDB only: elsewhere the
     models are tables, rebuilt on every run, and nothing is logged.
     Written by int_web_events_sessionized and int_email_events_attributed
-    (macros/attribution_slice.sql: read by int_customer_features) and by
+    (macros/attribution_slice.sql: read by their daily rollups), by the
+    rollups int_web_events_rolled_to_days and int_email_events_rolled_to_days
+    (macros/events_rolled_to_days.sql: read by int_customer_features) and by
     ml_customer_recommendations (macros/replace_customers.sql: read by
     fct_customer_recommendations). -#}
 
@@ -20,7 +24,9 @@
 {% endmacro %}
 
 {% macro changed_customers_log_create(log) -%}
-    create table if not exists {{ log }} (customer_id {{ dbt.type_string() }})
+    create table if not exists {{ log }} (customer_id {{ dbt.type_string() }}, event_day date);
+    {#- a log an older version made has no event_day -#}
+    alter table {{ log }} add column if not exists event_day date
 {%- endmacro %}
 
 {% macro changed_customers_log_full_build() %}

@@ -14,53 +14,33 @@ population_cutoffs as (
     from {{ cutoffs or population }}
 ),
 
--- only the columns used; read where it is used, not copied (not_materialized:
--- a copy of every event was most of the features' time at 1,000,000 contacts)
-email_events as {{ not_materialized() }} (
-    select
-        customer_id,
-        campaign_id,
-        event_type,
-        occurred_at,
-        is_machine_open
-    from {{ ref('int_email_events_attributed') }}
-    {%- if customers %}
-    where {{ population_customers_only('customer_id', customers) }}
-    {%- endif %}
+-- the rollup's rows of whole days before each cut-off and the events of the
+-- other days (macros/events_rolled_to_days.sql); read where it is used, not
+-- copied (not_materialized: a copy of every event was most of the features'
+-- time at 1,000,000 contacts)
+email_rows as {{ not_materialized() }} (
+    {{ events_rolled_to_days_rows('email', 'population_cutoffs', customers) | indent(4) }}
 ),
 
 -- one row per cut-off, customer and campaign: did each kind of event happen
 -- in each window (a group-by is much cheaper than count(distinct) per window).
--- Only the events of the longest window join: the whole history before each
+-- Only the rows of the longest window join: the whole history before each
 -- cut-off at this grain made a hash table several times larger (issue 15)
 email_campaigns as (
     select
-        population_cutoffs.cutoff_at,
-        email_events.customer_id,
-        email_events.campaign_id,
+        cutoff_at,
+        customer_id,
+        campaign_id,
         {%- for days in [30, 90] %}
+        {%- for kind in ['sent', 'delivered', 'opened', 'clicked'] %}
         bool_or(
-            email_events.event_type = 'sent'
-            and email_events.occurred_at >= population_cutoffs.cutoff_at - interval '{{ days }} days'
-        ) as sent_{{ days }}d,
-        bool_or(
-            email_events.event_type = 'delivered'
-            and email_events.occurred_at >= population_cutoffs.cutoff_at - interval '{{ days }} days'
-        ) as delivered_{{ days }}d,
-        bool_or(
-            email_events.event_type in ('open', 'click') and not email_events.is_machine_open
-            and email_events.occurred_at >= population_cutoffs.cutoff_at - interval '{{ days }} days'
-        ) as opened_{{ days }}d,
-        bool_or(
-            email_events.event_type = 'click'
-            and email_events.occurred_at >= population_cutoffs.cutoff_at - interval '{{ days }} days'
-        ) as clicked_{{ days }}d{{ ',' if not loop.last }}
+            {{ kind }}_events > 0 and row_at >= cutoff_at - interval '{{ days }} days'
+        ) as {{ kind }}_{{ days }}d{{ ',' if not (loop.last and days == 90) }}
         {%- endfor %}
-    from email_events
-    inner join population_cutoffs
-        on email_events.occurred_at < population_cutoffs.cutoff_at
-        and email_events.occurred_at >= population_cutoffs.cutoff_at - interval '90 days'
-    group by population_cutoffs.cutoff_at, email_events.customer_id, email_events.campaign_id
+        {%- endfor %}
+    from email_rows
+    where row_at >= cutoff_at - interval '90 days'
+    group by cutoff_at, customer_id, campaign_id
 ),
 
 email_totals as (
@@ -82,35 +62,25 @@ email_totals as (
 -- the last events come from the whole history before the cut-off, one row per cut-off and customer
 email_last_events as (
     select
-        population_cutoffs.cutoff_at,
-        email_events.customer_id,
-        max(email_events.occurred_at) filter (
-            where email_events.event_type = 'open' and not email_events.is_machine_open
-        ) as last_open_at,
-        max(email_events.occurred_at) filter (where email_events.event_type = 'click') as last_click_at,
-        max(email_events.occurred_at) filter (
-            where email_events.event_type in ('unsubscribe', 'spam_report', 'bounce')
-        ) as last_negative_email_event_at
-    from email_events
-    inner join population_cutoffs
-        on email_events.occurred_at < population_cutoffs.cutoff_at
-    where
-        (email_events.event_type = 'open' and not email_events.is_machine_open)
-        or email_events.event_type in ('click', 'unsubscribe', 'spam_report', 'bounce')
-    group by population_cutoffs.cutoff_at, email_events.customer_id
+        cutoff_at,
+        customer_id,
+        max(last_open_at) as last_open_at,
+        max(last_click_at) as last_click_at,
+        max(last_negative_at) as last_negative_email_event_at
+    from email_rows
+    where last_open_at is not null or last_click_at is not null or last_negative_at is not null
+    group by cutoff_at, customer_id
 ),
 
 open_hours as (
     select
-        population_cutoffs.cutoff_at,
-        email_events.customer_id,
-        hour(email_events.occurred_at) as open_hour_utc,
-        count(*) as opens
-    from email_events
-    inner join population_cutoffs
-        on email_events.occurred_at < population_cutoffs.cutoff_at
-    where email_events.event_type = 'open' and not email_events.is_machine_open
-    group by population_cutoffs.cutoff_at, email_events.customer_id, hour(email_events.occurred_at)
+        cutoff_at,
+        customer_id,
+        open_hour_utc,
+        sum(human_opens) as opens
+    from email_rows
+    where open_hour_utc is not null
+    group by cutoff_at, customer_id, open_hour_utc
 ),
 
 usual_open_hours as (

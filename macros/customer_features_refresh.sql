@@ -4,9 +4,10 @@
 
     A customer's features change between the stored cut-off (t0) and this
     run's (t1) only when
-    - their attributed email or web events changed: the attributing models log
-      the customers whose rows they changed in <model>__changed_customers
-      (macros/attribution_slice.sql), emptied here once the table is built;
+    - their attributed email or web events changed: the daily rollups of the
+      events log the customers whose rows they changed in
+      <model>__changed_customers (macros/events_rolled_to_days.sql), emptied
+      here once the table is built;
     - their orders or order lines changed: a digest of each customer's orders
       and lines is saved with the table (int_customer_features__inputs) and
       compared with the current one;
@@ -34,10 +35,10 @@
 {% endmacro %}
 
 {% macro customer_features_change_logs() %}
-    {#- The change logs of the attributing models the features read -#}
+    {#- The change logs of the daily rollups the features read -#}
     {{ return([
-        changed_customers_log(ref('int_email_events_attributed')),
-        changed_customers_log(ref('int_web_events_sessionized')),
+        changed_customers_log(ref('int_email_events_rolled_to_days')),
+        changed_customers_log(ref('int_web_events_rolled_to_days')),
     ]) }}
 {% endmacro %}
 

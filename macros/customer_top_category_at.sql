@@ -21,11 +21,10 @@ order_lines as (
     {%- endif %}
 ),
 
-web_events as (
-    select * from {{ ref('int_web_events_sessionized') }}
-    {%- if customers %}
-    where {{ population_customers_only('customer_id', customers) }}
-    {%- endif %}
+-- the rollup's rows of whole days before each cut-off and the events of the
+-- other days (macros/events_rolled_to_days.sql)
+web_rows as (
+    {{ events_rolled_to_days_rows('web', 'population_cutoffs', customers) | indent(4) }}
 ),
 
 -- top category: most units bought; customers who never bought: most viewed in 90 days
@@ -42,17 +41,13 @@ category_signals as (
     group by population_cutoffs.cutoff_at, order_lines.customer_id, order_lines.category
     union all
     select
-        population_cutoffs.cutoff_at,
-        web_events.customer_id,
-        web_events.category,
-        count(*) as weight
-    from web_events
-    inner join population_cutoffs
-        on web_events.occurred_at < population_cutoffs.cutoff_at
-        and web_events.occurred_at >= population_cutoffs.cutoff_at - interval '90 days'
-    where web_events.event_type = 'product_view' and web_events.category is not null
-        and web_events.customer_id is not null
-    group by population_cutoffs.cutoff_at, web_events.customer_id, web_events.category
+        cutoff_at,
+        customer_id,
+        viewed_category as category,
+        sum(product_views) as weight
+    from web_rows
+    where row_at >= cutoff_at - interval '90 days' and viewed_category is not null
+    group by cutoff_at, customer_id, viewed_category
 ),
 
 category_weights as (

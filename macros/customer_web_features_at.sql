@@ -13,18 +13,11 @@ population_cutoffs as (
     from {{ cutoffs or population }}
 ),
 
--- only the columns used; read where it is used, not copied (not_materialized)
-web_events as {{ not_materialized() }} (
-    select
-        customer_id,
-        session_id,
-        event_type,
-        occurred_at
-    from {{ ref('int_web_events_sessionized') }}
-    where customer_id is not null
-        {%- if customers %}
-        and {{ population_customers_only('customer_id', customers) }}
-        {%- endif %}
+-- the rollup's rows of whole days before each cut-off and the events of the
+-- other days (macros/events_rolled_to_days.sql); read where it is used, not
+-- copied (not_materialized)
+web_rows as {{ not_materialized() }} (
+    {{ events_rolled_to_days_rows('web', 'population_cutoffs', customers) | indent(4) }}
 ),
 
 -- one row per cut-off, customer and session with events in the trailing 90
@@ -36,23 +29,15 @@ web_events as {{ not_materialized() }} (
 -- features to run out of memory: 100,000 contacts at a 160MB limit, issue 15)
 web_sessions as (
     select
-        population_cutoffs.cutoff_at,
-        web_events.customer_id,
-        web_events.session_id,
-        count(*) filter (
-            where web_events.event_type = 'product_view'
-            and web_events.occurred_at >= population_cutoffs.cutoff_at - interval '30 days'
-        ) as product_views_30d,
-        count(*) filter (
-            where web_events.event_type = 'add_to_cart'
-            and web_events.occurred_at >= population_cutoffs.cutoff_at - interval '30 days'
-        ) as carts_30d,
-        max(web_events.occurred_at) as last_event_at
-    from web_events
-    inner join population_cutoffs
-        on web_events.occurred_at < population_cutoffs.cutoff_at
-        and web_events.occurred_at >= population_cutoffs.cutoff_at - interval '90 days'
-    group by population_cutoffs.cutoff_at, web_events.customer_id, web_events.session_id
+        cutoff_at,
+        customer_id,
+        session_id,
+        sum(case when row_at >= cutoff_at - interval '30 days' then product_views else 0 end) as product_views_30d,
+        sum(case when row_at >= cutoff_at - interval '30 days' then carts else 0 end) as carts_30d,
+        max(last_event_at) as last_event_at
+    from web_rows
+    where last_event_at >= cutoff_at - interval '90 days'
+    group by cutoff_at, customer_id, session_id
 ),
 
 web_totals as (
@@ -71,13 +56,11 @@ web_totals as (
 -- the last web event comes from the whole history before the cut-off
 web_last_events as (
     select
-        population_cutoffs.cutoff_at,
-        web_events.customer_id,
-        max(web_events.occurred_at) as last_web_event_at
-    from web_events
-    inner join population_cutoffs
-        on web_events.occurred_at < population_cutoffs.cutoff_at
-    group by population_cutoffs.cutoff_at, web_events.customer_id
+        cutoff_at,
+        customer_id,
+        max(last_event_at) as last_web_event_at
+    from web_rows
+    group by cutoff_at, customer_id
 )
 
 select

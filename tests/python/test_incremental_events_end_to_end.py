@@ -29,11 +29,13 @@ ORDERS, LINES = "base_shop__orders", "base_shop__order_items"
 SESSIONS = "int_web_event_sessions"
 # every table compared, by schema
 ATTRIBUTED = ("int_web_events_sessionized", "int_email_events_attributed")
+ROLLUPS = ("int_web_events_rolled_to_days", "int_email_events_rolled_to_days")
 FEATURES = "int_customer_features"
 TABLES = {
     **dict.fromkeys((*MODELS, ORDERS, LINES), "staging"),
     SESSIONS: "intermediate",
     **dict.fromkeys(ATTRIBUTED, "intermediate"),
+    **dict.fromkeys(ROLLUPS, "intermediate"),
     FEATURES: "intermediate",
 }
 # seeds and models up to the event staging models and the sessions (no data tests: the comparison is the test)
@@ -83,6 +85,13 @@ def _features_changed(work: Path) -> tuple[int, int]:
     return int(found.group(1)), int(found.group(2))
 
 
+def _rolled_up(work: Path, model: str) -> str:
+    """What the last run of a daily rollup rolled up: 'all', or '<n> customer days changed'."""
+    sql = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+    found = re.search(r"/\* events_rolled_to_days: (\S+) \((.*?)\) \*/", sql)
+    return "all" if found.group(1) == "all" else found.group(2)
+
+
 def _plant(raw: Path, table: str, name: str, rows: list[dict]) -> None:
     """Rows as a new Parquet part of table, in the types of the table's parts."""
     parts = sorted((raw / table).glob("*.parquet"))
@@ -119,6 +128,7 @@ def _full_refresh_of(work: Path, raw: Path, tmp: Path, name: str, dbt_vars: dict
     assert_ok(run_dbt([*BUILD, "--full-refresh"], raw, copy, dbt_vars))
     assert [_slice_run(copy, model) for model in (*MODELS, ORDERS, LINES, SESSIONS)] == ["all"] * 5
     assert [_attributed_days(copy, model) for model in ATTRIBUTED] == ["all", "all"]
+    assert [_rolled_up(copy, model) for model in ROLLUPS] == ["all", "all"]
     assert _features_run(copy) == "all"
     return _tables(copy / "warehouse.duckdb")
 
@@ -164,6 +174,15 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
     assert _slice_run(work, LINES) == "orders"  # the lines of the orders that changed
     # only the new hour's day changed (the sessions rewritten from the slice's first day are the same rows)
     assert [_attributed_days(work, model) for model in ATTRIBUTED] == [T0.strftime("%Y-%m-%d")] * 2
+    # the daily rollups roll up again only the customer days those models changed, not the history
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        customer_days = [
+            con.execute(f"select count(distinct (customer_id, activity_date)) from intermediate.{m}").fetchone()[0]
+            for m in ROLLUPS
+        ]
+    for model, total in zip(ROLLUPS, customer_days, strict=True):
+        rolled = int(re.fullmatch(r"(\d+) customer days changed", _rolled_up(work, model)).group(1))
+        assert 0 < rolled < total / 20, (model, rolled, total)
     # the features computed again only the customers whose events, orders or windows moved
     assert _features_run(work) == "changed"
     changed, stored = _features_changed(work)
