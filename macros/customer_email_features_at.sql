@@ -17,8 +17,9 @@ population_cutoffs as (
 -- the rollup's rows of whole days before each cut-off and the events of the
 -- other days (macros/events_rolled_to_days.sql); read where it is used, not
 -- copied (not_materialized: a copy of every event was most of the features'
--- time at 1,000,000 contacts)
-email_rows as {{ not_materialized() }} (
+-- time at 1,000,000 contacts), but for a few customers (the hourly refresh),
+-- whose rows are cheaper to copy than to find again in every table
+email_rows as {{ not_materialized() if not customers }} (
     {{ events_rolled_to_days_rows('email', 'population_cutoffs', customers) | indent(4) }}
 ),
 

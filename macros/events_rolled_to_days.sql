@@ -225,11 +225,14 @@
     and events.occurred_at < cast('{{ plan.last_day }}' as timestamp) + interval '1 days'
     and
     {%- endif %}
-    exists (
-        select 1
-        from {{ plan.log }} as changed
-        where changed.customer_id = events.customer_id
-            and (changed.event_day = cast(events.occurred_at as date) or changed.event_day is null)
+    (
+        exists (
+            select 1
+            from {{ plan.log }} as changed
+            where changed.customer_id = events.customer_id
+                and changed.event_day = cast(events.occurred_at as date)
+        )
+        or events.customer_id in (select customer_id from {{ plan.log }} where event_day is null)
     )
 {%- endmacro %}
 
@@ -263,13 +266,17 @@
     {%- set upstream = found.group(1) %}
     insert into {{ log }} (customer_id)
     select distinct customer_id from {{ upstream }} where customer_id is not null;
+    {#- two deletes: one condition with an OR made DuckDB compare every row with the log (8.5 s at
+        1,000,000 contacts for an hour's 5,759 customer days, against 0.01 s) -#}
     delete from {{ target }} as rolled
     where exists (
         select 1
         from {{ upstream }} as changed
         where changed.customer_id = rolled.customer_id
-            and (changed.event_day = rolled.activity_date or changed.event_day is null)
+            and changed.event_day = rolled.activity_date
     );
+    delete from {{ target }}
+    where customer_id in (select customer_id from {{ upstream }} where event_day is null);
     {%- endif %}
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
