@@ -3,8 +3,8 @@
     customers again. <model>__changed_customers holds one customer_id per
     changed customer (repeats allowed), and a row with a null customer_id when
     the model rebuilt every row (a full build). The attributing models also say
-    which of the customer's days changed (event_day, else null: any day), for
-    the daily rollups (macros/events_rolled_to_days.sql). The model that reads the log
+    which of the customer's days changed (event_day; the other logs leave it
+    null), for the daily rollups (macros/events_rolled_to_days.sql). The model that reads the log
     empties it once it is built (its post-hook). DuckDB only: elsewhere the
     models are tables, rebuilt on every run, and nothing is logged.
     Written by int_web_events_sessionized and int_email_events_attributed
