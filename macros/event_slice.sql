@@ -152,6 +152,18 @@
     {%- endif %}
 {%- endmacro %}
 
+{% macro event_slice_inlined(plan) -%}
+    {#- The hint for a base model's CTEs from its source up to its classified rows
+        (`source as {{ event_slice_inlined(plan) }} (`): in a full build they are
+        inlined on DuckDB, so each of select_classified_rows' reads streams the raw
+        rows instead of DuckDB holding every classified row (tens of millions, each
+        with its raw row) to read it again. A slice run's rows are few, and its
+        source's filter reads the raw files again: DuckDB decides, as before. -#}
+    {%- if not plan.start -%}
+        {{ cte_hint(materialized=false) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro event_slice_kept(plan) %}
     {#- The where clause of a base model's final select: in a slice run, rows
         read only for their key are kept unless erased (the table keeps the

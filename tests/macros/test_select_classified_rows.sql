@@ -1,7 +1,7 @@
 -- select_classified_rows: rows of one key that differ in the compared columns are all
 -- rejected as conflicting_duplicate; equal ones are duplicates after the first; with a
 -- version column only ties on the latest version are compared; rejected rows are never
--- compared and keep their reason.
+-- compared and keep their reason; a row alone with its key is neither.
 with cases (listed, row_key, version_at, content, rejection_reason, expected_reason, expected_duplicate) as (
     values
     -- same content: one survivor, one duplicate
@@ -19,7 +19,10 @@ with cases (listed, row_key, version_at, content, rejection_reason, expected_rea
     (9, 'd', 1, 'x', null, null, true),
     -- a rejected row does not make its key conflict
     (10, 'e', 1, 'x', null, null, false),
-    (11, 'e', 1, 'y', 'invalid_status', 'invalid_status', false)
+    (11, 'e', 1, 'y', 'invalid_status', 'invalid_status', false),
+    -- a key of one row, accepted or rejected: neither duplicate nor conflicting
+    (12, 'f', 1, 'x', null, null, false),
+    (13, 'g', 1, 'x', 'invalid_status', 'invalid_status', false)
 ),
 
 classified as (

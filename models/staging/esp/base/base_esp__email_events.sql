@@ -18,7 +18,7 @@
 
 with
 
-source as (
+source as {{ event_slice_inlined(plan) }} (
     select * from {{ source('esp', 'email_events') }}
     {{- event_slice_source_filter(plan, source('esp', 'email_events'), 'occurred_at', 'event_id') }}
 ),
@@ -31,7 +31,7 @@ vocabulary as (
     where kind = 'event_type'
 ),
 
-parsed as (
+parsed as {{ event_slice_inlined(plan) }} (
     select
         {{ clean_text('source.event_id') }} as event_id,
         {{ clean_email('source.email') }} as email,
@@ -48,7 +48,7 @@ parsed as (
 ),
 
 -- each ESP's spelling (trimmed, lowercase) to the project's event type; unknown is null
-mapped as (
+mapped as {{ event_slice_inlined(plan) }} (
     select
         parsed.event_id,
         parsed.email,
@@ -65,7 +65,7 @@ mapped as (
         on parsed.raw_event_type = vocabulary.spelling
 ),
 
-classified as (
+classified as {{ event_slice_inlined(plan) }} (
     select
         *,
         -- the day incremental runs slice by, and what the rows were classified

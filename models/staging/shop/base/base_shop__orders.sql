@@ -18,7 +18,7 @@
 
 with
 
-source as (
+source as {{ event_slice_inlined(plan) }} (
     select * from {{ source('shop', 'orders') }}
     {{- event_slice_source_filter(plan, source('shop', 'orders'), 'ordered_at', 'order_id') }}
 ),
@@ -27,7 +27,7 @@ rates as (
     select currency_code from {{ ref('exchange_rates') }}
 ),
 
-parsed as (
+parsed as {{ event_slice_inlined(plan) }} (
     select
         {{ clean_text('source.order_id') }} as order_id,
         {{ clean_identifier('source.contact_id') }} as contact_id,
@@ -52,7 +52,7 @@ parsed as (
     from source
 ),
 
-classified as (
+classified as {{ event_slice_inlined(plan) }} (
     select
         parsed.*,
         -- the day incremental runs slice by, and what the rows were classified

@@ -13,12 +13,12 @@
 
 with
 
-source as (
+source as {{ event_slice_inlined(plan) }} (
     select * from {{ source('web', 'web_events') }}
     {{- event_slice_source_filter(plan, source('web', 'web_events'), 'occurred_at', 'event_id') }}
 ),
 
-parsed as (
+parsed as {{ event_slice_inlined(plan) }} (
     select
         {{ clean_text('source.event_id') }} as event_id,
         {{ clean_identifier('source.anonymous_id') }} as anonymous_id,
@@ -45,7 +45,7 @@ parsed as (
     from source
 ),
 
-classified as (
+classified as {{ event_slice_inlined(plan) }} (
     select
         *,
         -- the day incremental runs slice by, and what the rows were classified
