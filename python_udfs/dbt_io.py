@@ -10,7 +10,8 @@ snowflake.snowpark, which DuckDB users do not install:
   Snowpark DataFrame through .to_pandas(), its unquoted (upper-case) column names
   back in lower case; a Spark/Databricks DataFrame through .toPandas() with Arrow.
   categorical=(...) reads the named columns as categoricals (ids repeated over
-  millions of rows: the recommender's events).
+  millions of rows: the recommender's events); order_by=(...) has DuckDB sort
+  the rows as it reads them (other engines return any order).
 - to_pandas_batches(dbt.ref("x"), rows): a large ref as pandas DataFrames of at
   most `rows` rows each, so a model holds one batch at a time: a DuckDB relation
   through its Arrow record batch reader (to_arrow_reader); other engines as one frame (to_pandas),
@@ -54,14 +55,19 @@ CATEGORICAL_READ_ROWS = 4_000_000
 # --- reading refs
 
 
-def to_pandas(relation, categorical: tuple[str, ...] = ()) -> pd.DataFrame:
+def to_pandas(relation, categorical: tuple[str, ...] = (), order_by: tuple[str, ...] = ()) -> pd.DataFrame:
     """A relation of any supported engine as a pandas DataFrame.
 
     categorical: columns to read as pandas categoricals (each distinct value held once, rows as integer codes),
     for ids repeated over millions of rows: on DuckDB they are dictionary-encoded in Arrow, so the strings are
     never one Python or pandas value per row.
+    order_by: columns (ascending, nulls last) DuckDB sorts the rows by as it reads them, for a caller that puts
+    them in that order anyway and checks it (the recommender's in_order): DuckDB sorts in parallel and can
+    spill, a pandas sort does neither. Other engines return their rows in any order.
     """
     if hasattr(relation, "to_arrow_table"):  # DuckDB relation
+        if order_by:
+            relation = relation.order(", ".join(f'"{name}" asc nulls last' for name in order_by))
         if not categorical:
             return relation.to_arrow_table().to_pandas()
         # the rows batch by batch, each batch's categorical columns dictionary-encoded in Arrow as it comes: only

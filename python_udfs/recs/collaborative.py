@@ -10,13 +10,23 @@ MovieLens benchmark uses, lives in benchmarks/peers/item_knn.py.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
+
 import numpy as np
 import scipy.sparse as sp
+
+# The Gram matrix x'x is computed as this many blocks of its rows, each block in a thread. A block's entries are
+# summed over the same users in the same order as the whole product's (scipy multiplies row by row), so the
+# weights are the same to the bit whatever the number of blocks. At 1,000,000 contacts the product was about a
+# quarter of a retrain (three fits, single-threaded); more blocks than cores even out the blocks' work.
+GRAM_BLOCKS = 4
 
 
 def ease(x: sp.spmatrix, lam: float) -> np.ndarray:
     """EASE weights B (items x items, float32, zero diagonal) from a users x items matrix."""
-    gram = (x.T @ x).toarray().astype(np.float64)
+    gram = _gram(sp.csr_matrix(x)).astype(np.float64)
     gram[np.diag_indices_from(gram)] += lam
     p = np.linalg.inv(gram)
     b = -p / np.diag(p)
@@ -27,3 +37,17 @@ def ease(x: sp.spmatrix, lam: float) -> np.ndarray:
 def popularity(x: sp.spmatrix) -> np.ndarray:
     """Number of users who interacted with each item."""
     return np.asarray((x > 0).sum(axis=0)).ravel().astype(np.float64)
+
+
+def _gram(x: sp.csr_matrix) -> np.ndarray:
+    """x'x as a dense array, its rows computed in blocks of about equal work, in threads (GRAM_BLOCKS)."""
+    xt = x.T.tocsr()
+    # the work of row i of x'x: the entries of the users' rows that hold item i
+    work = np.cumsum(xt @ np.diff(x.indptr).astype(np.float64))
+    if len(work) == 0 or work[-1] == 0:
+        return (xt @ x).toarray()
+    inner = np.searchsorted(work, np.linspace(0, work[-1], GRAM_BLOCKS + 1)[1:-1])
+    bounds = np.unique(np.concatenate([[0], inner, [xt.shape[0]]]))
+    spans = list(pairwise(bounds))
+    with ThreadPoolExecutor(min(len(spans), os.cpu_count() or 1), thread_name_prefix="gram") as pool:
+        return np.vstack(list(pool.map(lambda span: (xt[span[0] : span[1]] @ x).toarray(), spans)))

@@ -169,6 +169,22 @@ def test_categoricals_read_in_parts_with_different_values_are_the_rows_as_read(m
     assert out["n"].tolist() == whole["n"].tolist()
 
 
+def test_duckdb_sorts_the_rows_it_reads_when_asked_nulls_last_as_the_recommender_sorts_them():
+    relation = duckdb.connect().sql(
+        "select * from (values ('b', 'p2', 2, null), ('a', 'p9', 1, 'o1'), ('b', 'p10', 3, 'o2'), ('a', 'p9', 1, null),"
+        " ('é', 'p1', 0, 'o3')) as rows (customer_id, product_id, n, order_id)"
+    )
+    order = ("customer_id", "product_id", "n", "order_id")
+    out = to_pandas(relation, categorical=("customer_id", "product_id", "order_id"), order_by=order)
+    assert out.astype(object).where(out.notna(), None).values.tolist() == [
+        ["a", "p9", 1, "o1"], ["a", "p9", 1, None], ["b", "p10", 3, "o2"], ["b", "p2", 2, None], ["é", "p1", 0, "o3"]
+    ]  # fmt: skip
+    # the order the recommender would put them in: code point order, nulls last (so in_order finds them sorted)
+    expected = out.astype(object).sort_values(list(order), kind="stable", na_position="last")
+    assert expected.index.tolist() == list(range(5))
+    assert to_pandas(relation, order_by=order)["n"].tolist() == [1, 1, 3, 2, 0]
+
+
 def test_a_duckdb_relation_is_read_in_batches_of_at_most_the_size_asked():
     con = duckdb.connect()
     relation = con.sql("select range as n, 'c' || range as customer_id from range(2500)")

@@ -22,6 +22,7 @@ import pandas as pd
 from python_udfs.dbt_io import artifact_store, customers_only, to_engine, to_pandas
 from python_udfs.recs import rescoring
 from python_udfs.recs.engine import recommend
+from python_udfs.recs.model import EVENT_ORDER
 from python_udfs.recs.training import EVENT_CATEGORICAL, customer_frame
 from python_udfs.registry import current_model, raise_if_no_registry
 from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN, max_age_days
@@ -68,7 +69,7 @@ def model(dbt, session):
                 events = customers_only(session, events, rescore)
     out = recommend(
         fitted,
-        to_pandas(events, categorical=EVENT_CATEGORICAL),
+        to_pandas(events, categorical=EVENT_CATEGORICAL, order_by=EVENT_ORDER),
         products,
         customers,
         rules,

@@ -9,6 +9,7 @@ it alongside the predictive models.
 from datetime import UTC, datetime
 
 from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
+from python_udfs.recs.model import EVENT_ORDER
 from python_udfs.recs.training import (
     EVENT_CATEGORICAL,
     FEATURE_COLUMNS,
@@ -24,7 +25,7 @@ def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
     features = to_pandas(dbt.ref("int_customer_features").select(*FEATURE_COLUMNS))
     row = train_recommender(
-        to_pandas(dbt.ref("int_recommendation_events"), categorical=EVENT_CATEGORICAL),
+        to_pandas(dbt.ref("int_recommendation_events"), categorical=EVENT_CATEGORICAL, order_by=EVENT_ORDER),
         to_pandas(dbt.ref("int_products_ranked")),
         customer_frame(features),
         to_pandas(dbt.ref("recommendation_rules")),
