@@ -42,10 +42,19 @@ def _in_use(column: pd.Series) -> pd.Index:
 def _code(column: pd.Series, ids: np.ndarray) -> np.ndarray:
     """Each value's position in ids (-1 for null); a categorical column by its categories alone."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        position = pd.Index(ids).get_indexer(column.cat.categories)
+        position = _positions(column.cat.categories, ids)
         codes = column.cat.codes.to_numpy()
         return np.where(codes >= 0, position[codes], -1)
-    return pd.Index(ids).get_indexer(column)
+    return _positions(column, ids)
+
+
+def _positions(values: pd.Index | pd.Series, ids: np.ndarray) -> np.ndarray:
+    """Each value's position in ids, -1 where it is not there. Strings are looked up by Arrow: at 1,000,000
+    contacts pandas hashed the 3.6 M order ids and 1.3 M customer ids as Python objects, seconds per column."""
+    if pd.api.types.infer_dtype(ids, skipna=False) == "string" and pd.api.types.infer_dtype(values) == "string":
+        found = pc.index_in(pa.array(values, pa.string()), value_set=pa.array(ids, pa.string()))
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pd.Index(ids).get_indexer(values)
 
 
 @dataclass(frozen=True)

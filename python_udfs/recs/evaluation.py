@@ -41,12 +41,13 @@ def evaluate_coded(
     params: Params | None = None,
     max_users: int = 5000,
     bases: dict | None = None,
+    events_in_order: bool = False,
 ) -> dict:
-    """evaluate() on inputs whose ids are codes (Codes.encode); bases: as for fit_coded."""
+    """evaluate() on inputs whose ids are codes (Codes.encode); bases and events_in_order: as for fit_coded."""
     params = params or Params()
     as_of = pd.Timestamp(as_of)
     cut = as_of - pd.Timedelta(days=holdout_days)
-    events, products, customers = in_order(events, products, customers)
+    events, products, customers = in_order(events, products, customers, events_in_order)
     ev = clean_events(events, as_of)
     past, future = ev[ev["occurred_at"] < cut], ev[ev["occurred_at"] >= cut]
     relevant = future[future["interaction_type"] == "purchase"][["customer_id", "product_id"]].drop_duplicates()
@@ -58,8 +59,9 @@ def evaluate_coded(
         holdout_buyers = np.random.default_rng(7).choice(holdout_buyers, max_users, replace=False)
         relevant = relevant[relevant["user_id"].isin(holdout_buyers)]
     users = customers[customers["customer_id"].isin(holdout_buyers)]
-    model = fit_coded(past, products, cut, params, bases)
-    recs = recommend_coded(model, past, products, users, rules, cut)
+    # past is rows of events in order: in order too
+    model = fit_coded(past, products, cut, params, bases, events_in_order=True)
+    recs = recommend_coded(model, past, products, users, rules, cut, events_in_order=True)
     project = ranking_metrics(recs.rename(columns={"customer_id": "user_id"}), relevant,
                               int(products["is_active"].fillna(False).astype(bool).sum()), params.top_n)  # fmt: skip
     catalogue = products.drop_duplicates("product_id")

@@ -92,17 +92,23 @@ def fit(events: pd.DataFrame, products: pd.DataFrame, as_of, params: Params | No
 
 
 def fit_coded(
-    events: pd.DataFrame, products: pd.DataFrame, as_of, params: Params | None = None, bases: dict | None = None
+    events: pd.DataFrame,
+    products: pd.DataFrame,
+    as_of,
+    params: Params | None = None,
+    bases: dict | None = None,
+    events_in_order: bool = False,
 ) -> Recommender:
     """fit() on inputs whose ids are codes (Codes.encode); the model's products are codes too.
 
     bases: the base fits (_fit_base) of earlier calls on the same inputs, reused and added to. A retrain fits
     the evaluation's model at as_of - holdout_days and the deployed ranker's base at as_of - ranker_label_days:
     the same fit when both are 30 days (the defaults), one EASE solve instead of two.
+    events_in_order: the events were put in order by in_order before (see in_order).
     """
     params = params or Params()
     as_of = pd.Timestamp(as_of)
-    events, products, _ = in_order(events, products)
+    events, products, _ = in_order(events, products, events_in_order=events_in_order)
     ev = clean_events(events, as_of)
     model = _base(ev, products, as_of, params, bases)
     model.ranker, model.ranker_info = _fit_ranker(ev, products, as_of, params, bases)

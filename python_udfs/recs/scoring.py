@@ -62,11 +62,13 @@ def _no_lists() -> pd.DataFrame:
 
 def recommend_coded(model: Recommender, events: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame,
                     rules: pd.DataFrame, as_of: pd.Timestamp,
-                    trend: pd.Series | None = None, threads: int = 1) -> pd.DataFrame:  # fmt: skip
-    """recommend() on inputs and a model whose ids are codes (Codes.encode, Codes.model_to_codes)."""
+                    trend: pd.Series | None = None, threads: int = 1,
+                    events_in_order: bool = False) -> pd.DataFrame:  # fmt: skip
+    """recommend() on inputs and a model whose ids are codes (Codes.encode, Codes.model_to_codes);
+    events_in_order: as for in_order."""
     if products["product_id"].nunique() == 0 or len(customers) == 0:
         return _no_lists()
-    events, products, customers = in_order(events, products, customers)
+    events, products, customers = in_order(events, products, customers, events_in_order)
     shared, ev = Context.shared(model, events, products, rules, as_of, trend)
     del events
     # a customer's list depends on the customer and the shared context only: customers go SCORE_CHUNK_CUSTOMERS

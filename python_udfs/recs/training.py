@@ -63,8 +63,9 @@ def train_recommender(
     # in order once: the evaluation and the deployed fit then find them so, and share one copy (in_order)
     events, products, customers = in_order(events, products, customers)
     bases = {}  # the evaluation's fit is the deployed ranker's base when holdout_days = ranker_label_days
-    metrics = evaluate_coded(events, products, customers, rules, as_of, holdout_days, params, bases=bases)
-    model = codes.model_to_ids(fit_coded(events, products, as_of, params, bases))
+    metrics = evaluate_coded(events, products, customers, rules, as_of, holdout_days, params, bases=bases,
+                             events_in_order=True)  # fmt: skip
+    model = codes.model_to_ids(fit_coded(events, products, as_of, params, bases, events_in_order=True))
     metrics["items_in_collaborative_model"] = len(model.cf_items)
     # the ranker of the deployed fit: what it learned from, whether it beat the plain scores, what it uses
     metrics["ranker"] = model.ranker_info

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from python_udfs.recs import fitting, ranking, scoring
+from python_udfs.recs import collaborative, fitting, ranking, scoring
 from python_udfs.recs.candidates import _top_per_row_csr
 from python_udfs.recs.codes import Codes, _distinct
 from python_udfs.recs.collaborative import ease, popularity
@@ -49,6 +49,17 @@ def test_ease_matches_the_closed_form_and_has_a_zero_diagonal():
     off = ~np.eye(8, dtype=bool)
     assert np.allclose(residual[off], 0, atol=1e-4)
     assert np.allclose(np.diag(b), 0)
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 3, 7])
+def test_ease_gram_in_blocks_is_the_whole_product_to_the_bit(monkeypatch, blocks):
+    # skewed items (a few popular ones hold most entries) and weights whose float sums depend on their order
+    rng = np.random.default_rng(3)
+    rows = rng.integers(0, 4000, 30000)
+    cols = np.minimum(rng.zipf(1.3, 30000) - 1, 299)
+    x = sp.csr_matrix((rng.choice([0.2, 0.3, 0.5, 1.0], 30000), (rows, cols)), shape=(4000, 300))
+    monkeypatch.setattr(collaborative, "GRAM_BLOCKS", blocks)
+    assert np.array_equal(collaborative._gram(x), (x.T @ x).toarray())
 
 
 def test_popularity_counts_the_users_of_each_item():
