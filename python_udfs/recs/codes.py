@@ -44,6 +44,8 @@ def _code(column: pd.Series, ids: np.ndarray) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
         position = _positions(column.cat.categories, ids)
         codes = column.cat.codes.to_numpy()
+        if len(position) == 0:  # no values at all (a shop without order ids): every row is null
+            return np.full(len(codes), -1, np.int64)
         return np.where(codes >= 0, position[codes], -1)
     return _positions(column, ids)
 

@@ -9,9 +9,9 @@ import pandas as pd
 
 from python_udfs.recs import ranker
 from python_udfs.recs.candidates import Context, candidates
-from python_udfs.recs.codes import Codes
 from python_udfs.recs.model import REPEAT, Recommender, in_order
 from python_udfs.recs.ranking import diversify, fill_with_trending
+from python_udfs.recs.reading import Coded, coded
 from python_udfs.recs.reasons import with_reasons
 
 # Customers scored together, from their profiles to their reasons: their candidates (tens of rows each, about
@@ -43,15 +43,22 @@ def recommend(
     trend_weights); by default it is summed from events. threads: chunks of
     customers scored at once (SCORE_CHUNK_CUSTOMERS); the lists do not depend on it.
     """
-    as_of = pd.Timestamp(as_of)
     if products["product_id"].nunique() == 0 or len(customers) == 0:  # nothing to recommend, or nobody to
         return _no_lists()
-    codes, events, products, customers = Codes.encode(events, products, customers)
+    return recommend_read(model, coded(events, products, customers), rules, as_of, trend, threads)
+
+
+def recommend_read(model: Recommender, inputs: Coded, rules: pd.DataFrame, as_of,
+                   trend: pd.Series | None = None, threads: int = 1) -> pd.DataFrame:  # fmt: skip
+    """recommend() on inputs already coded: read_coded's (python_udfs/recs/reading.py), or coded()'s."""
+    if inputs.products["product_id"].nunique() == 0 or inputs.customers is None or len(inputs.customers) == 0:
+        return _no_lists()
+    codes = inputs.codes
     if trend is not None:
         trend = codes.series_to_codes(trend)
-    return codes.lists_to_ids(
-        recommend_coded(codes.model_to_codes(model), events, products, customers, rules, as_of, trend, threads)
-    )
+    lists = recommend_coded(codes.model_to_codes(model), inputs.events, inputs.products, inputs.customers, rules,
+                            pd.Timestamp(as_of), trend, threads, inputs.events_in_order)  # fmt: skip
+    return codes.lists_to_ids(lists)
 
 
 def _no_lists() -> pd.DataFrame:

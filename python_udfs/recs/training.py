@@ -9,10 +9,10 @@ import pandas as pd
 from python_udfs.dbt_io import ArtifactStore, artifact_store
 from python_udfs.ml.gate import recommender_gate
 from python_udfs.recs import ranker
-from python_udfs.recs.codes import Codes
 from python_udfs.recs.evaluation import evaluate_coded
 from python_udfs.recs.fitting import fit_coded
 from python_udfs.recs.model import Params, in_order
+from python_udfs.recs.reading import Coded, coded
 from python_udfs.registry import registry_row, save_artifact
 
 
@@ -29,9 +29,6 @@ def params_from_config(config: dict) -> Params:
 
 # what customer_frame and the as_of date need of int_customer_features
 FEATURE_COLUMNS = ("customer_id", "top_category", "cutoff_at")
-# int_recommendation_events' repeated strings, read as categoricals (dbt_io.to_pandas): at 1,000,000 contacts,
-# 25 M rows of ids as strings took about 5 GB before the recommender started
-EVENT_CATEGORICAL = ("customer_id", "product_id", "interaction_type", "order_id")
 
 
 def customer_frame(features: pd.DataFrame) -> pd.DataFrame:
@@ -42,9 +39,9 @@ def customer_frame(features: pd.DataFrame) -> pd.DataFrame:
 
 
 def train_recommender(
-    events: pd.DataFrame,
-    products: pd.DataFrame,
-    customers: pd.DataFrame,
+    events: pd.DataFrame | Coded,
+    products: pd.DataFrame | None,
+    customers: pd.DataFrame | None,
     rules: pd.DataFrame,
     as_of,
     params: Params,
@@ -57,11 +54,21 @@ def train_recommender(
     The row carries the quality gate (python_udfs/ml/gate.py recommender_gate): a recommender worse than the
     popularity baseline on the holdout purchases is recorded with is_promoted false and the reason, and scoring
     keeps the last promoted one.
+
+    events: the interactions as a frame, or read_coded's result (python_udfs/recs/reading.py), which holds the
+    products and customers it coded with them: then products and customers are None.
     """
     as_of = pd.Timestamp(as_of)
-    codes, events, products, customers = Codes.encode(events, products, customers)  # once for both fits
+    if isinstance(events, Coded):
+        if products is not None or customers is not None:
+            raise ValueError("train_recommender: read_coded's result holds the products and customers; pass None")
+        inputs = events
+    else:
+        inputs = coded(events, products, customers)  # once for both fits
+    codes = inputs.codes
     # in order once: the evaluation and the deployed fit then find them so, and share one copy (in_order)
-    events, products, customers = in_order(events, products, customers)
+    events, products, customers = in_order(inputs.events, inputs.products, inputs.customers, inputs.events_in_order)
+    del inputs
     bases = {}  # the evaluation's fit is the deployed ranker's base when holdout_days = ranker_label_days
     metrics = evaluate_coded(events, products, customers, rules, as_of, holdout_days, params, bases=bases,
                              events_in_order=True)  # fmt: skip

@@ -13,8 +13,9 @@ from python_udfs.recs.collaborative import ease, popularity
 from python_udfs.recs.engine import Params, evaluate, fit, recommend
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
 from python_udfs.recs.model import EVENT_ORDER, _packed, in_order, no_rules
+from python_udfs.recs.reading import EVENT_CATEGORICAL
 from python_udfs.recs.reasons import every as in_words
-from python_udfs.recs.training import EVENT_CATEGORICAL, params_from_config, train_recommender
+from python_udfs.recs.training import params_from_config, train_recommender
 
 AS_OF = pd.Timestamp("2026-06-01")
 

@@ -21,9 +21,9 @@ import pandas as pd
 
 from python_udfs.dbt_io import artifact_store, customers_only, to_engine, to_pandas
 from python_udfs.recs import rescoring
-from python_udfs.recs.engine import recommend
-from python_udfs.recs.model import EVENT_ORDER
-from python_udfs.recs.training import EVENT_CATEGORICAL, customer_frame
+from python_udfs.recs.reading import read_coded
+from python_udfs.recs.scoring import recommend_read
+from python_udfs.recs.training import customer_frame
 from python_udfs.registry import current_model, raise_if_no_registry
 from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN, max_age_days
 
@@ -67,11 +67,10 @@ def model(dbt, session):
                 customers = customers[customers["customer_id"].isin(rescore)]
                 trend = rescoring.trend_weights(session, events, products["product_id"], as_of, fitted.params)
                 events = customers_only(session, events, rescore)
-    out = recommend(
+    # the interactions with codes for ids, in order (on DuckDB the warehouse codes and sorts them)
+    out = recommend_read(
         fitted,
-        to_pandas(events, categorical=EVENT_CATEGORICAL, order_by=EVENT_ORDER),
-        products,
-        customers,
+        read_coded(session, events, products, customers),
         rules,
         as_of=as_of,
         trend=trend,

@@ -9,14 +9,8 @@ it alongside the predictive models.
 from datetime import UTC, datetime
 
 from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
-from python_udfs.recs.model import EVENT_ORDER
-from python_udfs.recs.training import (
-    EVENT_CATEGORICAL,
-    FEATURE_COLUMNS,
-    customer_frame,
-    params_from_config,
-    train_recommender,
-)
+from python_udfs.recs.reading import read_coded
+from python_udfs.recs.training import FEATURE_COLUMNS, customer_frame, params_from_config, train_recommender
 from python_udfs.registry import registry_frame
 
 
@@ -24,10 +18,15 @@ def model(dbt, session):
     # append_new_columns: registries written before the gate existed gain is_promoted and gate_failure_reason
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
     features = to_pandas(dbt.ref("int_customer_features").select(*FEATURE_COLUMNS))
-    row = train_recommender(
-        to_pandas(dbt.ref("int_recommendation_events"), categorical=EVENT_CATEGORICAL, order_by=EVENT_ORDER),
-        to_pandas(dbt.ref("int_products_ranked")),
+    # the interactions with codes for ids, in order (on DuckDB the warehouse codes and sorts them)
+    inputs = read_coded(
+        session, dbt.ref("int_recommendation_events"), to_pandas(dbt.ref("int_products_ranked")),
         customer_frame(features),
+    )  # fmt: skip
+    row = train_recommender(
+        inputs,
+        None,
+        None,
         to_pandas(dbt.ref("recommendation_rules")),
         features["cutoff_at"].max(),
         params_from_config(
