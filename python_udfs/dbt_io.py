@@ -12,6 +12,8 @@ snowflake.snowpark, which DuckDB users do not install:
   categorical=(...) reads the named columns as categoricals (ids repeated over
   millions of rows: the recommender's events); order_by=(...) has DuckDB sort
   the rows as it reads them (other engines return any order).
+- rows_with_keys(session, dbt.ref("x"), keys): on DuckDB, the rows of a ref whose key columns match a row
+  of a (small) frame, chosen in the warehouse; None elsewhere.
 - to_pandas_batches(dbt.ref("x"), rows): a large ref as pandas DataFrames of at
   most `rows` rows each, so a model holds one batch at a time: a DuckDB relation
   through its Arrow record batch reader (to_arrow_reader); other engines as one frame (to_pandas),
@@ -132,6 +134,15 @@ def customers_only(session, relation, customer_ids) -> object:
     """A DuckDB relation with a customer_id column, cut to these customers (its own columns, in order)."""
     chosen = session.from_df(pd.DataFrame({"customer_id": pd.Series(customer_ids, dtype=object)}))
     return relation.join(chosen, "customer_id").project(", ".join(f'"{name}"' for name in relation.columns))
+
+
+def rows_with_keys(session, relation, keys: pd.DataFrame):
+    """A DuckDB relation cut to the rows whose values in the columns of keys are a row of keys (a semi-join: the
+    relation's own columns, each row at most once per row of the relation); None on other engines."""
+    if not hasattr(relation, "to_arrow_reader") or not hasattr(session, "from_arrow"):
+        return None
+    chosen = session.from_arrow(pa.Table.from_pandas(keys, preserve_index=False))
+    return relation.join(chosen, ", ".join(f'"{name}"' for name in keys.columns), how="semi")
 
 
 def to_rows(relation) -> list[tuple]:

@@ -22,6 +22,7 @@ from python_udfs.dbt_io import (
     SnowflakeStageStore,
     artifact_store,
     is_snowpark_session,
+    rows_with_keys,
     to_engine,
     to_pandas,
     to_pandas_batches,
@@ -378,3 +379,20 @@ def test_a_model_gives_the_same_frame_on_every_engine():
     pd.testing.assert_frame_equal(on_spark, on_duckdb)
     assert list(on_snowflake.columns) == [name.upper() for name in on_duckdb.columns]
     pd.testing.assert_frame_equal(on_snowflake.rename(columns=str.lower), on_duckdb)
+
+
+def test_duckdb_keeps_the_rows_whose_keys_are_chosen_and_other_engines_choose_as_they_read():
+    con = duckdb.connect()
+    relation = con.sql(
+        "select * from (values ('a', timestamp '2026-01-01', 1), ('a', timestamp '2026-02-01', 2),"
+        " ('b', timestamp '2026-01-01', 3), ('b', timestamp '2026-01-01', 4), (null, timestamp '2026-01-01', 5))"
+        " as rows (customer_id, cutoff_at, n)"
+    )
+    keys = pd.DataFrame(
+        {"customer_id": ["a", "b", "b", "c"], "cutoff_at": pd.to_datetime(["2026-02-01", "2026-01-01"] * 2)}
+    )
+    chosen = rows_with_keys(con, relation, keys)
+    # each matching row once (b's key is chosen twice), nothing for a key without rows, null keys never match
+    assert sorted(n for (n,) in chosen.project("n").fetchall()) == [2, 3, 4]
+    assert chosen.columns == ["customer_id", "cutoff_at", "n"]
+    assert rows_with_keys(con, pd.DataFrame({"customer_id": ["a"]}), keys) is None

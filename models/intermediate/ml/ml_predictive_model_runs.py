@@ -16,7 +16,9 @@ to score with the last registered models.
 
 from datetime import UTC, datetime
 
-from python_udfs.dbt_io import artifact_store, to_engine, to_pandas, to_pandas_batches
+import pandas as pd
+
+from python_udfs.dbt_io import artifact_store, rows_with_keys, to_engine, to_pandas, to_pandas_batches
 from python_udfs.ml.gate import GateThresholds
 from python_udfs.ml.training import (
     CURRENT_COLUMNS,
@@ -41,7 +43,11 @@ def model(dbt, session):
     choice = choose_snapshot_rows(to_pandas(relation.select(*SNAPSHOT_KEY_COLUMNS)), max_training_rows,
                                   max_validation_rows)  # fmt: skip
     batch_rows = int(dbt.config.get("batch_rows"))
-    snapshots = select_snapshot_rows(to_pandas_batches(relation, batch_rows), choice.wanted())
+    wanted = choice.wanted()
+    # on DuckDB the warehouse keeps the chosen rows (at 1,000,000 contacts 500,000 of 2.4 M: reading every row and
+    # matching their keys here took 5.6 s); elsewhere they are chosen as the batches come
+    chosen = rows_with_keys(session, relation, _key_frame(wanted)) if len(wanted) else None
+    snapshots = select_snapshot_rows(to_pandas_batches(relation if chosen is None else chosen, batch_rows), wanted)
     current = to_pandas(dbt.ref("int_customer_features").select(*CURRENT_COLUMNS))
     planned = to_pandas(dbt.ref("int_training_cutoffs_planned"))
     plan = {name: int(planned[name].iloc[0]) for name in PLAN_COLUMNS} if len(planned) else {}
@@ -66,3 +72,13 @@ def model(dbt, session):
         choice=choice,
     )
     return to_engine(out, session)
+
+
+def _key_frame(wanted: pd.MultiIndex) -> pd.DataFrame:
+    """The chosen (customer_id, cutoff_at) as the warehouse types them (strings, microsecond timestamps)."""
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(wanted.get_level_values("customer_id"), dtype=object).astype(str).to_numpy(),
+            "cutoff_at": wanted.get_level_values("cutoff_at").astype("datetime64[us]"),
+        }
+    )
