@@ -31,9 +31,8 @@ def _profiles(ev: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> pd.DataF
     ev["is_purchase"] = ev["interaction_type"] == "purchase"
     ev["purchase_at"] = ev["occurred_at"].where(ev["is_purchase"])
     ev["recent"] = np.where(ev["is_purchase"], 0.5 ** (age / params.repeat_recent_half_life_days), 0.0)
-    # one purchase per order (or per moment, without an order id): lines of one basket are one purchase
-    ev["purchase_key"] = ev["order_id"].astype(str).where(ev["order_id"].notna(), ev["occurred_at"].astype(str))
-    ev["purchase_key"] = ev["purchase_key"].where(ev["is_purchase"])
+    ev["purchase_key"] = _purchase_key(ev)
+    ev["other_kind"] = ~ev["is_purchase"]
     agg = (
         ev.groupby(["customer_id", "product_id"])
         .agg(
@@ -43,14 +42,30 @@ def _profiles(ev: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> pd.DataF
             first_purchased_at=("purchase_at", "min"),
             purchased=("is_purchase", "any"),
             orders=("purchase_key", "nunique"),
+            other_kind=("other_kind", "any"),
             recent=("recent", "sum"),
         )
         .reset_index()
     )
+    # the interactions that are not purchases share one key: it counted once, and is not an order
+    agg["orders"] -= agg.pop("other_kind").astype(agg["orders"].dtype)
     agg = agg.sort_values(["customer_id", "last_at", "product_id"], ascending=[True, False, True])
     agg["position"] = agg.groupby("customer_id").cumcount()
     agg["weight"] = agg["strength"] * 0.5 ** (agg["position"] / params.profile_half_life_items)
     return agg.reset_index(drop=True)
+
+
+def _purchase_key(ev: pd.DataFrame) -> np.ndarray:
+    """One int64 per interaction: a purchase's order (the order code; without an order id, its moment, as a
+    negative number), and one key below all of them for every other interaction. Lines of one basket are one
+    purchase. Integers, not the strings of both (about a third of the profiles' time at 1,000,000 contacts)."""
+    order = ev["order_id"].to_numpy(np.float64)
+    moment = ev["occurred_at"].to_numpy().astype(np.int64)
+    has_order = ~np.isnan(order)
+    first = int(moment.min()) if len(moment) else 0
+    key = np.where(has_order, np.nan_to_num(order).astype(np.int64), first - moment - 1)
+    key[~ev["is_purchase"].to_numpy(bool)] = np.iinfo(np.int64).min
+    return key
 
 
 @dataclass

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from python_udfs.recs import collaborative, fitting, ranking, scoring
+from python_udfs.recs import candidates, collaborative, fitting, ranking, scoring
 from python_udfs.recs.candidates import _top_per_row_csr
 from python_udfs.recs.codes import Codes, _distinct
 from python_udfs.recs.collaborative import ease, popularity
@@ -571,3 +571,32 @@ def test_the_top_entries_of_a_sparse_row_break_ties_by_product_not_by_batch():
         threshold = np.sort(row)[::-1][k - 1]
         assert {int(j) for j in np.flatnonzero(row > threshold)} <= first
         assert first == set(np.lexsort((np.arange(40), -row))[:k])  # ties: the lowest product index first
+
+
+def test_a_profile_counts_orders_by_basket_or_by_moment_and_never_other_interactions():
+    t = AS_OF - pd.Timedelta(days=10)
+    hour = pd.Timedelta(hours=1)
+    ev = pd.DataFrame(
+        {
+            "customer_id": [0, 0, 0, 0, 0, 0, 0, 1, 1],
+            "product_id": [5, 5, 5, 5, 5, 6, 6, 5, 5],
+            "interaction_type": [
+                "purchase",
+                "purchase",
+                "purchase",
+                "purchase",
+                "view",
+                "view",
+                "cart",
+                "purchase",
+                "purchase",
+            ],
+            # two lines of order 3, two purchases without an order at one moment, one at another
+            "occurred_at": [t, t + hour, t + 2 * hour, t + 2 * hour, t + 3 * hour, t, t, t - 999 * hour, t],
+            "order_id": [3.0, 3.0, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, 0.0],
+        }
+    )
+    ev["interaction_type"] = pd.Categorical(ev["interaction_type"], categories=["cart", "purchase", "view"])
+    prof = candidates._profiles(ev, AS_OF, Params()).set_index(["customer_id", "product_id"])
+    assert prof["orders"].to_dict() == {(0, 5): 2, (0, 6): 0, (1, 5): 2}
+    assert prof["purchased"].to_dict() == {(0, 5): True, (0, 6): False, (1, 5): True}
