@@ -90,14 +90,20 @@ class Codes:
                 "order_id": np.where(order >= 0, order, np.nan),
             }
         )
+        return codes, coded_events, *codes.encode_catalogue_and_customers(products, customers)
+
+    def encode_catalogue_and_customers(
+        self, products: pd.DataFrame, customers: pd.DataFrame | None
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """products with product_id as its code and display_name (the name, or the id when there is none), and
+        customers (when given) with customer_id as its code."""
         coded_products = products.assign(
             display_name=products["product_name"].fillna(products["product_id"]),
-            product_id=_code(products["product_id"], codes.products),
+            product_id=_code(products["product_id"], self.products),
         )
-        coded_customers = None
-        if customers is not None:
-            coded_customers = customers.assign(customer_id=_code(customers["customer_id"], codes.customers))
-        return codes, coded_events, coded_products, coded_customers
+        if customers is None:
+            return coded_products, None
+        return coded_products, customers.assign(customer_id=_code(customers["customer_id"], self.customers))
 
     def model_to_codes(self, model: Recommender) -> Recommender:
         """A fitted model (ids) in these codes; products these codes do not know are left out of it."""

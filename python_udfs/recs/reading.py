@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from python_udfs.dbt_io import to_pandas
-from python_udfs.recs.codes import Codes, _code, _distinct
+from python_udfs.recs.codes import Codes, _distinct
 from python_udfs.recs.model import EVENT_ORDER
 
 # int_recommendation_events' repeated strings, read as categoricals when the warehouse does not code them
@@ -81,14 +81,7 @@ def read_coded(session, events, products: pd.DataFrame, customers: pd.DataFrame 
     kinds = ids["interaction_type"].to_numpy(zero_copy_only=False)
     coded_events["interaction_type"] = pd.Categorical.from_codes(coded_events["interaction_type"], categories=kinds)
     coded_events = coded_events[["customer_id", "product_id", "interaction_type", "occurred_at", "order_id"]]
-    coded_products = products.assign(
-        display_name=products["product_name"].fillna(products["product_id"]),
-        product_id=_code(products["product_id"], codes.products),
-    )
-    coded_customers = None
-    if customers is not None:
-        coded_customers = customers.assign(customer_id=_code(customers["customer_id"], codes.customers))
-    return Coded(codes, coded_events, coded_products, coded_customers, events_in_order=True)
+    return Coded(codes, coded_events, *codes.encode_catalogue_and_customers(products, customers), events_in_order=True)
 
 
 def _codable(events) -> bool:
