@@ -132,8 +132,8 @@ def to_pandas_batches(relation, rows: int) -> Iterator[pd.DataFrame]:
 
 def customers_only(session, relation, customer_ids) -> object:
     """A DuckDB relation with a customer_id column, cut to these customers (its own columns, in order)."""
-    chosen = session.from_df(pd.DataFrame({"customer_id": pd.Series(customer_ids, dtype=object)}))
-    return relation.join(chosen, "customer_id").project(", ".join(f'"{name}"' for name in relation.columns))
+    ids = pd.Series(customer_ids, dtype=object).astype(pd.ArrowDtype(pa.string()))  # strings, even when empty
+    return rows_with_keys(session, relation, pd.DataFrame({"customer_id": ids}))
 
 
 def rows_with_keys(session, relation, keys: pd.DataFrame):
