@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from python_udfs.recs import candidates, collaborative, fitting, ranking, scoring
-from python_udfs.recs.candidates import _top_per_row_csr
+from python_udfs.recs.candidates import _best_positive, _top_per_row_csr
 from python_udfs.recs.codes import Codes, _distinct
 from python_udfs.recs.collaborative import ease, popularity
 from python_udfs.recs.engine import Params, evaluate, fit, recommend
@@ -571,6 +571,24 @@ def test_the_top_entries_of_a_sparse_row_break_ties_by_product_not_by_batch():
         threshold = np.sort(row)[::-1][k - 1]
         assert {int(j) for j in np.flatnonzero(row > threshold)} <= first
         assert first == set(np.lexsort((np.arange(40), -row))[:k])  # ties: the lowest product index first
+
+
+def test_the_best_positive_values_of_each_row_are_the_k_largest_ties_by_column():
+    """candidates._best_positive against a plain sort of every row: (-value, column), positives only."""
+    rng = np.random.default_rng(11)
+    values = np.round(rng.normal(0.2, 0.5, (60, 90)), 1).astype(np.float32)  # many ties, zeros and negatives
+    values[7] = 0.0  # a row with nothing positive
+    values[8, :] = 0.3  # a row of one value
+    for k in (1, 5, 30, 90, 200):
+        rows, cols = _best_positive(values, k)
+        expected = [
+            (r, c)
+            for r in range(len(values))
+            for c in sorted(np.lexsort((np.arange(90), -values[r]))[:k])
+            if values[r, c] > 0
+        ]
+        assert list(zip(rows.tolist(), cols.tolist(), strict=True)) == expected  # row order, then column order
+    assert len(_best_positive(np.zeros((0, 4), np.float32), 3)[0]) == 0
 
 
 def test_a_profile_counts_orders_by_basket_or_by_moment_and_never_other_interactions():
