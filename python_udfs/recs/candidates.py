@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from python_udfs.recs import ranker
 from python_udfs.recs.content import content_similarity
 from python_udfs.recs.model import Params, Recommender, clean_events
-from python_udfs.recs.ranking import rank_within
+from python_udfs.recs.ranking import in_sorted, rank_within
 
 # products per bought category that rules can boost (the best of the accessory categories by trend)
 RULE_ITEMS = 200
@@ -519,7 +519,7 @@ def _sparse_discoveries(ctx: Context, batch: _Batch) -> pd.DataFrame | None:
     v_r = np.repeat(np.arange(nb), np.diff(value.indptr))
     v_key = v_r.astype(np.int64) * n_items + value.indices
     out = (ctx.cf.column[value.indices] >= 0) | ~ctx.items.active[value.indices]
-    out[np.isin(v_key, batch.owned_r.astype(np.int64) * n_items + batch.owned_i)] = True
+    out[in_sorted(v_key, np.sort(batch.owned_r.astype(np.int64) * n_items + batch.owned_i))] = True
     value.data[out] = 0
     pick = _top_per_row_csr(value, batch.m)
     if not len(pick):

@@ -28,6 +28,15 @@ def diversify(cands: pd.DataFrame, category_code: np.ndarray, cap: int, top_n: i
     return cands[rank_within(cands["u"].to_numpy()) < top_n].reset_index(drop=True)
 
 
+def in_sorted(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """np.isin(keys, table) for a sorted table: a binary search per key instead of sorting both (np.isin of a
+    scoring batch's candidate keys was about 5% of scoring's time at 1,000,000 contacts)."""
+    if len(table) == 0:
+        return np.zeros(len(keys), bool)
+    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return table[at] == keys
+
+
 def rank_within(u: np.ndarray, group: np.ndarray | None = None) -> np.ndarray:
     """0-based position of each row among earlier rows with the same u (and group); rows sorted by u."""
     key = u.astype(np.int64) if group is None else u.astype(np.int64) * (int(group.max()) + 1) + group
@@ -74,7 +83,7 @@ def fill_with_trending(
     cat_names = catalogue["category"].to_numpy()
     n_items = len(catalogue)
     bought = ctx.people.bought
-    owned_all = bought["u"].to_numpy(np.int64) * n_items + bought["i"].to_numpy()
+    owned_all = np.sort(bought["u"].to_numpy(np.int64) * n_items + bought["i"].to_numpy())
     owned_per_customer = np.bincount(bought["u"].to_numpy(), minlength=len(cust_index))
     if most_owned is None:
         most_owned = int(owned_per_customer.max()) if len(owned_per_customer) else 0
@@ -95,7 +104,7 @@ def fill_with_trending(
         frames.append(pd.DataFrame({"u": np.repeat(chunk, len(overall)), "i": np.tile(overall, len(chunk)),
                                     "score": np.tile(trend[overall], len(chunk)), "priority": 2}))  # fmt: skip
         fill = pd.concat(frames, ignore_index=True).assign(source=np.int8(TRENDING))
-        is_owned = np.isin(fill["u"].to_numpy(np.int64) * n_items + fill["i"].to_numpy(), owned_all)
+        is_owned = in_sorted(fill["u"].to_numpy(np.int64) * n_items + fill["i"].to_numpy(), owned_all)
         # bought products: the very last resort, marked as buy-again
         last_resort = fill[is_owned & (fill["priority"] == 2)].assign(priority=3, source=np.int8(REPEAT))
         existing = short_picks[short_picks["u"].isin(chunk)]

@@ -609,6 +609,13 @@ def test_the_best_positive_values_of_each_row_are_the_k_largest_ties_by_column()
     assert len(_best_positive(np.zeros((0, 4), np.float32), 3)[0]) == 0
 
 
+def test_membership_in_a_sorted_table_is_np_isin():
+    rng = np.random.default_rng(5)
+    keys = rng.integers(-5, 200, 1000)
+    for table in (np.sort(rng.integers(0, 150, 60)), np.array([7]), np.zeros(0, np.int64)):
+        assert (ranking.in_sorted(keys, table) == np.isin(keys, table)).all()
+
+
 def test_a_profile_counts_orders_by_basket_or_by_moment_and_never_other_interactions():
     t = AS_OF - pd.Timedelta(days=10)
     hour = pd.Timedelta(hours=1)
