@@ -111,7 +111,11 @@ def _most_owned(ev: pd.DataFrame, customers: np.ndarray) -> int:
     if purchases.empty:
         return 0
     n_codes = int(purchases["product_id"].max()) + 1
-    pairs = np.unique(purchases["customer_id"].to_numpy(np.int64) * n_codes + purchases["product_id"].to_numpy())
+    keys = purchases["customer_id"].to_numpy(np.int64) * n_codes + purchases["product_id"].to_numpy()
+    # events in in_order's order: each pair's rows come together, so its first row finds it (np.unique sorted
+    # the purchases again: 5 s at 1,000,000 contacts)
+    ordered = (keys[1:] >= keys[:-1]).all()
+    pairs = keys[np.r_[True, keys[1:] != keys[:-1]]] if ordered else np.unique(keys)
     return int(np.bincount(pairs // n_codes).max())
 
 

@@ -616,6 +616,15 @@ def test_membership_in_a_sorted_table_is_np_isin():
         assert (ranking.in_sorted(keys, table) == np.isin(keys, table)).all()
 
 
+def test_the_most_owned_count_is_the_same_for_events_in_order_or_not():
+    ev = pd.DataFrame({"customer_id": [0, 0, 0, 1, 1, 2, 2, 2, 2], "product_id": [1, 1, 2, 3, 3, 1, 2, 3, 4],
+                       "interaction_type": ["purchase"] * 8 + ["view"]})  # fmt: skip
+    everyone = np.array([0, 1, 2])
+    assert scoring._most_owned(ev, everyone) == 3  # customer 2 bought three products and viewed a fourth
+    assert scoring._most_owned(ev.iloc[::-1], everyone) == 3
+    assert scoring._most_owned(ev, np.array([1])) == 1
+
+
 def test_a_profile_counts_orders_by_basket_or_by_moment_and_never_other_interactions():
     t = AS_OF - pd.Timedelta(days=10)
     hour = pd.Timedelta(hours=1)
