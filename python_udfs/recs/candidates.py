@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from python_udfs.recs import ranker
 from python_udfs.recs.content import content_similarity
 from python_udfs.recs.model import Params, Recommender, clean_events
-from python_udfs.recs.ranking import in_sorted, rank_within
+from python_udfs.recs.ranking import in_sorted, positions_in_sorted, rank_within
 
 # products per bought category that rules can boost (the best of the accessory categories by trend)
 RULE_ITEMS = 200
@@ -428,8 +428,8 @@ def _lookup(keys: np.ndarray, table_keys: np.ndarray, values: np.ndarray) -> np.
     """values at keys in a sorted key table, 0 where a key is not in it."""
     if len(table_keys) == 0:
         return np.zeros(len(keys), np.float32)
-    at = np.minimum(np.searchsorted(table_keys, keys), len(table_keys) - 1)
-    return np.where(table_keys[at] == keys, values[at], 0).astype(np.float32)
+    at = positions_in_sorted(keys, table_keys)
+    return np.where(at >= 0, values[np.maximum(at, 0)], 0).astype(np.float32)
 
 
 def _candidates_of(ctx: Context, rows: np.ndarray, rebuy: pd.DataFrame) -> pd.DataFrame:
@@ -466,46 +466,41 @@ def _dense_discoveries(ctx: Context, batch: _Batch) -> tuple[np.ndarray, pd.Data
     processor's cache: each row's scores and picks depend on that row only, so the blocks give what the whole
     batch at once gives, to the bit.
     """
-    width = len(ctx.cf.pos)
     profile, content, rule = (part[:, ctx.cf.pos] for part in (batch.profile, batch.content, batch.rule))
     c_item, active = ctx.items.c_item[ctx.cf.pos][None, :], ctx.items.active[ctx.cf.pos]
     owned_cf = ctx.cf.column[batch.owned_i] >= 0
     owned_r, owned_col = batch.owned_r[owned_cf], ctx.cf.column[batch.owned_i[owned_cf]]  # rows ascending
-    cf = np.empty((len(batch.rows), width), np.float32)
-    step = max(1, DENSE_BLOCK_VALUES // max(width, 1))
-    parts = [_dense_block(cf, profile, content, rule, batch, ctx.cf.b, c_item, active, owned_r, owned_col, lo,
-                          min(lo + step, len(batch.rows))) for lo in range(0, len(batch.rows), step)]  # fmt: skip
+    cf = np.empty((len(batch.rows), len(ctx.cf.pos)), np.float32)
+
+    def block_picks(lo: int, hi: int) -> dict[str, np.ndarray]:
+        """Fills rows lo to hi of cf and returns their picks (i: the column among the EASE items)."""
+        block = cf[lo:hi]
+        block[:] = np.asarray(profile[lo:hi] @ ctx.cf.b, dtype=np.float32)
+        np.clip(block, 0, None, out=block)
+        block /= np.maximum(block.max(axis=1, keepdims=True), 1e-12)
+        ct_cf = content[lo:hi].toarray()
+        ru_cf = rule[lo:hi].toarray().astype(np.float32)
+        trust = batch.c_user[lo:hi, None] * c_item
+        # cf x trust + content x (1 - trust), with the same values and rounding as that expression, but in
+        # place: fewer block x 5,000 temporaries
+        hybrid_cf = block * trust
+        np.subtract(1, trust, out=trust)
+        np.multiply(ct_cf, trust, out=trust)
+        hybrid_cf += trust
+        del trust
+        score = hybrid_cf + ru_cf
+        score[:, ~active] = 0
+        first, last = np.searchsorted(owned_r, [lo, hi])
+        score[owned_r[first:last] - lo, owned_col[first:last]] = 0
+        r_idx, cols = _best_positive(score, batch.m)
+        parts = {"value": score, "collaborative": block, "content": ct_cf, "hybrid": hybrid_cf, "rule": ru_cf}
+        return {"r": r_idx + lo, "i": cols, **{name: values[r_idx, cols] for name, values in parts.items()}}
+
+    step = max(1, DENSE_BLOCK_VALUES // max(len(ctx.cf.pos), 1))
+    parts = [block_picks(lo, min(lo + step, len(batch.rows))) for lo in range(0, len(batch.rows), step)]
     found = pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
     found["i"] = ctx.cf.pos[found["i"].to_numpy()]
     return cf, found
-
-
-def _dense_block(cf: np.ndarray, profile: sp.csr_matrix, content: sp.csr_matrix, rule: sp.csr_matrix,
-                 batch: _Batch, b: np.ndarray, c_item: np.ndarray, active: np.ndarray, owned_r: np.ndarray,
-                 owned_col: np.ndarray, lo: int, hi: int) -> dict[str, np.ndarray]:  # fmt: skip
-    """_dense_discoveries for the batch's rows lo to hi: fills their rows of cf, returns their picks (i: the
-    column among the EASE items)."""
-    block = cf[lo:hi]
-    block[:] = np.asarray(profile[lo:hi] @ b, dtype=np.float32)
-    np.clip(block, 0, None, out=block)
-    block /= np.maximum(block.max(axis=1, keepdims=True), 1e-12)
-    ct_cf = content[lo:hi].toarray()
-    ru_cf = rule[lo:hi].toarray().astype(np.float32)
-    trust = batch.c_user[lo:hi, None] * c_item
-    # cf x trust + content x (1 - trust), with the same values and rounding as that expression, but in place:
-    # fewer block x 5,000 temporaries
-    hybrid_cf = block * trust
-    np.subtract(1, trust, out=trust)
-    np.multiply(ct_cf, trust, out=trust)
-    hybrid_cf += trust
-    del trust
-    score = hybrid_cf + ru_cf
-    score[:, ~active] = 0
-    first, last = np.searchsorted(owned_r, [lo, hi])
-    score[owned_r[first:last] - lo, owned_col[first:last]] = 0
-    r_idx, cols = _best_positive(score, batch.m)
-    return {"r": r_idx + lo, "i": cols, "value": score[r_idx, cols], "collaborative": block[r_idx, cols],
-            "content": ct_cf[r_idx, cols], "hybrid": hybrid_cf[r_idx, cols], "rule": ru_cf[r_idx, cols]}  # fmt: skip
 
 
 def _sparse_discoveries(ctx: Context, batch: _Batch) -> pd.DataFrame | None:
