@@ -8,7 +8,7 @@ import pandas as pd
 from python_udfs.recs.codes import Codes
 from python_udfs.recs.fitting import fit_coded
 from python_udfs.recs.metrics import ranking_metrics, top_k_frame
-from python_udfs.recs.model import Params, clean_events, in_order
+from python_udfs.recs.model import Params, clean_events, in_order, pair_runs
 from python_udfs.recs.scoring import recommend_coded
 
 
@@ -66,7 +66,7 @@ def evaluate_coded(
                               int(products["is_active"].fillna(False).astype(bool).sum()), params.top_n)  # fmt: skip
     catalogue = products.drop_duplicates("product_id")
     act = catalogue[catalogue["is_active"].fillna(False).astype(bool)]["product_id"]
-    pop = past[past["product_id"].isin(act)].groupby("product_id")["customer_id"].nunique()
+    pop = _customers_per_product(past[past["product_id"].isin(act)])
     # the most popular items each customer has not bought: enough candidates for anyone's exclusions
     owned = past[past["interaction_type"] == "purchase"]
     owned = owned[owned["customer_id"].isin(users["customer_id"])]
@@ -92,3 +92,17 @@ def evaluate_coded(
         "popularity": {key: baseline[key] for key in (f"precision@{k}", f"recall@{k}", f"ndcg@{k}", "coverage")},
         "source_mix": recs["source"].value_counts(normalize=True).round(4).to_dict(),
     }
+
+
+def _customers_per_product(events: pd.DataFrame) -> pd.Series:
+    """Distinct customers per product (by product id, ascending), as groupby(product)[customer].nunique().
+
+    Events in pair order (in_order's) hold each pair's rows together: a product's customers are its pairs,
+    counted without grouping (at 1,000,000 contacts the group took about 8 s of a retrain)."""
+    customer, product = events["customer_id"].to_numpy(), events["product_id"].to_numpy()
+    first = pair_runs(customer, product)
+    if first is None:
+        return events.groupby("product_id")["customer_id"].nunique()
+    products = np.flatnonzero(np.bincount(product))
+    counts = np.bincount(product[first])[products]  # every product with a row has a pair's first row
+    return pd.Series(counts, index=pd.Index(products.astype(product.dtype), name="product_id"), name="customer_id")

@@ -103,6 +103,20 @@ def in_order(events: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFra
     return events, products, customers
 
 
+def pair_runs(customer: np.ndarray, product: np.ndarray) -> np.ndarray | None:
+    """Where each (customer, product) pair's rows start (a bool per row), when each pair's rows come together
+    in pair order: in_order's order, or rows taken from events in it. None when they do not, or when an id is
+    missing or not a code (recs/codes.py): then the caller groups the pairs."""
+    if len(customer) == 0 or customer.dtype.kind != "i" or product.dtype.kind != "i":
+        return None
+    if customer.min() < 0 or product.min() < 0:
+        return None
+    same_customer = customer[1:] == customer[:-1]
+    if not ((customer[1:] >= customer[:-1]) & (~same_customer | (product[1:] >= product[:-1]))).all():
+        return None
+    return np.r_[True, ~same_customer | (product[1:] != product[:-1])]
+
+
 def _sort_key(column: pd.Series) -> np.ndarray | None:
     """int64 values that sort as the column does with missing values last; None when the column is not
     numbers, times or an ordered set of categories (strings)."""

@@ -652,3 +652,70 @@ def test_a_profile_counts_orders_by_basket_or_by_moment_and_never_other_interact
     prof = candidates._profiles(ev, AS_OF, Params()).set_index(["customer_id", "product_id"])
     assert prof["orders"].to_dict() == {(0, 5): 2, (0, 6): 0, (1, 5): 2}
     assert prof["purchased"].to_dict() == {(0, 5): True, (0, 6): False, (1, 5): True}
+
+
+def _events_in_pair_order(seed: int, n: int = 4000) -> pd.DataFrame:
+    """Random interactions with codes for ids, put in in_order's order: pairs with many rows, repeated moments."""
+    rng = np.random.default_rng(seed)
+    moments = AS_OF - pd.to_timedelta(rng.integers(0, 40, n), unit="D")  # few moments: the same one again
+    ev = pd.DataFrame({"customer_id": rng.integers(0, 60, n), "product_id": rng.integers(0, 25, n),
+                       "interaction_type": rng.choice(["purchase", "cart", "click", "view"], n),
+                       "occurred_at": moments, "order_id": rng.integers(0, 500, n).astype(float)})  # fmt: skip
+    catalogue = pd.DataFrame({"product_id": np.arange(25)})
+    return in_order(ev, catalogue)[0]
+
+
+def test_pair_runs_mark_where_each_pair_starts_only_for_codes_in_pair_order():
+    from python_udfs.recs.model import pair_runs
+
+    ev = _events_in_pair_order(1)
+    c, p = ev["customer_id"].to_numpy(), ev["product_id"].to_numpy()
+    first = pair_runs(c, p)
+    assert first is not None
+    assert first.sum() == len(ev.drop_duplicates(["customer_id", "product_id"]))
+    assert (np.flatnonzero(first) == ev.drop_duplicates(["customer_id", "product_id"]).index.to_numpy()).all()
+    assert pair_runs(c[::-1].copy(), p[::-1].copy()) is None  # not in order
+    assert pair_runs(np.r_[c, c[-1]], np.r_[p, -1]) is None  # a missing product (-1)
+    assert pair_runs(c.astype(str), p) is None  # not codes
+
+
+def test_the_interaction_matrix_of_events_in_pair_order_is_the_pairs_group_to_the_bit():
+    p = Params()
+    for seed in (2, 3):
+        ev = _events_in_pair_order(seed)
+        x, items = fitting._interactions(ev, p)
+        w = ev["interaction_type"].map(p.weights()).astype(float)
+        pairs = ev.assign(w=w).groupby(["customer_id", "product_id"])["w"].sum().clip(upper=1.0).reset_index()
+        customers = np.unique(pairs["customer_id"])
+        assert (items == np.sort(pairs["product_id"].unique())).all()
+        expected = np.zeros((len(customers), len(items)))
+        at = np.searchsorted(customers, pairs["customer_id"]), np.searchsorted(items, pairs["product_id"])
+        expected[at] = pairs["w"].to_numpy()
+        assert np.array_equal(x.toarray(), expected)  # the same floats, not close ones
+        # not in order: grouped by pandas, the same matrix up to the order the floats were added in
+        shuffled, shuffled_items = fitting._interactions(ev.sample(frac=1, random_state=seed), p)
+        assert (shuffled_items == items).all()
+        assert np.allclose(shuffled.toarray(), expected, rtol=0, atol=1e-12)
+
+
+def test_purchase_pairs_of_events_in_pair_order_are_their_groups():
+    ev = _events_in_pair_order(4)
+    purchases = ev[ev["interaction_type"] == "purchase"]
+    expected = (
+        purchases.groupby(["customer_id", "product_id"])
+        .agg(orders=("occurred_at", "nunique"), first=("occurred_at", "min"), last=("occurred_at", "max"))
+        .reset_index()
+    )
+    assert (expected["orders"] < purchases.groupby(["customer_id", "product_id"]).size().to_numpy()).any()
+    pd.testing.assert_frame_equal(fitting._purchase_pairs(purchases), expected)
+    pd.testing.assert_frame_equal(fitting._purchase_pairs(purchases.iloc[::-1]), expected)  # grouped by pandas
+
+
+def test_customers_per_product_of_events_in_pair_order_is_their_nunique():
+    from python_udfs.recs.evaluation import _customers_per_product
+
+    ev = _events_in_pair_order(5)
+    ev = ev[ev["product_id"] != 3]  # a product nobody interacted with
+    expected = ev.groupby("product_id")["customer_id"].nunique()
+    pd.testing.assert_series_equal(_customers_per_product(ev), expected)
+    pd.testing.assert_series_equal(_customers_per_product(ev.iloc[::-1]), expected)
