@@ -6,7 +6,10 @@ the methods those engines give a dbt Python model, so no pyspark or snowpark is 
 
 import importlib.util
 import io
+import os
 import re
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -396,3 +399,15 @@ def test_duckdb_keeps_the_rows_whose_keys_are_chosen_and_other_engines_choose_as
     assert sorted(n for (n,) in chosen.project("n").fetchall()) == [2, 3, 4]
     assert chosen.columns == ["customer_id", "cutoff_at", "n"]
     assert rows_with_keys(con, pd.DataFrame({"customer_id": ["a"]}), keys) is None
+
+
+@pytest.mark.parametrize(("setting", "advised"), [(None, False), ("1", True), ("0", False)])
+def test_importing_the_package_turns_numpys_huge_page_advice_off_unless_numpy_is_told(setting, advised):
+    """python_udfs/__init__.py: off by default; NUMPY_MADVISE_HUGEPAGE, numpy's own switch, wins when set."""
+    env = {key: value for key, value in os.environ.items() if key != "NUMPY_MADVISE_HUGEPAGE"}
+    if setting is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = setting
+    code = "import numpy, python_udfs; print(numpy._core.multiarray._get_madvise_hugepage())"
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(advised)
