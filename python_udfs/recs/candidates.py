@@ -328,17 +328,29 @@ def _top_per_row(r: np.ndarray, score: np.ndarray, m: int) -> np.ndarray:
 
 
 def _top_per_row_csr(matrix: sp.csr_matrix, m: int) -> np.ndarray:
-    """Positions in matrix.data of each row's m largest positive entries (rows padded to one width)."""
-    lengths = np.diff(matrix.indptr)
+    """Positions in matrix.data of each row's m largest positive entries, ascending (ties: the first stored).
+
+    A row with at most m positive entries keeps them all; only the rows with more are padded to one width
+    and partitioned (_best_positive). At 1,000,000 contacts nearly every stored score was 0 (products the
+    collaborative part covers), and padding every row to the longest took about 8% of scoring's time.
+    """
     if matrix.nnz == 0:
         return np.zeros(0, np.int64)
-    width = int(lengths.max())
-    r = np.repeat(np.arange(matrix.shape[0]), lengths)
-    slot = np.arange(matrix.nnz) - matrix.indptr[r]
-    padded = np.full((matrix.shape[0], width), -np.inf, np.float32)
-    padded[r, slot] = matrix.data
-    rr, cc = _best_positive(padded, m)
-    return matrix.indptr[rr] + cc
+    positive = matrix.data > 0
+    running = np.r_[0, np.cumsum(positive)]
+    n_positive = running[matrix.indptr[1:]] - running[matrix.indptr[:-1]]
+    long_rows = np.flatnonzero(n_positive > m)
+    if len(long_rows):
+        starts, lengths = matrix.indptr[long_rows], np.diff(matrix.indptr)[long_rows]
+        r = np.repeat(np.arange(len(long_rows)), lengths)
+        slot = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        at = starts[r] + slot  # the long rows' entries in matrix.data
+        padded = np.full((len(long_rows), int(lengths.max())), -np.inf, np.float32)
+        padded[r, slot] = matrix.data[at]
+        rr, cc = _best_positive(padded, m)
+        positive[at] = False
+        positive[starts[rr] + cc] = True
+    return np.flatnonzero(positive)
 
 
 def _best_positive(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -719,3 +719,22 @@ def test_customers_per_product_of_events_in_pair_order_is_their_nunique():
     expected = ev.groupby("product_id")["customer_id"].nunique()
     pd.testing.assert_series_equal(_customers_per_product(ev), expected)
     pd.testing.assert_series_equal(_customers_per_product(ev.iloc[::-1]), expected)
+
+
+def test_the_top_entries_of_sparse_rows_are_each_rows_k_largest_positive_ones_first_stored_first():
+    """candidates._top_per_row_csr against a plain sort of every row: short rows keep all their positive
+    entries, long ones are partitioned; empty rows (last ones too), zeros and negatives, ties by storage."""
+    rng = np.random.default_rng(17)
+    lengths = np.r_[0, rng.integers(0, 12, 40), 60, 0, 35, 0, 0]
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    data = np.round(rng.normal(0.1, 0.3, len(rows)), 1).astype(np.float32)  # ties, zeros, negatives
+    cols = np.concatenate([rng.permutation(200)[:n] for n in lengths])  # stored in no column order
+    matrix = sp.csr_matrix((data, cols, np.r_[0, np.cumsum(lengths)]), shape=(len(lengths), 200))
+    for k in (1, 3, 8, 30, 100):
+        expected = []
+        for r in range(len(lengths)):
+            lo, hi = matrix.indptr[r], matrix.indptr[r + 1]
+            order = np.lexsort((np.arange(hi - lo), -matrix.data[lo:hi]))[:k]
+            expected += sorted(lo + j for j in order if matrix.data[lo + j] > 0)
+        assert _top_per_row_csr(matrix, k).tolist() == expected
+    assert len(_top_per_row_csr(sp.csr_matrix((3, 5), dtype=np.float32), 4)) == 0
