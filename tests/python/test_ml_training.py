@@ -315,3 +315,23 @@ def test_reading_only_the_chosen_rows_trains_the_same_models(trained, tmp_path):
                        choice=choice)  # fmt: skip
     assert list(chosen["model_version"]) == list(whole["model_version"])
     assert list(chosen["metrics"]) == list(whole["metrics"])
+
+
+def test_keys_the_warehouse_sorted_are_chosen_from_as_they_come_and_give_the_same_choice(trained):
+    """choose_snapshot_rows skips its sort when the keys are in (cutoff_at, customer_id) order already (the
+    model asks DuckDB for that order); any other order is sorted, and both choose the same rows."""
+    from python_udfs.ml.training import _by_cutoff_and_customer
+
+    snapshots = trained[0][list(SNAPSHOT_KEY_COLUMNS)]
+    ordered = snapshots.sort_values(["cutoff_at", "customer_id"]).reset_index(drop=True)
+    shuffled = snapshots.sample(frac=1, random_state=3).reset_index(drop=True)
+    assert _by_cutoff_and_customer(ordered)
+    assert not _by_cutoff_and_customer(shuffled)
+    # the same cut-off for two customers out of order, or two cut-offs out of order: not in order
+    swapped = ordered.iloc[[1, 0, *range(2, len(ordered))]].reset_index(drop=True)
+    assert ordered["cutoff_at"].iloc[0] == ordered["cutoff_at"].iloc[1]
+    assert not _by_cutoff_and_customer(swapped)
+    assert not _by_cutoff_and_customer(ordered.iloc[::-1])
+    first, second = choose_snapshot_rows(ordered, 2500, 2000), choose_snapshot_rows(shuffled, 2500, 2000)
+    for name in ("keys", "train_sample", "valid_sample"):
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name))
