@@ -66,7 +66,10 @@ def evaluate_coded(
                               int(products["is_active"].fillna(False).astype(bool).sum()), params.top_n)  # fmt: skip
     catalogue = products.drop_duplicates("product_id")
     act = catalogue[catalogue["is_active"].fillna(False).astype(bool)]["product_id"]
-    pop = _customers_per_product(past[past["product_id"].isin(act)])
+    # a product's count depends on its own rows only: counted over every row, then kept for the active products
+    # (filtering the rows first copied about 24 M of them at 1,000,000 contacts)
+    pop = _customers_per_product(past)
+    pop = pop[pop.index.isin(act)]
     # the most popular items each customer has not bought: enough candidates for anyone's exclusions
     owned = past[past["interaction_type"] == "purchase"]
     owned = owned[owned["customer_id"].isin(users["customer_id"])]
