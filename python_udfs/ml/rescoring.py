@@ -114,9 +114,11 @@ def stamp(out: pd.DataFrame, digests: pd.DataFrame, kept: pd.DataFrame | None) -
         out[SCORED_AS_OF_COLUMN] = _stored_or(out, kept, now)
         return out
     scored = ids.iloc[: len(out) - n_kept]
-    out[DIGEST_COLUMN] = pd.concat(
-        [scored.map(current[DIGEST_COLUMN]), kept[DIGEST_COLUMN]], ignore_index=True
-    ).to_numpy()
+    # the digests of the customers just scored only: indexing everyone's by customer id took about 1.3 s of an
+    # hourly run at 1,000,000 contacts, and so did assigning the column as an array of Python strings
+    theirs = digests[digests["customer_id"].isin(scored)].set_index("customer_id")[DIGEST_COLUMN]
+    digest = pd.concat([scored.map(theirs).astype(kept[DIGEST_COLUMN].dtype), kept[DIGEST_COLUMN]], ignore_index=True)
+    out[DIGEST_COLUMN] = digest.set_axis(out.index)
     out[SCORED_AS_OF_COLUMN] = pd.concat(
         [pd.Series(now, index=scored.index, dtype="datetime64[us]"),
          pd.to_datetime(kept[SCORED_AS_OF_COLUMN]).astype("datetime64[us]")],
