@@ -91,6 +91,8 @@ def digest_per_row(customer_ids, digests: pd.DataFrame) -> np.ndarray:
     if len(ids) == 0:
         return np.empty(0, dtype=object)
     starts = np.flatnonzero(np.concatenate([[True], ids[1:] != ids[:-1]]))
+    if len(starts) * 4 < len(digests):  # an hourly run's few customers: index only theirs (everyone's took 0.7 s)
+        digests = digests[digests["customer_id"].isin(ids[starts])]
     position = pd.Index(digests["customer_id"].to_numpy(dtype=object)).get_indexer(ids[starts])
     values = np.asarray(digests[DIGEST_COLUMN].to_numpy(dtype=object))
     found = (

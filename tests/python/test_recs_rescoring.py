@@ -160,3 +160,8 @@ def test_each_list_row_gets_its_customer_s_digest_in_any_order():
                                .astype(object).where(lambda s: s.notna(), None))  # fmt: skip
     assert len(rescoring.digest_per_row(pd.Series([], dtype=object), digests)) == 0
     assert list(rescoring.digest_per_row(pd.Series(["a"]), digests.iloc[:0])) == [None]
+    # an hourly run's few customers among many digests (looked up among theirs only)
+    many = pd.DataFrame(
+        {"customer_id": [f"c{k}" for k in range(40)], rescoring.DIGEST_COLUMN: [f"d{k}" for k in range(40)]}
+    )
+    assert list(rescoring.digest_per_row(pd.Series(["c3", "c3", "zz", "c39"]), many)) == ["d3", "d3", None, "d39"]
