@@ -738,3 +738,21 @@ def test_the_top_entries_of_sparse_rows_are_each_rows_k_largest_positive_ones_fi
             expected += sorted(lo + j for j in order if matrix.data[lo + j] > 0)
         assert _top_per_row_csr(matrix, k).tolist() == expected
     assert len(_top_per_row_csr(sp.csr_matrix((3, 5), dtype=np.float32), 4)) == 0
+
+
+@pytest.mark.parametrize("n", [1, 3, 255, 256, 257, 600])
+def test_ease_inverts_the_gram_matrix_as_numpy_does(n):
+    """collaborative._inverse_positive_definite (Cholesky) gives np.linalg.inv's inverse but for rounding, whole
+    and symmetric across its bands of rows; a matrix that is not positive definite goes to np.linalg.inv."""
+    rng = np.random.default_rng(n)
+    x = (rng.random((2_000, n)) < 0.05).astype(np.float64)
+    gram = x.T @ x
+    gram[np.diag_indices_from(gram)] += 5.0
+    before = gram.copy()
+    got = collaborative._inverse_positive_definite(gram)
+    want = np.linalg.inv(before)
+    np.testing.assert_array_equal(gram, before)  # the input is left as it was
+    assert np.abs(got - want).max() <= 1e-12 * np.abs(want).max()
+    np.testing.assert_array_equal(got, got.T)
+    with pytest.raises(np.linalg.LinAlgError):
+        collaborative._inverse_positive_definite(np.ones((4, 4)))
