@@ -756,3 +756,18 @@ def test_ease_inverts_the_gram_matrix_as_numpy_does(n):
     np.testing.assert_array_equal(got, got.T)
     with pytest.raises(np.linalg.LinAlgError):
         collaborative._inverse_positive_definite(np.ones((4, 4)))
+
+
+def test_buy_again_dates_are_worded_as_strftime_words_them():
+    """reasons._day_texts formats each distinct day once: the texts of .dt.strftime, NaN where a date is missing."""
+    from python_udfs.recs.reasons import _day_texts
+
+    moments = pd.Series(pd.to_datetime(["2026-01-02 13:00", "2025-12-31 23:59:59.999999", None, "2026-01-02 01:00",
+                                        "1999-03-04", None], format="mixed")).astype("datetime64[us]")  # fmt: skip
+    got, want = _day_texts(moments), moments.dt.strftime("%d %b %Y").to_numpy()
+    assert list(got[[0, 1, 3, 4]]) == list(want[[0, 1, 3, 4]]) == ["02 Jan 2026", "31 Dec 2025", "02 Jan 2026",
+                                                                   "04 Mar 1999"]  # fmt: skip
+    assert pd.isna(got[2])
+    assert pd.isna(got[5])
+    assert pd.isna(want[2])
+    assert len(_day_texts(moments.iloc[:0])) == 0
