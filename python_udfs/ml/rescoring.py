@@ -53,6 +53,9 @@ def feature_digests(features, shared: str) -> pd.DataFrame:
             f"{CUTOFF_COLUMN} as {SCORED_AS_OF_COLUMN}"
         )
         .to_arrow_table()
+        # one chunk per column: selecting rows of an Arrow-backed column is a take per chunk, and DuckDB hands
+        # back a chunk per row group (filtering these digests in stamp took 0.6 s chunked, 0.1 s combined)
+        .combine_chunks()
         .to_pandas()
     )
 
@@ -107,7 +110,8 @@ def stamp(out: pd.DataFrame, digests: pd.DataFrame, kept: pd.DataFrame | None) -
         n_kept
         and n_kept <= len(out)
         and {DIGEST_COLUMN, SCORED_AS_OF_COLUMN} <= set(kept.columns)
-        and bool((ids.iloc[len(out) - n_kept :].to_numpy() == kept["customer_id"].to_numpy()).all())
+        # compared as arrays: Arrow strings compare in Arrow (converting both to numpy took 0.7 s of an hourly run)
+        and bool((ids.iloc[len(out) - n_kept :].array == kept["customer_id"].array).all())
     )
     if not in_place:
         out[DIGEST_COLUMN] = ids.map(current[DIGEST_COLUMN])

@@ -76,6 +76,7 @@ def inputs_digests(session, customers, counts, shared: str, as_of) -> pd.DataFra
         )
         # through Arrow: .df() made a Python string per value first (0.67 s against 1.22 s at 1.3 M customers)
         .to_arrow_table()
+        .combine_chunks()  # one chunk per column, as python_udfs/ml/rescoring.py feature_digests explains
         .to_pandas()
     )
 
