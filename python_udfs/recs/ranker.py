@@ -119,7 +119,15 @@ def ndcg_at(frame: pd.DataFrame, k: int) -> float:
     return float((dcg.reindex(positives.index, fill_value=0.0).to_numpy() / ideal).mean())
 
 
+def one_thread(booster: xgb.Booster) -> xgb.Booster:
+    """A copy of the booster that predicts on one thread (the same predictions): for chunks scored in threads,
+    each of which would otherwise start XGB_PARAMS' nthread threads of its own."""
+    copy = booster.copy()
+    copy.set_param({"nthread": 1})
+    return copy
+
+
 def predict(booster: xgb.Booster, candidates: pd.DataFrame) -> np.ndarray:
     if candidates.empty:
         return np.zeros(0, np.float32)
-    return booster.predict(xgb.DMatrix(matrix(candidates), feature_names=FEATURES)).astype(np.float32)
+    return booster.inplace_predict(matrix(candidates)).astype(np.float32)

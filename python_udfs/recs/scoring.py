@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -98,6 +99,8 @@ def recommend_coded(model: Recommender, events: pd.DataFrame, products: pd.DataF
 
     starts = range(0, len(customers), SCORE_CHUNK_CUSTOMERS)
     if threads > 1 and len(starts) > 1:  # map keeps the chunks' order: the same frame as one thread
+        if model.ranker is not None:  # each chunk predicts on one core: the chunks already fill them
+            shared = replace(shared, model=replace(shared.model, ranker=ranker.one_thread(shared.model.ranker)))
         with ThreadPoolExecutor(min(threads, len(starts)), thread_name_prefix="recommend") as pool:
             parts = list(pool.map(score, starts))
     else:

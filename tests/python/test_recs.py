@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from python_udfs.recs import candidates, collaborative, fitting, ranking, scoring
+from python_udfs.recs import candidates, collaborative, fitting, ranker, ranking, scoring
 from python_udfs.recs.candidates import _best_positive, _top_per_row_csr
 from python_udfs.recs.codes import Codes, _distinct
 from python_udfs.recs.collaborative import ease, popularity
@@ -574,6 +574,23 @@ def test_lists_do_not_depend_on_which_customers_are_scored_together(monkeypatch)
         threaded = recommend(model, events, catalogue, customers, no_rules(), AS_OF, threads=3)
     pd.testing.assert_frame_equal(whole, chunked)
     pd.testing.assert_frame_equal(whole, threaded)  # chunks scored 3 at a time: the same lists, in the same order
+
+
+def test_chunks_scored_in_threads_rank_with_the_same_ranker_and_leave_the_model_as_it_was(monkeypatch):
+    """With threads, each chunk predicts with a one-thread copy of the ranker (ranker.one_thread): the same
+    lists as one thread, and the model's own booster keeps its settings."""
+    events, catalogue = grocery()
+    model = fit(events, catalogue, AS_OF)
+    assert model.ranker is not None
+    before = model.ranker.save_config()
+    customers = _customers_of(events)
+    with monkeypatch.context() as m:
+        m.setattr(scoring, "SCORE_CHUNK_CUSTOMERS", 17)
+        one = recommend(model, events, catalogue, customers, no_rules(), AS_OF)
+        two = recommend(model, events, catalogue, customers, no_rules(), AS_OF, threads=2)
+    pd.testing.assert_frame_equal(one, two)
+    assert model.ranker.save_config() == before
+    assert '"nthread":"1"' in ranker.one_thread(model.ranker).save_config().replace(" ", "")
 
 
 def test_the_top_entries_of_a_sparse_row_break_ties_by_product_not_by_batch():
