@@ -39,7 +39,7 @@ def with_reasons(picks: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     for kind in ("collaborative", "content"):
         rows = np.flatnonzero(src == kind)
         if len(rows):
-            anchors = anchors or _Anchors.of(ctx)
+            anchors = _Anchors.of(ctx) if anchors is None else anchors
             reason[rows] = _anchor_reasons(ctx, anchors, kind, u[rows], i[rows])
     rows = np.flatnonzero(src == "rule")
     if len(rows):
@@ -155,6 +155,8 @@ def _repeat_reasons(ctx: Context, u: np.ndarray, i: np.ndarray) -> list[str]:
 def _day_texts(moments: pd.Series) -> np.ndarray:
     """Each moment's date as "%d %b %Y" (NaN where missing), what .dt.strftime gives, formatted once per distinct
     day (formatting every pick's date was most of the buy-again reasons' time)."""
+    if moments.dt.tz is not None:  # the wall time strftime formats, as a plain datetime
+        moments = moments.dt.tz_localize(None)
     days = moments.to_numpy().astype("datetime64[D]")
     distinct, inverse = np.unique(days, return_inverse=True)
     return pd.Series(distinct).dt.strftime("%d %b %Y").to_numpy(dtype=object)[inverse.ravel()]

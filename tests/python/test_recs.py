@@ -788,3 +788,6 @@ def test_buy_again_dates_are_worded_as_strftime_words_them():
     assert pd.isna(got[5])
     assert pd.isna(want[2])
     assert len(_day_texts(moments.iloc[:0])) == 0
+    in_paris = moments.dt.tz_localize("UTC").dt.tz_convert("Europe/Paris")  # 31 Dec 23:59 UTC is 1 Jan there
+    assert list(_day_texts(in_paris)[[0, 1]]) == list(in_paris.dt.strftime("%d %b %Y")[[0, 1]]) == [
+        "02 Jan 2026", "01 Jan 2026"]  # fmt: skip
