@@ -102,7 +102,13 @@ class Items:
         seen = model.seen.reindex(catalogue["product_id"]).fillna(0).to_numpy(np.float32)
         repeat = model.repeat.reindex(catalogue["product_id"])
         # display_name: the name, or the id when there is none (recs/codes.py, where ids are codes)
-        names = catalogue.get("display_name", catalogue["product_name"].fillna(catalogue["product_id"]))
+        # (the fallback only when there is no display_name: as .get's default it was computed every time, and
+        # filling text names with integer codes warns that a future pandas will raise)
+        names = (
+            catalogue["display_name"]
+            if "display_name" in catalogue
+            else catalogue["product_name"].fillna(catalogue["product_id"])
+        )
         return cls(
             frame=catalogue,
             ids=catalogue["product_id"].to_numpy(),
