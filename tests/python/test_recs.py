@@ -609,20 +609,28 @@ def test_the_top_entries_of_a_sparse_row_break_ties_by_product_not_by_batch():
 
 
 def test_the_best_positive_values_of_each_row_are_the_k_largest_ties_by_column():
-    """candidates._best_positive against a plain sort of every row: (-value, column), positives only."""
+    """candidates._best_positive against a plain sort of every row: (-value, column), positives only.
+
+    Rows of 90 values are partitioned whole; rows of 700 rank only what reaches the floor of their column
+    blocks' maxima: both must pick as the sort does, ties, zeros, -inf and few positives included."""
     rng = np.random.default_rng(11)
-    values = np.round(rng.normal(0.2, 0.5, (60, 90)), 1).astype(np.float32)  # many ties, zeros and negatives
-    values[7] = 0.0  # a row with nothing positive
-    values[8, :] = 0.3  # a row of one value
-    for k in (1, 5, 30, 90, 200):
-        rows, cols = _best_positive(values, k)
-        expected = [
-            (r, c)
-            for r in range(len(values))
-            for c in sorted(np.lexsort((np.arange(90), -values[r]))[:k])
-            if values[r, c] > 0
-        ]
-        assert list(zip(rows.tolist(), cols.tolist(), strict=True)) == expected  # row order, then column order
+    for width in (90, 700):
+        values = np.round(rng.normal(0.2, 0.5, (60, width)), 1).astype(np.float32)  # many ties, zeros, negatives
+        values[7] = 0.0  # a row with nothing positive
+        values[8, :] = 0.3  # a row of one value
+        values[9, : width // 2] = -np.inf
+        values[10] = 0.0
+        values[10, :40] = np.arange(40, 0, -1) / 40  # every positive in the first block or two
+        values[11] = np.where(np.arange(width) % 97 == 0, 0.5, 0.0)  # fewer positives than some k
+        for k in (1, 5, 30, 90, 200):
+            rows, cols = _best_positive(values, k)
+            expected = [
+                (r, c)
+                for r in range(len(values))
+                for c in sorted(np.lexsort((np.arange(width), -values[r]))[:k])
+                if values[r, c] > 0
+            ]
+            assert list(zip(rows.tolist(), cols.tolist(), strict=True)) == expected  # row order, then column order
     assert len(_best_positive(np.zeros((0, 4), np.float32), 3)[0]) == 0
 
 
