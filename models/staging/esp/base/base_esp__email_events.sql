@@ -31,38 +31,20 @@ vocabulary as (
     where kind = 'event_type'
 ),
 
--- each distinct raw email once: cleaning it (a regular expression) and the
--- erasure check (a SHA-256) ran on every event, 33 M of them for 2.4 M emails
--- at 1,000,000 contacts, and twice (select_classified_rows reads the rows in
--- two branches)
-emails as {{ cte_hint(materialized=true) }} (
-    select
-        distinct_emails.raw_email,
-        {{ clean_email('distinct_emails.raw_email') }} as email,
-        {{ is_erased_row(email='distinct_emails.raw_email') }} as is_erased
-    from (
-        select distinct source.email as raw_email
-        from source
-        where source.email is not null
-    ) as distinct_emails
-),
-
 parsed as {{ event_slice_inlined(plan) }} (
     select
         {{ clean_text('source.event_id') }} as event_id,
-        emails.email,
+        {{ clean_email('source.email') }} as email,
         {{ clean_text('source.campaign_id') }} as campaign_id,
         {{ normalize_code('source.event_type') }} as raw_event_type,
         {{ parse_raw_timestamp(source('esp', 'email_events'), 'occurred_at', 'source') }} as occurred_at,
         {{ clean_text('source.url') }} as url,
         cast(source.event_id as {{ dbt.type_string() }}) as raw_key,
-        coalesce(emails.is_erased, false) as is_erased,
+        {{ is_erased_row(email='source.email') }} as is_erased,
         -- the raw row (JSON only for the rows that keep it; select_classified_rows
         -- hashes it to break ties in the same order on every engine)
         {{ row_value('source', source('esp', 'email_events')) }} as raw_row
     from source
-    left join emails
-        on source.email = emails.raw_email
 ),
 
 -- each ESP's spelling (trimmed, lowercase) to the project's event type; unknown is null
