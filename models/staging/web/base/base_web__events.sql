@@ -18,49 +18,31 @@ source as {{ event_slice_inlined(plan) }} (
     {{- event_slice_source_filter(plan, source('web', 'web_events'), 'occurred_at', 'event_id') }}
 ),
 
--- each distinct raw device and contact id once: cleaning them and the erasure
--- check (a SHA-256) ran on every event, 41 M of them for 1.2 M devices and
--- 0.7 M contact ids at 1,000,000 contacts, and twice (select_classified_rows
--- reads the rows in two branches)
-{%- for identifier in ['anonymous_id', 'contact_id'] %}
-
-{{ identifier }}s as {{ cte_hint(materialized=true) }} (
-    select
-        distinct_ids.raw_id,
-        {{ clean_identifier('distinct_ids.raw_id') }} as cleaned_id,
-        {{ is_placeholder_identifier('distinct_ids.raw_id') }} as is_placeholder,
-        {{ is_erased_row(**{identifier: 'distinct_ids.raw_id'}) }} as is_erased
-    from (
-        select distinct source.{{ identifier }} as raw_id
-        from source
-        where source.{{ identifier }} is not null
-    ) as distinct_ids
-),
-{%- endfor %}
-
 parsed as {{ event_slice_inlined(plan) }} (
     select
         {{ clean_text('source.event_id') }} as event_id,
-        anonymous_ids.cleaned_id as anonymous_id,
-        contact_ids.cleaned_id as contact_id,
+        {{ clean_identifier('source.anonymous_id') }} as anonymous_id,
+        {{ clean_identifier('source.contact_id') }} as contact_id,
         -- placeholder ids ('undefined', 'null', ...) are ignored, not merged into one person
-        coalesce(anonymous_ids.is_placeholder or contact_ids.is_placeholder, false) as has_placeholder_identifier,
+        (
+            {{ is_placeholder_identifier('source.anonymous_id') }}
+            or {{ is_placeholder_identifier('source.contact_id') }}
+        ) as has_placeholder_identifier,
         {{ clean_email('source.email') }} as email,
         {{ is_invalid_email('source.email') }} as has_invalid_email,
         {{ normalize_code('source.event_type') }} as event_type,
         {{ clean_text('source.product_id') }} as product_id,
         {{ parse_raw_timestamp(source('web', 'web_events'), 'occurred_at', 'source') }} as occurred_at,
         cast(source.event_id as {{ dbt.type_string() }}) as raw_key,
-        coalesce(anonymous_ids.is_erased or contact_ids.is_erased, false)
-        or {{ is_erased_row(email='source.email') }} as is_erased,
+        {{ is_erased_row(
+            email='source.email',
+            contact_id='source.contact_id',
+            anonymous_id='source.anonymous_id',
+        ) }} as is_erased,
         -- the raw row (JSON only for the rows that keep it; select_classified_rows
         -- hashes it to break ties in the same order on every engine)
         {{ row_value('source', source('web', 'web_events')) }} as raw_row
     from source
-    left join anonymous_ids
-        on source.anonymous_id = anonymous_ids.raw_id
-    left join contact_ids
-        on source.contact_id = contact_ids.raw_id
 ),
 
 classified as {{ event_slice_inlined(plan) }} (
