@@ -383,7 +383,7 @@ def _best_positive(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     counts = np.bincount(r, minlength=n_rows)
     first = np.cumsum(counts) - counts
     # each row's candidates side by side, negated (numpy selects near the start faster), padded with +inf
-    padded = np.full((n_rows, max(int(counts.max()) if len(r) else 0, k)), np.inf, values.dtype)
+    padded = np.full((n_rows, max(int(counts.max()), k)), np.inf, values.dtype)
     padded[r, np.arange(len(r)) - np.repeat(first, counts)] = np.negative(v)
     padded.partition(k - 1, axis=1)
     at = -padded[r, k - 1]  # the row's k-th largest; -inf where fewer than k reach the floor: all are kept
