@@ -679,6 +679,27 @@ def test_a_profile_counts_orders_by_basket_or_by_moment_and_never_other_interact
     assert prof["purchased"].to_dict() == {(0, 5): True, (0, 6): False, (1, 5): True}
 
 
+def test_profiles_rank_each_customers_products_latest_first_then_by_product():
+    """position: per customer, the latest interaction first, products in order among equal times, no time last;
+    the same order as sorting by customer, time descending and product (random events with many tied times)."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    ev = pd.DataFrame({"customer_id": rng.integers(0, 40, n), "product_id": rng.integers(0, 30, n),
+                       "interaction_type": rng.choice(["purchase", "cart", "view"], n),
+                       "occurred_at": AS_OF - pd.to_timedelta(rng.integers(1, 6, n), unit="D"),
+                       "order_id": np.nan})  # fmt: skip
+    ev.loc[ev["customer_id"] == 3, "occurred_at"] = pd.NaT  # a customer whose interactions have no time
+    ev.loc[(ev["customer_id"] == 4) & (ev["product_id"] < 10), "occurred_at"] = pd.NaT
+    ev["interaction_type"] = pd.Categorical(ev["interaction_type"], categories=["cart", "purchase", "view"])
+    prof = candidates._profiles(ev, AS_OF, Params())
+    expected = prof.sort_values(["customer_id", "last_at", "product_id"], ascending=[True, False, True])
+    assert prof[["customer_id", "product_id"]].equals(expected[["customer_id", "product_id"]].reset_index(drop=True))
+    assert (prof.groupby("customer_id")["position"].diff().dropna() == 1).all()
+    assert prof.loc[prof["customer_id"] == 4].tail(1)["last_at"].isna().all()
+    assert prof["last_at"].isna().sum() > 0  # the case is there
+    assert prof["last_at"].duplicated().any()
+
+
 def _events_in_pair_order(seed: int, n: int = 4000) -> pd.DataFrame:
     """Random interactions with codes for ids, put in in_order's order: pairs with many rows, repeated moments."""
     rng = np.random.default_rng(seed)
