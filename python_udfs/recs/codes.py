@@ -23,6 +23,9 @@ from python_udfs.recs.model import Recommender
 def _distinct(*columns: pd.Series) -> np.ndarray:
     """The sorted distinct non-null values of the columns (in their own type: ids that are numbers sort as
     numbers, as the recommender always sorted them)."""
+    strings = _distinct_strings(columns)
+    if strings is not None:
+        return strings
     values = [_in_use(column) if isinstance(column.dtype, pd.CategoricalDtype) else column.dropna().unique()
               for column in columns]  # fmt: skip
     distinct = pd.concat([pd.Series(value) for value in values], ignore_index=True).unique()
@@ -31,6 +34,28 @@ def _distinct(*columns: pd.Series) -> np.ndarray:
         # array as np.sort, which compares Python objects (3.6 M order ids at 1,000,000 contacts: seconds)
         return np.asarray(distinct, dtype=object)[pc.array_sort_indices(pa.array(distinct, pa.string())).to_numpy()]
     return np.sort(distinct)
+
+
+def _distinct_strings(columns: tuple[pd.Series, ...]) -> np.ndarray | None:
+    """_distinct of columns of strings held by Arrow (pandas' str dtype, string[pyarrow]), found and sorted by
+    Arrow: 1.5 s against 3.5 to 4.2 s for the 1.3 M customer ids of the 1,000,000-contact bench, read twice
+    per build. None when a column is not such strings, or there is no value (then _distinct decides)."""
+    chunks = []
+    for column in columns:
+        if isinstance(column.dtype, pd.CategoricalDtype) or not isinstance(
+            column.array, pd.arrays.ArrowStringArray | pd.arrays.ArrowExtensionArray
+        ):
+            return None
+        array = pa.array(column.array)  # the Arrow data itself, no copy
+        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+            return None
+        array = array.cast(pa.large_string())
+        chunks.extend(array.chunks if isinstance(array, pa.ChunkedArray) else [array])
+    distinct = pc.unique(pa.chunked_array(chunks, pa.large_string())).drop_null()
+    if len(distinct) == 0:
+        return None
+    # code point order, as the object path below sorts strings
+    return distinct.take(pc.array_sort_indices(distinct)).to_numpy(zero_copy_only=False)
 
 
 def _in_use(column: pd.Series) -> pd.Index:

@@ -9,6 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 from python_udfs.recs import candidates, collaborative, fitting, ranker, ranking, scoring
+from python_udfs.recs import codes as codes_module
 from python_udfs.recs.candidates import _best_positive, _top_per_row_csr
 from python_udfs.recs.codes import Codes, _distinct
 from python_udfs.recs.collaborative import ease, popularity
@@ -490,6 +491,14 @@ def test_string_ids_are_coded_in_python_string_order():
     also = pd.Series(pd.Categorical(["c", "a"], categories=["x", "c", "a"]))  # "x" is not used
     assert list(_distinct(ids, also)) == sorted({"b", "a", "é", "Z", "10", "9", "c"})
     assert list(_distinct(pd.Series([3, 1, 2]))) == [1, 2, 3]  # numbers still sort as numbers
+    # columns of Arrow strings only (what the warehouse and pandas' str dtype give) take Arrow's own path
+    arrow = (
+        pd.Series(["b", None, "é", "Z", "10"], dtype="str"),
+        pd.Series(pd.array(["9", "a", None, "b"], dtype="string[pyarrow]")),
+    )
+    assert codes_module._distinct_strings(arrow) is not None
+    assert list(_distinct(*arrow)) == sorted({"b", "é", "Z", "10", "9", "a"})
+    assert {type(value) for value in _distinct(*arrow)} == {str}
 
 
 def test_the_shallow_trending_fill_gives_the_lists_of_the_full_depth(monkeypatch):
