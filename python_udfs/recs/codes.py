@@ -153,9 +153,18 @@ class Codes:
     def lists_to_ids(self, lists: pd.DataFrame) -> pd.DataFrame:
         """recommend()'s lists with ids for the customer and product codes."""
         return lists.assign(
-            customer_id=self.customers[lists["customer_id"].to_numpy(np.int64)],
-            product_id=self.products[lists["product_id"].to_numpy(np.int64)],
+            customer_id=_ids_at(self.customers, lists["customer_id"].to_numpy(np.int64)),
+            product_id=_ids_at(self.products, lists["product_id"].to_numpy(np.int64)),
         )
+
+
+def _ids_at(ids: np.ndarray, codes: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """ids[codes]. String ids are taken by Arrow into pandas' str dtype, what pandas makes of the taken
+    strings: taking 12.9 M Python strings and letting pandas convert them took 3.2 s of the scoring of
+    1,000,000 contacts (on its main thread), Arrow's take 0.2 s. Other ids keep numpy's take."""
+    if ids.dtype == object and len(ids) and pd.api.types.infer_dtype(ids, skipna=False) == "string":
+        return pd.array(pa.array(ids, pa.large_string()).take(codes), dtype="str")
+    return ids[codes]
 
 
 def _recoded(frame: pd.Series | pd.DataFrame, index: pd.Index) -> pd.Series | pd.DataFrame:

@@ -501,6 +501,17 @@ def test_string_ids_are_coded_in_python_string_order():
     assert {type(value) for value in _distinct(*arrow)} == {str}
 
 
+def test_lists_get_their_ids_back_as_pandas_would_make_them():
+    """Codes.lists_to_ids: string ids come back in pandas' str dtype (taken by Arrow), other ids by numpy."""
+    lists = pd.DataFrame({"customer_id": [2, 0, 2], "product_id": [1, 1, 0], "rank": [1, 1, 2]})
+    codes = Codes(np.array(["c0", "c1", "c2"], dtype=object), np.array([10, 20]))
+    out = codes.lists_to_ids(lists)
+    expected = lists.assign(customer_id=np.array(["c2", "c0", "c2"], dtype=object), product_id=[20, 20, 10])
+    pd.testing.assert_frame_equal(out, expected)
+    assert out["customer_id"].dtype == pd.Series(["x"]).dtype  # what pandas infers for strings
+    assert out["product_id"].dtype == np.int64
+
+
 def test_the_shallow_trending_fill_gives_the_lists_of_the_full_depth(monkeypatch):
     """ranking.fill_with_trending fills shallow first, then at the full depth the customers still short."""
     rng = np.random.default_rng(5)
