@@ -49,8 +49,7 @@ def _distinct_strings(columns: tuple[pd.Series, ...]) -> np.ndarray | None:
         array = pa.array(column.array)  # the Arrow data itself, no copy
         if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
             return None
-        array = array.cast(pa.large_string())
-        chunks.extend(array.chunks if isinstance(array, pa.ChunkedArray) else [array])
+        chunks.append(arrow_strings(array))
     distinct = pc.unique(pa.chunked_array(chunks, pa.large_string())).drop_null()
     if len(distinct) == 0:
         return None
@@ -163,8 +162,17 @@ def _ids_at(ids: np.ndarray, codes: np.ndarray) -> np.ndarray | pd.api.extension
     strings: taking 12.9 M Python strings and letting pandas convert them took 3.2 s of the scoring of
     1,000,000 contacts (on its main thread), Arrow's take 0.2 s. Other ids keep numpy's take."""
     if ids.dtype == object and len(ids) and pd.api.types.infer_dtype(ids, skipna=False) == "string":
-        return pd.array(pa.array(ids, pa.large_string()).take(codes), dtype="str")
+        return pd.array(arrow_strings(ids).take(codes), dtype="str")
     return ids[codes]
+
+
+def arrow_strings(values) -> pa.Array:
+    """values (an Arrow array, a pandas Series or array, a list of strings and None) as one Arrow large_string
+    array: what the recommender's Arrow paths (here and in rescoring.py) work on."""
+    if not isinstance(values, pa.Array | pa.ChunkedArray):
+        values = pa.array(pd.Series(values, dtype="str").array)
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    return array.cast(pa.large_string())
 
 
 def _recoded(frame: pd.Series | pd.DataFrame, index: pd.Index) -> pd.Series | pd.DataFrame:

@@ -24,9 +24,9 @@ import hashlib
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
+from python_udfs.recs.codes import arrow_strings
 from python_udfs.recs.model import KINDS, Params
 from python_udfs.registry import registry_text
 from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN, recent_enough
@@ -93,26 +93,19 @@ def digest_per_row(customer_ids, digests: pd.DataFrame) -> pd.api.extensions.Ext
     lookup and the per-row values are Arrow's: Python objects for the 12.9 M ids and digests, then the
     digests' conversion to strings again, took about 5 s of the scoring's main thread.
     """
-    ids = _arrow_strings(customer_ids)
+    ids = arrow_strings(customer_ids)
     if len(ids) == 0:
         return pd.array([], dtype="string")
     changed = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)).fill_null(True)
     starts = np.flatnonzero(np.concatenate([[True], changed.to_numpy(zero_copy_only=False)]))
     customers = ids.take(starts)
-    known, values = _arrow_strings(digests["customer_id"]), _arrow_strings(digests[DIGEST_COLUMN])
+    known, values = arrow_strings(digests["customer_id"]), arrow_strings(digests[DIGEST_COLUMN])
     if len(customers) * 4 < len(known):  # an hourly run's few customers: look up among theirs only
         theirs = pc.is_in(known, value_set=customers)
         known, values = known.filter(theirs), values.filter(theirs)
     position = pc.index_in(customers, value_set=known)  # null: not there (ids in digests are unique)
     found = values.take(position)
     return pd.array(found.take(np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(ids))))), dtype="string")
-
-
-def _arrow_strings(values) -> pa.Array:
-    """values (a Series, array or list of strings and None) as one Arrow large_string array."""
-    array = pa.array(pd.Series(values, dtype="str").array if not isinstance(values, pa.Array) else values)
-    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-    return array.cast(pa.large_string())
 
 
 def plan(session, this, current: pd.DataFrame, max_age_days: int) -> tuple[np.ndarray, np.ndarray]:
