@@ -116,7 +116,8 @@ def dbt_env(raw_dir: Path, work_dir: Path, **extra: str) -> dict[str, str]:
     return {
         # the API's exposure log: the work folder's own (none) unless a test sets one
         "EXPOSURE_DIR": str(work_dir / "exposures"),
-        **os.environ,
+        # a shell's AS_OF_DATE would pin "today" in every test: only a test that passes it sets it
+        **{name: value for name, value in os.environ.items() if name != "AS_OF_DATE"},
         "RAW_DATA_DIR": str(raw_dir),
         "DUCKDB_PATH": str(work_dir / "warehouse.duckdb"),
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
@@ -127,7 +128,9 @@ def dbt_env(raw_dir: Path, work_dir: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def run_dbt(args: list[str], raw_dir: Path, work_dir: Path, dbt_vars: dict | None = None) -> Build:
+def run_dbt(
+    args: list[str], raw_dir: Path, work_dir: Path, dbt_vars: dict | None = None, env: dict[str, str] | None = None
+) -> Build:
     """Run a dbt command with the project's profile, isolated in work_dir (the suite's one dbt runner).
 
     dbt runs in work_dir, with the warehouse (work_dir/warehouse.duckdb) and saved models (work_dir/models)
@@ -135,10 +138,11 @@ def run_dbt(args: list[str], raw_dir: Path, work_dir: Path, dbt_vars: dict | Non
     now reads the same in every folder, so a build in a new folder starts from the parse an earlier build of
     the same project with the same vars wrote (dbt's own partial parsing: it still re-reads every file and
     re-parses what changed). Saves the parse, a few seconds of CPU, in each of the suite's dbt runs.
+    env: more environment variables for this run.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     db_path = work_dir / "warehouse.duckdb"
-    env = dbt_env(raw_dir, work_dir, DUCKDB_PATH=RELATIVE_DUCKDB_PATH, MODEL_DIR=RELATIVE_MODEL_DIR)
+    env = dbt_env(raw_dir, work_dir, DUCKDB_PATH=RELATIVE_DUCKDB_PATH, MODEL_DIR=RELATIVE_MODEL_DIR, **(env or {}))
     target = work_dir / "target"
     parse_key = (str(PROJECT_DIR), json.dumps(dbt_vars or {}, sort_keys=True))
     if not (target / "partial_parse.msgpack").exists() and (parse := _saved_parse(parse_key)) is not None:
