@@ -40,5 +40,6 @@ def test_the_var_wins_over_the_environment(demo_data, tmp_path):
 
 
 def test_a_hostile_value_stays_a_literal(demo_data, tmp_path):
-    sql = compiled_as_of(demo_data, tmp_path / "work", {"AS_OF_DATE": "2026-01-01'); drop table main.dim_customers; --"})
+    hostile = "2026-01-01'); drop table main.dim_customers; --"
+    sql = compiled_as_of(demo_data, tmp_path / "work", {"AS_OF_DATE": hostile})
     assert "cast('2026-01-01''); drop table main.dim_customers; --' as timestamp)" in sql
