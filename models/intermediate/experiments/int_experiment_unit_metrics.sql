@@ -59,6 +59,9 @@ web_events as (
     from {{ ref('int_web_events_sessionized') }}
 ),
 
+-- only the events a metric counts (sends and deliveries are most of them): an
+-- assignment whose window holds none gets no email_windows row, and 0 below,
+-- as it would from all its events
 email_events as (
     select
         customer_id,
@@ -67,6 +70,7 @@ email_events as (
         event_type = 'click' as is_click,
         event_type in ('unsubscribe', 'spam_report') as is_unsubscribe
     from {{ ref('int_email_events_attributed') }}
+    where (event_type = 'open' and not is_machine_open) or event_type in ('click', 'unsubscribe', 'spam_report')
 ),
 
 order_windows as (
@@ -124,9 +128,11 @@ email_windows as (
     group by assignments.assignment_id
 ),
 
+-- any email event at all (the email metrics are left out without), read from
+-- the table: a second read of email_events made DuckDB hold all its rows
 has_email_events as (
     select count(*) > 0 as has_email_events
-    from email_events
+    from {{ ref('int_email_events_attributed') }}
 ),
 
 unit_values as (
