@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from python_udfs.arrow_strings import arrow_strings
 from python_udfs.recs.model import Recommender
 
 
@@ -164,15 +165,6 @@ def _ids_at(ids: np.ndarray, codes: np.ndarray) -> np.ndarray | pd.api.extension
     if ids.dtype == object and len(ids) and pd.api.types.infer_dtype(ids, skipna=False) == "string":
         return pd.array(arrow_strings(ids).take(codes), dtype="str")
     return ids[codes]
-
-
-def arrow_strings(values) -> pa.Array:
-    """values (an Arrow array, a pandas Series or array, a list of strings and None) as one Arrow large_string
-    array: what the recommender's Arrow paths (here and in rescoring.py) work on."""
-    if not isinstance(values, pa.Array | pa.ChunkedArray):
-        values = pa.array(pd.Series(values, dtype="str").array)
-    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    return array.cast(pa.large_string())
 
 
 def _recoded(frame: pd.Series | pd.DataFrame, index: pd.Index) -> pd.Series | pd.DataFrame:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from python_udfs.recs.codes import arrow_strings
+from python_udfs.arrow_strings import arrow_strings
 from python_udfs.recs.model import KINDS, Params
 from python_udfs.registry import registry_text
 from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN, recent_enough

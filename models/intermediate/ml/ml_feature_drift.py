@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from python_udfs.arrow_strings import isin_strings
 from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
 from python_udfs.ml.training import drift
 from python_udfs.registry import raise_if_no_registry
@@ -16,7 +17,9 @@ def model(dbt, session):
         raise_if_no_registry(error)  # a fresh warehouse: says to run the full build first
         raise
     scores = to_pandas(dbt.ref("ml_customer_scores"))
-    current = current.set_index("customer_id").loc[scores["customer_id"]].reset_index()
+    # the scored customers' features: PSI counts values per bin, so their order does not matter (indexing 1.29 M
+    # rows by string id into the scores' order took 1.4 to 2.5 s at 1,000,000 contacts, Arrow's is_in 0.5 to 0.8 s)
+    current = current[isin_strings(current["customer_id"], scores["customer_id"])]
     out = drift(
         current,
         registry,
