@@ -1,11 +1,11 @@
-{% macro customer_email_features_at(population, customers=none, cutoffs=none, carry=false) %}
+{% macro customer_email_features_at(population, customers=none, cutoffs=none, carry=false, at=none) %}
     {#- Email engagement features of each row of `population` (a CTE name or
         relation with one row per customer_id and cutoff_at): campaigns sent,
         delivered, opened and clicked in the trailing 30 and 90 days before the
         cut-off and their rates, the last open, click and negative event, and
         the hour (UTC) the customer usually opens. Machine opens do not count;
         a click counts as an open.
-        `customers`, `cutoffs` and `carry`: as for every family (macro
+        `customers`, `cutoffs`, `carry` and `at`: as for every family (macro
         feature_family_keys, macros/customer_population_at.sql). -#}
 with
 
@@ -20,7 +20,7 @@ population_cutoffs as (
 -- time at 1,000,000 contacts), but for a few customers (the hourly refresh),
 -- whose rows are cheaper to copy than to find again in every table
 email_rows as {{ not_materialized() if not customers }} (
-    {{ events_rolled_to_days_rows('email', 'population_cutoffs', customers) | indent(4) }}
+    {{ events_rolled_to_days_rows('email', 'population_cutoffs', customers, at) | indent(4) }}
 ),
 
 -- one row per cut-off, customer and campaign: did each kind of event happen

@@ -1,4 +1,4 @@
-{% macro customer_features_at(cutoffs, customers=none) %}
+{% macro customer_features_at(cutoffs, customers=none, at=none) %}
     {#- Customer features as they were at each cut-off: one row per customer and
         cutoff_at, for customers first seen before it. `cutoffs` is a relation
         (a CTE name or a ref) with a column cutoff_at, one row per cut-off.
@@ -8,7 +8,10 @@
         training snapshots of the ML models (several past cut-offs).
         `customers` (a relation with a column customer_id), when given, limits
         the rows to those customers and the events read to theirs (the hourly
-        refresh, macros/customer_features_refresh.sql). -#}
+        refresh, macros/customer_features_refresh.sql). `at` (SQL of one constant
+        time), when given, is every cut-off of `cutoffs` (int_customer_features:
+        as_of): the events of part of a day are then found by constants DuckDB
+        filters on while it scans (events_rolled_to_days_rows). -#}
 {%- set calendar = customer_calendar_features(
     'all_families', 'all_families.last_order_at', 'all_families.usual_open_hour_utc'
 ) %}
@@ -33,15 +36,15 @@ order_features as (
 ),
 
 email_features as (
-    {{ customer_email_features_at('order_features', customers, cutoffs, carry=true) | indent(4) }}
+    {{ customer_email_features_at('order_features', customers, cutoffs, carry=true, at=at) | indent(4) }}
 ),
 
 web_features as (
-    {{ customer_web_features_at('email_features', customers, cutoffs, carry=true) | indent(4) }}
+    {{ customer_web_features_at('email_features', customers, cutoffs, carry=true, at=at) | indent(4) }}
 ),
 
 all_families as (
-    {{ customer_top_category_at('web_features', customers, cutoffs, carry=true) | indent(4) }}
+    {{ customer_top_category_at('web_features', customers, cutoffs, carry=true, at=at) | indent(4) }}
 )
 
 select

@@ -134,7 +134,7 @@
 {% macro customer_features_code_digest() %}
     {#- A digest of the SQL that makes the features, so a new version of it recomputes everyone -#}
     {{ return(local_md5(
-        customer_features_at('cutoffs')
+        customer_features_at('cutoffs', at='as_of')
         ~ customer_features_changed_sql('since', 'as_of', 'population', 'stored')
         ~ customer_features_kept_sql('population', 'stored', 'changed')
     )) }}

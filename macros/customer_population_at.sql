@@ -33,7 +33,9 @@ where {{ population_customers_only("customers.customer_id", customers) }}
         relation with a column cutoff_at), when given, holds the population's cut-offs, so
         they are not read from `population` again; with `carry`, every column of
         `population` comes along, not only its keys (customer_features_at chains the
-        families). -#}
+        families); `at` (SQL of one constant time), when given, is every cut-off, so the
+        events read for part of a day are bounded by constants DuckDB can filter on while
+        it scans (events_rolled_to_days_rows). -#}
     {%- if carry %}
     population.*,
     {%- else %}

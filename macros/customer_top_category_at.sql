@@ -1,11 +1,11 @@
-{% macro customer_top_category_at(population, customers=none, cutoffs=none, carry=false) %}
+{% macro customer_top_category_at(population, customers=none, cutoffs=none, carry=false, at=none) %}
     {#- The top category of each row of `population` (a CTE name or relation
         with one row per customer_id and cutoff_at), from what happened
         strictly before the cut-off: the category with the most units bought
         (completed orders, returns left out); for customers who never bought,
         the most viewed in the trailing 90 days. Ties go to the first name
         alphabetically; null when there is neither.
-        `customers`, `cutoffs` and `carry`: as for every family (macro
+        `customers`, `cutoffs`, `carry` and `at`: as for every family (macro
         feature_family_keys, macros/customer_population_at.sql). -#}
 with
 
@@ -24,7 +24,7 @@ order_lines as (
 -- the rollup's rows of whole days before each cut-off and the events of the
 -- other days (macros/events_rolled_to_days.sql)
 web_rows as (
-    {{ events_rolled_to_days_rows('web', 'population_cutoffs', customers) | indent(4) }}
+    {{ events_rolled_to_days_rows('web', 'population_cutoffs', customers, at) | indent(4) }}
 ),
 
 -- top category: most units bought; customers who never bought: most viewed in 90 days

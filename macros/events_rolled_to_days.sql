@@ -106,12 +106,17 @@
         {%- endfor %}
 {%- endmacro %}
 
-{% macro events_rolled_to_days_rows(kind, cutoffs, customers=none) %}
+{% macro events_rolled_to_days_rows(kind, cutoffs, customers=none, at=none) %}
     {#- The rows a feature family reads at each cut-off of `cutoffs` (a relation
         with a column cutoff_at, one row per cut-off): cutoff_at, customer_id,
         the rollup's keys, row_at and its measures, from the rollup for the whole
         days and from the events for the others (top of this file). `customers`
-        (a relation with a column customer_id), when given, keeps only theirs. -#}
+        (a relation with a column customer_id), when given, keeps only theirs.
+        `at` (SQL of one constant time), when given, is every cut-off: the same
+        days are then also named as constant ranges of occurred_at, which DuckDB
+        checks while it scans, before it reads the customer ids (the hourly
+        refresh's features read 3 days' events of the 365 instead of joining
+        every event's day: at 1,000,000 contacts about 70 M events a run). -#}
     {%- set spec = events_rolled_to_days_spec(kind) %}
     {%- set within_day = 'cutoff_at <> cast(cast(cutoff_at as date) as timestamp)' %}
     select
@@ -179,6 +184,15 @@
         on cast(events.occurred_at as date) = read_days.event_day
         and events.occurred_at < read_days.cutoff_at
     where customer_id is not null
+        {%- if at %}
+        -- the same days, as constants (the join above still decides)
+        and (
+            {%- for days in [0] + events_rolled_to_days_window_days() %}
+            {%- set day_start = 'cast(cast(' ~ at ~ " - interval '" ~ days ~ " days' as date) as timestamp)" %}
+            {{ 'or ' if not loop.first }}(events.occurred_at >= {{ day_start }} and events.occurred_at < {{ day_start }} + interval '1 day')
+            {%- endfor %}
+        )
+        {%- endif %}
         {%- if customers %}
         and {{ population_customers_only('events.customer_id', customers) }}
         {%- endif %}

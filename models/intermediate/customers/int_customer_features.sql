@@ -23,7 +23,7 @@ cutoffs as (
 {%- if plan.changed is none %}
 
 customer_features as (
-    {{ customer_features_at('cutoffs') | indent(4) }}
+    {{ customer_features_at('cutoffs', at=as_of_timestamp()) | indent(4) }}
 )
 
 select * from customer_features
@@ -38,7 +38,7 @@ changed_customers as (
 ),
 
 recomputed as (
-    {{ customer_features_at('cutoffs', 'changed_customers') | indent(4) }}
+    {{ customer_features_at('cutoffs', 'changed_customers', at=as_of_timestamp()) | indent(4) }}
 ),
 
 kept as (
