@@ -14,8 +14,9 @@ run_results.json):
 
 "Today" is pinned by the environment variable AS_OF_DATE, not a dbt var, and
 the refresh starts from the full build's parse (partial_parse.msgpack), as an
-hourly job does where the last run ran: dbt then parses again only the files
-that read AS_OF_DATE, not the whole project (a changed var would make it).
+hourly job does where the last run ran: dbt then parses nothing again
+(macros/as_of_timestamp.sql reads AS_OF_DATE only when it renders SQL to run);
+a changed var would make it parse the whole project.
 
 Writes benchmarks/results/scale_<contacts>.json.
 

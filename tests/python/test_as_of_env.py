@@ -23,7 +23,8 @@ def test_as_of_date_from_the_environment_and_a_partial_parse(demo_data, tmp_path
     work = tmp_path / "work"
     first = compiled_as_of(demo_data, work, {"AS_OF_DATE": "2026-03-04 05:00:00"})
     assert "cast('2026-03-04 05:00:00' as timestamp)" in first
-    # the next hour, in the same folder: dbt parses again only what reads the variable, and the SQL has the new hour
+    # the next hour, in the same folder: dbt parses nothing again (the variable is read when the SQL is rendered to
+    # run, not while parsing), and the SQL has the new hour
     second = compiled_as_of(demo_data, work, {"AS_OF_DATE": "2026-03-04 06:00:00"})
     assert "cast('2026-03-04 06:00:00' as timestamp)" in second
     assert "2026-03-04 05:00:00" not in second
@@ -31,6 +32,7 @@ def test_as_of_date_from_the_environment_and_a_partial_parse(demo_data, tmp_path
     last_run = log[log.rindex("Running with dbt") :]
     assert "Partial parsing enabled" in last_run
     assert "Starting full parse" not in last_run
+    assert "Partial parsing: updated file" not in last_run
 
 
 def test_the_var_wins_over_the_environment(demo_data, tmp_path):
