@@ -174,16 +174,24 @@
         {%- endif %}
     {%- endset -%}
     {%- set log = changed_customers_log(target) -%}
+    {%- set old_rows = arg_dict['temp_relation'].incorporate(
+        path={'identifier': arg_dict['temp_relation'].identifier ~ '__replaced'}) -%}
     {{ changed_customers_log_create(log) }};
     {%- if days == 'all' %}
     insert into {{ log }} (customer_id) values (null);
+    delete from {{ target }};
     {%- else %}
+    {#- the rows replaced, found in one pass over the table (with their rowid, to delete them): the filter
+        (an event id among the new rows', or a changed day) cannot be pushed into the scan, and the log and the
+        delete each scanned every row with it (33 to 41 M rows at 1,000,000 contacts, about 0.6 s a model) -#}
+    create or replace temporary table {{ old_rows.identifier }} as
+    select rowid as replaced_row, {{ columns }} from {{ target }} where {{ replaced }};
     {#- the customers of the rows that go, come or change: old rows the new ones do not repeat, and back -#}
     insert into {{ log }} (customer_id, event_day)
     select distinct customer_id, cast(occurred_at as date)
     from (
         (
-            select {{ columns }} from {{ target }} where {{ replaced }}
+            select {{ columns }} from {{ old_rows.identifier }}
             except all
             select {{ columns }} from {{ arg_dict['temp_relation'] }} where customer_id is not null
         )
@@ -191,14 +199,12 @@
         (
             select {{ columns }} from {{ arg_dict['temp_relation'] }} where customer_id is not null
             except all
-            select {{ columns }} from {{ target }} where {{ replaced }}
+            select {{ columns }} from {{ old_rows.identifier }}
         )
     ) as changed_rows;
+    delete from {{ target }} where rowid in (select replaced_row from {{ old_rows.identifier }});
+    drop table {{ old_rows.identifier }};
     {%- endif %}
-    delete from {{ target }}
-    {%- if days != 'all' %}
-    where {{ replaced }}
-    {%- endif %};
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
     where customer_id is not null
