@@ -1,8 +1,8 @@
 {{ config(materialized='table') }}
 
 {#-
-    One row per campaign and customer it reached: what the ESP recorded for
-    that person and campaign. Machine opens (int_email_events_attributed:
+    One row per campaign and customer it reached (the key: campaign_id,
+    customer_id): what the ESP recorded for that person and campaign. Machine opens (int_email_events_attributed:
     within var machine_open_max_seconds of delivery) are not human opens.
 -#}
 
@@ -34,7 +34,6 @@ per_recipient as (
 )
 
 select
-    md5(per_recipient.campaign_id || '|' || per_recipient.customer_id) as campaign_recipient_id,
     per_recipient.campaign_id,
     campaigns.campaign_name,
     campaigns.campaign_type,

@@ -137,7 +137,6 @@ attributions as (
 )
 
 select
-    md5(attribution_model || '|' || order_id || '|' || touch_id) as order_attribution_id,
     order_id,
     customer_id,
     ordered_at,
