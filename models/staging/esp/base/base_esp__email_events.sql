@@ -107,6 +107,7 @@ selected as (
     {{ select_classified_rows(
         'classified', 'event_id', 'occurred_at',
         lazy_hash=true,
+        rejected_key='raw_key',
         compare='email, campaign_id, event_type, occurred_at, url',
     ) }}
 ),

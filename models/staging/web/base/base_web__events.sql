@@ -78,6 +78,7 @@ selected as (
     {{ select_classified_rows(
         'classified', 'event_id', 'occurred_at',
         lazy_hash=true,
+        rejected_key='raw_key',
         compare='anonymous_id, contact_id, email, event_type, product_id, occurred_at',
     ) }}
 ),
