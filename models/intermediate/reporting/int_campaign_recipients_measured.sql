@@ -2,8 +2,9 @@
 
 {#-
     One row per campaign and customer it reached (the key: campaign_id,
-    customer_id): what the ESP recorded for that person and campaign. Machine opens (int_email_events_attributed:
-    within var machine_open_max_seconds of delivery) are not human opens.
+    customer_id): what the ESP recorded for that person and campaign. Machine
+    opens (int_email_events_attributed: within var machine_open_max_seconds of
+    delivery) are not human opens.
 -#}
 
 with
