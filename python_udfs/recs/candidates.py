@@ -287,10 +287,31 @@ def _rule_matrix(rules, categories, category_code, trend) -> tuple[pd.DataFrame,
 
 
 def _trend_weights(ev: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> pd.Series:
-    """Per product: its interactions' weights, halved every trending_half_life_days of age."""
-    age = (as_of - ev["occurred_at"]).dt.total_seconds() / 86400
-    w = ev["interaction_type"].map(params.weights()).astype(float) * 0.5 ** (age / params.trending_half_life_days)
-    return w.groupby(ev["product_id"]).sum()
+    """Per product: its interactions' weights, halved every trending_half_life_days of age.
+
+    On coded events (codes.py: products numbered from 0, kinds a categorical, times datetime64) the ages, the
+    weights and the groups come from the arrays: the same numbers as the Series arithmetic and the group by
+    product id below (pandas sums each group the same way, in row order), in about 0.6 of the time: a retrain
+    sums them three times and each scoring once, about 2 s each at 1,000,000 contacts."""
+    product, kind, moment = ev["product_id"].to_numpy(), ev["interaction_type"], ev["occurred_at"].to_numpy()
+    if not (
+        len(ev) and product.dtype.kind == "i" and product.min() >= 0 and isinstance(kind.dtype, pd.CategoricalDtype)
+        and moment.dtype.kind == "M" and not np.isnat(moment).any() and (kind.cat.codes.to_numpy() >= 0).all()
+    ):  # fmt: skip
+        age = (as_of - ev["occurred_at"]).dt.total_seconds() / 86400
+        w = ev["interaction_type"].map(params.weights()).astype(float) * 0.5 ** (age / params.trending_half_life_days)
+        return w.groupby(ev["product_id"]).sum()
+    unit, _ = np.datetime_data(moment.dtype)
+    # (as_of - time).dt.total_seconds(): the difference in the times' unit, divided by that unit's count per second
+    per_second = np.timedelta64(1, "s") // np.timedelta64(1, unit)
+    age = (np.datetime64(as_of, unit).astype(np.int64) - moment.view(np.int64)) / per_second / 86400
+    weights = params.weights()
+    by_kind = np.array([weights.get(name, np.nan) for name in kind.cat.categories], dtype=float)
+    w = by_kind[kind.cat.codes.to_numpy()] * 0.5 ** (age / params.trending_half_life_days)
+    groups = pd.Categorical.from_codes(product, categories=np.arange(int(product.max()) + 1, dtype=product.dtype))
+    summed = pd.Series(w).groupby(groups, observed=True).sum()
+    index = pd.Index(summed.index.to_numpy(product.dtype), name=ev["product_id"].name)
+    return pd.Series(summed.to_numpy(), index=index)
 
 
 def _trending(per_item: pd.Series, catalogue: pd.DataFrame) -> np.ndarray:

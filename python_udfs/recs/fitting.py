@@ -24,37 +24,83 @@ def _repeat_rates(events: pd.DataFrame, products: pd.DataFrame, params: Params) 
     customers' buying frequency. Smoothed toward the category's rate with
     repeat_prior pseudo-buyers; repurchase_days is the median gap between
     purchases of the same item (the category's when the item has none).
+
+    Products and categories are counted by their position in the catalogue and a code per category: grouping
+    the pairs by the category names (and by customer and name) took about 3 s of each of a retrain's three
+    fits at 1,000,000 contacts. A pair whose product has no category, or is not in the catalogue, is never
+    eligible and counts for no category, as when the names were grouped (groups leave missing keys out).
     """
     category = products.drop_duplicates("product_id").set_index("product_id")["category"]
     purchases = events[events["interaction_type"] == "purchase"]
     if purchases.empty:  # nothing bought yet: nothing is known to come back
         return pd.DataFrame({"repeat_rate": 0.0, "repurchase_days": 30.0}, index=category.index)
     per_pair = _purchase_pairs(purchases)
-    per_pair["category"] = per_pair["product_id"].map(category)
+    cat_of_item, _ = pd.factorize(category)  # -1: no category
+    n_items, n_cats = len(category), int(cat_of_item.max()) + 1
+    item = category.index.get_indexer(per_pair["product_id"])  # -1: not in the catalogue
+    cat = np.where(item >= 0, cat_of_item[np.maximum(item, 0)], -1)
+    first = per_pair["first"].to_numpy()
     # a customer's last purchase in a category: the latest of their pairs' last purchases in it
-    category_last = per_pair.groupby(["customer_id", "category"])["last"].max().rename("category_last")
-    per_pair = per_pair.join(category_last, on=["customer_id", "category"])
-    per_pair["eligible"] = per_pair["category_last"] > per_pair["first"]
-    per_pair["rebought"] = per_pair["orders"] >= 2
-    gap = (per_pair["last"] - per_pair["first"]).dt.total_seconds() / 86400 / (per_pair["orders"] - 1).clip(lower=1)
-    per_pair["gap_days"] = gap.where(per_pair["rebought"])
-    eligible = per_pair[per_pair["eligible"]]
-    per_item = eligible.groupby("product_id").agg(eligible=("rebought", "size"), rebuyers=("rebought", "sum"))
-    per_item = per_item.join(per_pair.groupby("product_id")["gap_days"].median())
-    per_cat = eligible.groupby("category").agg(cat_eligible=("rebought", "size"), cat_rebuyers=("rebought", "sum"))
-    per_cat = per_cat.join(per_pair.groupby("category")["gap_days"].median().rename("cat_gap"))
-    overall = eligible["rebought"].mean() if len(eligible) else 0.0
-    per_cat["cat_rate"] = (per_cat["cat_rebuyers"] + params.repeat_prior * overall) / (
-        per_cat["cat_eligible"] + params.repeat_prior
-    )
-    out = pd.DataFrame(index=category.index)
-    out["category"] = category
-    out = out.join(per_item).join(per_cat[["cat_rate", "cat_gap"]], on="category")
-    out[["eligible", "rebuyers"]] = out[["eligible", "rebuyers"]].fillna(0)
-    prior = out["cat_rate"].fillna(overall)
-    out["repeat_rate"] = (out["rebuyers"] + params.repeat_prior * prior) / (out["eligible"] + params.repeat_prior)
-    out["repurchase_days"] = out["gap_days"].fillna(out["cat_gap"]).fillna(30.0).clip(lower=1.0)
-    return out[["repeat_rate", "repurchase_days"]]
+    category_last = _latest_per_group(_customer_numbers(per_pair["customer_id"]), cat, per_pair["last"].to_numpy())
+    eligible = (cat >= 0) & (category_last > first)
+    rebought = per_pair["orders"].to_numpy() >= 2
+    again = per_pair[rebought]
+    gap = (again["last"] - again["first"]).dt.total_seconds() / 86400 / (again["orders"] - 1).clip(lower=1)
+    gap_days = gap.to_numpy(np.float64)
+    item_eligible = np.bincount(item[eligible], minlength=n_items).astype(np.float64)
+    # like a category, a product with no eligible pair has no gap of its own
+    per_item_gap = np.where(item_eligible > 0, _median_by(item[rebought], gap_days, n_items), np.nan)
+    item_rebuyers = np.bincount(item[eligible & rebought], minlength=n_items).astype(np.float64)
+    cat_eligible = np.bincount(cat[eligible], minlength=n_cats)
+    cat_rebuyers = np.bincount(cat[eligible & rebought], minlength=n_cats)
+    overall = float(cat_rebuyers.sum() / cat_eligible.sum()) if eligible.any() else 0.0
+    # a category with no eligible pair has neither a rate nor a gap of its own (the groups of eligible pairs
+    # gave them)
+    cat_rate = np.where(cat_eligible > 0, (cat_rebuyers + params.repeat_prior * overall) / (
+        cat_eligible + params.repeat_prior
+    ), np.nan)  # fmt: skip
+    cat_gap = np.where(cat_eligible > 0, _median_by(cat[rebought], gap_days, n_cats), np.nan)
+    has_cat = cat_of_item >= 0
+    item_cat_rate = np.where(has_cat, cat_rate[np.maximum(cat_of_item, 0)] if n_cats else np.nan, np.nan)
+    item_cat_gap = np.where(has_cat, cat_gap[np.maximum(cat_of_item, 0)] if n_cats else np.nan, np.nan)
+    prior = np.where(np.isnan(item_cat_rate), overall, item_cat_rate)
+    repeat_rate = (item_rebuyers + params.repeat_prior * prior) / (item_eligible + params.repeat_prior)
+    days = np.where(np.isnan(per_item_gap), item_cat_gap, per_item_gap)
+    days = np.maximum(np.where(np.isnan(days), 30.0, days), 1.0)
+    return pd.DataFrame({"repeat_rate": repeat_rate, "repurchase_days": days}, index=category.index)
+
+
+def _customer_numbers(customers: pd.Series) -> np.ndarray:
+    """A number per customer (equal ids, equal numbers): the ids themselves when they are codes."""
+    values = customers.to_numpy()
+    if values.dtype.kind == "i" and (len(values) == 0 or values.min() >= 0):
+        return values.astype(np.int64)
+    return pd.factorize(customers)[0].astype(np.int64)
+
+
+def _latest_per_group(customer: np.ndarray, cat: np.ndarray, moment: np.ndarray) -> np.ndarray:
+    """Per row, the latest moment among the rows of its (customer, category); NaT where the category is -1."""
+    out = np.full(len(moment), np.datetime64("NaT"), moment.dtype)
+    rows = np.flatnonzero(cat >= 0)
+    if not len(rows):
+        return out
+    key = customer[rows] * (int(cat.max()) + 1) + cat[rows]
+    by_key = np.argsort(key, kind="stable")
+    order, sorted_key = rows[by_key], key[by_key]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    latest = np.maximum.reduceat(moment[order].view(np.int64), starts).view(moment.dtype)
+    out[order] = np.repeat(latest, np.diff(np.r_[starts, len(order)]))
+    return out
+
+
+def _median_by(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """The median of the values of each group 0 to n_groups - 1 (NaN: none); rows of group -1 count for none."""
+    out = np.full(n_groups, np.nan)
+    keep = group >= 0
+    if keep.any():
+        medians = pd.Series(values[keep]).groupby(group[keep]).median()
+        out[medians.index.to_numpy()] = medians.to_numpy()
+    return out
 
 
 def _interactions(ev: pd.DataFrame, params: Params) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -181,13 +227,23 @@ def _base(ev: pd.DataFrame, products: pd.DataFrame, as_of: pd.Timestamp, params:
     return replace(bases[key], ranker=None, ranker_info={})
 
 
+def _distinct_customers(events: pd.DataFrame) -> np.ndarray:
+    """The distinct customer ids of events, in no particular order; events in customer order (in_order's) give
+    them from where each customer's rows start, without hashing every row (about 0.6 s of each of a retrain's
+    two ranker fits at 1,000,000 contacts)."""
+    customer = events["customer_id"].to_numpy()
+    if customer.dtype.kind == "i" and len(customer) and (customer[1:] >= customer[:-1]).all():
+        return customer[np.r_[True, customer[1:] != customer[:-1]]]
+    return events["customer_id"].unique()
+
+
 def _fit_ranker(ev: pd.DataFrame, products: pd.DataFrame, as_of: pd.Timestamp, params: Params,
                 bases: dict | None = None):  # fmt: skip
     """Candidates as of as_of - ranker_label_days for customers who bought after it, labelled by what they bought."""
     cut = as_of - pd.Timedelta(days=params.ranker_label_days)
     past = ev[ev["occurred_at"] < cut]
     later = ev[(ev["occurred_at"] >= cut) & (ev["interaction_type"] == "purchase")]
-    buyers = np.sort(np.intersect1d(later["customer_id"].unique(), past["customer_id"].unique()))
+    buyers = np.sort(np.intersect1d(later["customer_id"].unique(), _distinct_customers(past)))
     info = {"label_days": params.ranker_label_days, "cutoff": str(cut)}
     if len(buyers) < params.ranker_min_customers:  # too few to learn from, or to check the ranker on
         return None, {**info, "rows": 0, "positives": 0, "customers": len(buyers), "used": False}

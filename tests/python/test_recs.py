@@ -777,6 +777,82 @@ def test_purchase_pairs_of_events_in_pair_order_are_their_groups():
     pd.testing.assert_frame_equal(fitting._purchase_pairs(purchases.iloc[::-1]), expected)  # grouped by pandas
 
 
+def _repeat_rates_by_groups(events: pd.DataFrame, products: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """fitting._repeat_rates as it was written with pandas groups by category name: the reference."""
+    category = products.drop_duplicates("product_id").set_index("product_id")["category"]
+    purchases = events[events["interaction_type"] == "purchase"]
+    per_pair = (
+        purchases.groupby(["customer_id", "product_id"])
+        .agg(orders=("occurred_at", "nunique"), first=("occurred_at", "min"), last=("occurred_at", "max"))
+        .reset_index()
+    )
+    per_pair["category"] = per_pair["product_id"].map(category)
+    category_last = per_pair.groupby(["customer_id", "category"])["last"].max().rename("category_last")
+    per_pair = per_pair.join(category_last, on=["customer_id", "category"])
+    per_pair["eligible"] = per_pair["category_last"] > per_pair["first"]
+    per_pair["rebought"] = per_pair["orders"] >= 2
+    gap = (per_pair["last"] - per_pair["first"]).dt.total_seconds() / 86400 / (per_pair["orders"] - 1).clip(lower=1)
+    per_pair["gap_days"] = gap.where(per_pair["rebought"])
+    eligible = per_pair[per_pair["eligible"]]
+    per_item = eligible.groupby("product_id").agg(eligible=("rebought", "size"), rebuyers=("rebought", "sum"))
+    per_item = per_item.join(per_pair.groupby("product_id")["gap_days"].median())
+    per_cat = eligible.groupby("category").agg(cat_eligible=("rebought", "size"), cat_rebuyers=("rebought", "sum"))
+    per_cat = per_cat.join(per_pair.groupby("category")["gap_days"].median().rename("cat_gap"))
+    overall = eligible["rebought"].mean() if len(eligible) else 0.0
+    per_cat["cat_rate"] = (per_cat["cat_rebuyers"] + params.repeat_prior * overall) / (
+        per_cat["cat_eligible"] + params.repeat_prior
+    )
+    out = pd.DataFrame(index=category.index)
+    out["category"] = category
+    out = out.join(per_item).join(per_cat[["cat_rate", "cat_gap"]], on="category")
+    out[["eligible", "rebuyers"]] = out[["eligible", "rebuyers"]].fillna(0)
+    prior = out["cat_rate"].fillna(overall)
+    out["repeat_rate"] = (out["rebuyers"] + params.repeat_prior * prior) / (out["eligible"] + params.repeat_prior)
+    out["repurchase_days"] = out["gap_days"].fillna(out["cat_gap"]).fillna(30.0).clip(lower=1.0)
+    return out[["repeat_rate", "repurchase_days"]]
+
+
+@pytest.mark.parametrize("seed", [6, 7, 8])
+def test_repeat_rates_are_those_of_groups_by_category_to_the_bit(seed):
+    """Products without a category, bought products missing from the catalogue, catalogue products nobody
+    bought, a category nobody is eligible in, in pair order (codes) and not (string ids)."""
+    rng = np.random.default_rng(seed)
+    ev = _events_in_pair_order(seed, n=6000)
+    names = np.array(["a", "b", "c", "d", None], dtype=object)
+    catalogue = pd.DataFrame({"product_id": np.arange(2, 30), "category": names[rng.integers(0, 5, 28)]})
+    catalogue.loc[catalogue["product_id"] == 29, "category"] = "only_here"  # nobody buys product 29
+    catalogue["category"] = catalogue["category"].astype("str")  # pandas' strings, as the warehouse gives them
+    assert catalogue["category"].isna().any()
+    assert not catalogue["product_id"].isin([0, 1]).any()
+    p = Params()
+    expected = _repeat_rates_by_groups(ev, catalogue, p)
+    assert expected["repeat_rate"].nunique() > 5  # rates of their own, not only priors
+    pd.testing.assert_frame_equal(fitting._repeat_rates(ev, catalogue, p), expected, check_exact=True)
+    # string ids, rows in no order: the customers are numbered by pandas
+    shuffled = ev.sample(frac=1, random_state=seed).assign(customer_id=lambda f: "c" + f["customer_id"].astype(str))
+    pd.testing.assert_frame_equal(fitting._repeat_rates(shuffled, catalogue, p), expected, check_exact=True)
+    none_bought = ev[ev["interaction_type"] != "purchase"]
+    assert (fitting._repeat_rates(none_bought, catalogue, p)["repurchase_days"] == 30.0).all()
+
+
+@pytest.mark.parametrize("seed", [9, 10])
+def test_trend_weights_of_coded_events_are_the_series_arithmetic_to_the_bit(seed):
+    ev = _events_in_pair_order(seed)
+    ev = ev.assign(interaction_type=ev["interaction_type"].astype("category"),
+                   occurred_at=ev["occurred_at"] - pd.to_timedelta(np.arange(len(ev)) * 997, unit="us"))  # fmt: skip
+    ev["occurred_at"] = ev["occurred_at"].astype("datetime64[us]")
+    p = Params()
+    age = (AS_OF - ev["occurred_at"]).dt.total_seconds() / 86400
+    w = ev["interaction_type"].map(p.weights()).astype(float) * 0.5 ** (age / p.trending_half_life_days)
+    expected = w.groupby(ev["product_id"]).sum()
+    got = candidates._trend_weights(ev, AS_OF, p)
+    pd.testing.assert_series_equal(got, expected, check_exact=True)
+    # ids that are not codes take the Series arithmetic itself
+    as_text = ev.assign(product_id=ev["product_id"].astype(str))
+    assert np.array_equal(candidates._trend_weights(as_text, AS_OF, p).to_numpy(),
+                          w.groupby(as_text["product_id"]).sum().to_numpy())  # fmt: skip
+
+
 def test_customers_per_product_of_events_in_pair_order_is_their_nunique():
     from python_udfs.recs.evaluation import _customers_per_product
 
