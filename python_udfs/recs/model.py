@@ -182,8 +182,16 @@ def clean_events(events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     out = events[["customer_id", "product_id", "interaction_type", "occurred_at", "order_id"]]
     if not pd.api.types.is_datetime64_any_dtype(out["occurred_at"].dtype):
         out = out.assign(occurred_at=pd.to_datetime(out["occurred_at"]))
-    keep = (out["occurred_at"] < as_of).to_numpy() & out["interaction_type"].isin(KINDS).to_numpy()
+    keep = (out["occurred_at"] < as_of).to_numpy() & _known_kind(out["interaction_type"])
     return (out if keep.all() else out[keep]).reset_index(drop=True)
+
+
+def _known_kind(kind: pd.Series) -> np.ndarray:
+    """kind.isin(KINDS) as an array; a categorical by its categories (a 25 M-row isin took 0.2 s, 0.06 s so)."""
+    if isinstance(kind.dtype, pd.CategoricalDtype):
+        known = np.append(kind.cat.categories.isin(KINDS), False)  # code -1 (missing): not a kind
+        return known[kind.cat.codes.to_numpy()]
+    return kind.isin(KINDS).to_numpy()
 
 
 def no_rules() -> pd.DataFrame:

@@ -916,3 +916,19 @@ def test_buy_again_dates_are_worded_as_strftime_words_them():
     in_paris = moments.dt.tz_localize("UTC").dt.tz_convert("Europe/Paris")  # 31 Dec 23:59 UTC is 1 Jan there
     assert list(_day_texts(in_paris)[[0, 1]]) == list(in_paris.dt.strftime("%d %b %Y")[[0, 1]]) == [
         "02 Jan 2026", "01 Jan 2026"]  # fmt: skip
+
+
+def test_known_kinds_of_a_categorical_are_its_isin_and_checksums_see_the_same_integers():
+    from python_udfs.recs.fitting import _as_int64
+    from python_udfs.recs.model import KINDS, _known_kind
+
+    kinds = pd.Series(["view", None, "refund", "purchase", "click", "cart", "view"])
+    as_category = kinds.astype(pd.CategoricalDtype(["cart", "click", "purchase", "refund", "view", "unused"]))
+    for column in (kinds, as_category, kinds.astype("str")):
+        assert (_known_kind(column) == column.isin(KINDS).to_numpy()).all()
+    assert _known_kind(as_category).tolist() == [True, False, False, True, True, True, True]
+    times = pd.Series(pd.to_datetime(["2026-01-01 10:00:00.000001", "1969-12-31 00:00:00.000000"])).astype(
+        "datetime64[us]"
+    )
+    for values in (np.array([3, -1, 2**40]), np.array([3, 7], dtype=np.int32), times.to_numpy()):
+        assert (_as_int64(values) == values.astype(np.int64)).all()
