@@ -124,12 +124,19 @@ class TrainedClassifier:
     refits: tuple[xgb.Booster, ...] = ()
 
     def raw(self, frame: pd.DataFrame) -> np.ndarray:
-        matrix = xgb.DMatrix(feature_matrix(frame))
+        return self.raw_of_features(feature_matrix(frame))
+
+    def raw_of_features(self, features: pd.DataFrame) -> np.ndarray:
+        """raw() of feature_matrix's result, for a caller that scores several models on the same rows."""
+        matrix = xgb.DMatrix(features)
         boosters = self.refits or (self.booster,)
         return np.mean([b.predict(matrix, iteration_range=(0, self.best_iteration + 1)) for b in boosters], axis=0)
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         return self.calibrator.predict(self.raw(frame))
+
+    def predict_features(self, features: pd.DataFrame) -> np.ndarray:
+        return self.calibrator.predict(self.raw_of_features(features))
 
 
 def _holdout_half(frame: pd.DataFrame) -> np.ndarray:

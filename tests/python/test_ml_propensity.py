@@ -53,9 +53,17 @@ def test_classifier_learns_the_signal_beats_recency_and_is_calibrated():
     assert model.metrics["auc"] > oracle - 0.04
     assert model.metrics["auc"] > model.metrics["recency_baseline_auc"]
     assert model.metrics["calibration_error"] < 0.05
-    p = model.predict(synthetic_snapshots(2000, "2026-02-01", 4))
+    scored = synthetic_snapshots(2000, "2026-02-01", 4)
+    p = model.predict(scored)
     assert ((p >= 0) & (p <= 1)).all()
     assert next(iter(model.importance)) in {"recency_days", "emails_opened_30d"}
+    # scoring from features made once for several models (training._score_batch), or a subset of them, gives
+    # each row the score of its own row
+    features = feature_matrix(scored)
+    assert np.array_equal(model.predict_features(features), p)
+    some = scored["purchased_in_horizon"].to_numpy()
+    assert 0 < some.sum() < len(scored)
+    assert np.array_equal(model.predict_features(features[some]), model.predict(scored[some]))
 
 
 def test_deciles_and_versions():
