@@ -119,20 +119,47 @@ def stratified_sample(train: pd.DataFrame, max_rows: int | None) -> pd.DataFrame
         }
     )
     keys["hash"] = pd.util.hash_pandas_object(
-        pd.DataFrame({"customer": customer, "cutoff": cutoff.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy()}),
-        index=False,
+        pd.DataFrame({"customer": customer, "cutoff": _as_text(cutoff, "%Y-%m-%d %H:%M:%S")}), index=False
     ).to_numpy()
     sizes = keys.groupby(list(SAMPLE_STRATA)).size()
     quota = sizes * (max_rows / len(train))
     keep = np.floor(quota).astype(int)
     left = max_rows - int(keep.sum())
     keep[(quota - keep).sort_values(ascending=False, kind="stable").index[:left]] += 1
-    ranked = keys.sort_values([*SAMPLE_STRATA, "hash", "customer"], kind="stable")
+    ranked = _ranked_by_strata_and_hash(keys)
     position = ranked.groupby(list(SAMPLE_STRATA)).cumcount()
     allowed = keep.reindex(pd.MultiIndex.from_frame(ranked[list(SAMPLE_STRATA)])).to_numpy()
     chosen = np.zeros(len(train), dtype=bool)
     chosen[ranked.index[position.to_numpy() < allowed]] = True
     return train[chosen]
+
+
+def _as_text(moments: pd.Series, layout: str) -> np.ndarray:
+    """moments.dt.strftime(layout).to_numpy(), each distinct moment formatted once (a training set holds a few
+    cut-offs; formatting 2.4 M of them took about 1.5 s at 1,000,000 contacts)."""
+    codes, distinct = pd.factorize(moments)
+    if (codes < 0).any():  # a missing moment: as strftime leaves it
+        return moments.dt.strftime(layout).to_numpy()
+    return np.asarray(pd.Series(distinct).dt.strftime(layout).to_numpy(), dtype=object)[codes]
+
+
+def _ranked_by_strata_and_hash(keys: pd.DataFrame) -> pd.DataFrame:
+    """keys.sort_values([*SAMPLE_STRATA, "hash", "customer"], kind="stable"). The customer id only orders rows
+    of one stratum with the same 64-bit hash: sorted by the numbers, and by the strings only when two such rows
+    meet (sorting 2.4 M strings took about 1.5 s at 1,000,000 contacts)."""
+    cutoff = keys["cutoff_at"].to_numpy()
+    if cutoff.dtype.kind != "M" or np.isnat(cutoff).any():
+        return keys.sort_values([*SAMPLE_STRATA, "hash", "customer"], kind="stable")
+    columns = (cutoff.view(np.int64), keys["purchased_in_horizon"].to_numpy(bool),
+               keys["is_past_buyer"].to_numpy(bool), keys["hash"].to_numpy(np.uint64))  # fmt: skip
+    order = np.lexsort(columns[::-1])
+    same = np.ones(len(order) - 1, dtype=bool) if len(order) else np.zeros(0, dtype=bool)
+    for column in columns:
+        ordered = column[order]
+        same &= ordered[1:] == ordered[:-1]
+    if same.any():  # two rows only a customer id apart: let the strings decide
+        return keys.sort_values([*SAMPLE_STRATA, "hash", "customer"], kind="stable")
+    return keys.iloc[order]
 
 
 # what train_all needs of every snapshot row, whole or sampled (split, strata, plan, orders_window_ratio)

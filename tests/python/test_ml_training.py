@@ -236,6 +236,33 @@ def test_the_sample_is_deterministic_and_does_not_depend_on_row_order(older_snap
     assert by_cutoff[0] != by_cutoff[1]
 
 
+def test_strata_and_hash_order_rows_as_pandas_sorts_them_ties_by_customer():
+    from python_udfs.ml.training import _as_text, _ranked_by_strata_and_hash
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    keys = pd.DataFrame({
+        "cutoff_at": pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(0, 3, n) * 30, unit="D"),
+        "purchased_in_horizon": rng.random(n) < 0.3,
+        "is_past_buyer": rng.random(n) < 0.5,
+        "customer": rng.permutation([f"c{k}" for k in range(n)]),
+        "hash": rng.integers(0, 2**63, n).astype(np.uint64),
+    })  # fmt: skip
+    expected = keys.sort_values(["cutoff_at", "purchased_in_horizon", "is_past_buyer", "hash", "customer"],
+                                kind="stable")  # fmt: skip
+    pd.testing.assert_frame_equal(_ranked_by_strata_and_hash(keys), expected)
+    # equal hashes within a stratum (a 64-bit collision): the customer ids decide, as in pandas' sort
+    keys.loc[keys.index[:400], "hash"] = np.uint64(7)
+    expected = keys.sort_values(["cutoff_at", "purchased_in_horizon", "is_past_buyer", "hash", "customer"],
+                                kind="stable")  # fmt: skip
+    assert not (expected.index == keys.iloc[np.lexsort((keys["hash"], keys["cutoff_at"]))].index).all()
+    pd.testing.assert_frame_equal(_ranked_by_strata_and_hash(keys), expected)
+    moments = pd.Series(keys["cutoff_at"].to_numpy())
+    assert (_as_text(moments, "%Y-%m-%d %H:%M:%S") == moments.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy()).all()
+    with_missing = pd.Series([moments[0], pd.NaT, moments[1]])
+    assert pd.isna(_as_text(with_missing, "%Y-%m-%d")[1])
+
+
 def test_the_sample_is_a_no_op_at_or_below_the_cap(older_snapshots):
     assert stratified_sample(older_snapshots, None) is older_snapshots
     assert stratified_sample(older_snapshots, len(older_snapshots)) is older_snapshots
