@@ -19,6 +19,8 @@ snowflake.snowpark, which DuckDB users do not install:
   through its Arrow record batch reader (to_arrow_reader); other engines as one frame (to_pandas),
   the memory of their driver being theirs to size. At least one frame, empty
   when the ref has no rows, so a caller always sees the columns.
+- decimals_as_double(relation): on DuckDB, the relation with its DECIMAL columns as DOUBLE, for reads whose
+  numbers only become floats (the predictive models' features); other engines' relations unchanged.
 - to_rows(dbt.ref("x")): a small ref as a list of tuples (DuckDB .fetchall(),
   Spark and Snowpark .collect()).
 
@@ -143,6 +145,25 @@ def rows_with_keys(session, relation, keys: pd.DataFrame):
         return None
     chosen = session.from_arrow(pa.Table.from_pandas(keys, preserve_index=False))
     return relation.join(chosen, ", ".join(f'"{name}"' for name in keys.columns), how="semi")
+
+
+def decimals_as_double(relation) -> object:
+    """A DuckDB relation with its DECIMAL columns cast to DOUBLE (the same columns, in order); any other
+    relation unchanged. For the models' feature reads: read as Python Decimal objects and converted to floats
+    one by one (feature_matrix), 1.29 M customers' money columns took about 2 s of each read at 1,000,000
+    contacts. The values are the same: DuckDB divides the decimal's integer by its power of ten, both exact
+    below 2^53, so the quotient is the double nearest the decimal, which float(Decimal) also gives."""
+    if not (hasattr(relation, "to_arrow_reader") and hasattr(relation, "types") and hasattr(relation, "project")):
+        return relation
+    names = list(relation.columns)
+    decimal = [str(kind).upper().startswith("DECIMAL") for kind in relation.types]
+    if not any(decimal):
+        return relation
+    quoted = ['"' + name.replace('"', '""') + '"' for name in names]
+    return relation.project(", ".join(
+        f"cast({name} as double) as {name}" if is_decimal else name
+        for name, is_decimal in zip(quoted, decimal, strict=True)
+    ))  # fmt: skip
 
 
 def to_rows(relation) -> list[tuple]:

@@ -144,6 +144,36 @@ def test_a_duckdb_relation_is_read_through_arrow_as_before():
     assert to_rows(relation) == relation.fetchall() == [("c1", 3, datetime(2026, 11, 30))]
 
 
+def test_decimals_read_as_doubles_are_the_floats_of_the_decimals_and_nothing_else_changes():
+    con = duckdb.connect()
+    # money-like values, extremes of DECIMAL(18,2) below 2^53 cents, negatives, nulls; a column name with a quote
+    con.execute("""
+        create table t as
+        select
+            'c' || i as "customer id",
+            cast((cast(hash(i) % 2000000000000 as bigint) - 1000000000000) / 100.0 as decimal(18, 2)) as monetary_value,
+            cast(case when i % 7 = 0 then null else (hash(i * 3) % 1000000) / 1000.0 end as decimal(12, 3)) as "a""b",
+            i as order_count
+        from range(200000) as r(i)
+        union all
+        select 'edge', 90071992547409.91, -0.005, 1
+    """)  # fmt: skip
+    relation = con.table("t")
+    as_doubles = dbt_io.decimals_as_double(relation)
+    assert as_doubles.columns == relation.columns
+    assert [str(kind) for kind in as_doubles.types] == ["VARCHAR", "DOUBLE", "DOUBLE", "BIGINT"]
+    decimals, doubles = to_pandas(relation), to_pandas(as_doubles)
+    for name in ("monetary_value", 'a"b'):
+        assert decimals[name].dtype == object  # Python Decimals, what feature_matrix converted one by one
+        assert (decimals[name].astype(float).isna() == doubles[name].isna()).all()
+        known = decimals[name].notna()
+        assert (decimals[name][known].astype(float).to_numpy() == doubles[name][known].to_numpy()).all()
+    pd.testing.assert_frame_equal(decimals[["customer id", "order_count"]], doubles[["customer id", "order_count"]])
+    plain = con.sql("select 1 as x")
+    assert dbt_io.decimals_as_double(plain) is plain
+    assert dbt_io.decimals_as_double(FRAME) is FRAME  # not a DuckDB relation: unchanged
+
+
 def test_repeated_ids_can_be_read_as_categoricals_on_every_engine():
     relation = duckdb.connect().sql("select 'c' || (range % 3) as customer_id, range as n from range(10)")
     whole = to_pandas(relation)

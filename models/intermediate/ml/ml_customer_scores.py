@@ -22,7 +22,14 @@ everyone. Elsewhere it scores everyone on every run.
 
 import pandas as pd
 
-from python_udfs.dbt_io import artifact_store, customers_only, to_engine, to_pandas, to_pandas_batches
+from python_udfs.dbt_io import (
+    artifact_store,
+    customers_only,
+    decimals_as_double,
+    to_engine,
+    to_pandas,
+    to_pandas_batches,
+)
 from python_udfs.ml import rescoring
 from python_udfs.ml.gate import GateThresholds
 from python_udfs.ml.training import score_batches
@@ -55,7 +62,8 @@ def model(dbt, session):
             rescore, kept = planned
             features = customers_only(session, features, rescore)
     out = score_batches(
-        to_pandas_batches(features, int(dbt.config.get("batch_rows"))),
+        # money columns as doubles (after the digests, which hash the stored values): they only become floats
+        to_pandas_batches(decimals_as_double(features), int(dbt.config.get("batch_rows"))),
         registry,
         horizon_days=horizon_days,
         model_dir=artifact_store(dbt.config.get("model_dir"), session),

@@ -3,14 +3,15 @@
 from datetime import UTC, datetime
 
 from python_udfs.arrow_strings import isin_strings
-from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
+from python_udfs.dbt_io import artifact_store, decimals_as_double, to_engine, to_pandas
 from python_udfs.ml.training import drift
 from python_udfs.registry import raise_if_no_registry
 
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append")
-    current = to_pandas(dbt.ref("int_customer_features"))
+    # money columns as doubles: the features only become floats (feature_matrix)
+    current = to_pandas(decimals_as_double(dbt.ref("int_customer_features")))
     try:
         registry = to_pandas(dbt.ref("ml_predictive_model_runs"))
     except Exception as error:

@@ -18,7 +18,14 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from python_udfs.dbt_io import artifact_store, rows_with_keys, to_engine, to_pandas, to_pandas_batches
+from python_udfs.dbt_io import (
+    artifact_store,
+    decimals_as_double,
+    rows_with_keys,
+    to_engine,
+    to_pandas,
+    to_pandas_batches,
+)
 from python_udfs.ml.gate import GateThresholds
 from python_udfs.ml.training import (
     CURRENT_COLUMNS,
@@ -48,7 +55,9 @@ def model(dbt, session):
     # on DuckDB the warehouse keeps the chosen rows (at 1,000,000 contacts 500,000 of 2.4 M: reading every row and
     # matching their keys here took 5.6 s); elsewhere they are chosen as the batches come
     chosen = rows_with_keys(session, relation, _key_frame(wanted)) if len(wanted) else None
-    snapshots = select_snapshot_rows(to_pandas_batches(relation if chosen is None else chosen, batch_rows), wanted)
+    # money columns (features and the CLV label) as doubles: they only become floats
+    rows = decimals_as_double(relation if chosen is None else chosen)
+    snapshots = select_snapshot_rows(to_pandas_batches(rows, batch_rows), wanted)
     current = to_pandas(dbt.ref("int_customer_features").select(*CURRENT_COLUMNS))
     planned = to_pandas(dbt.ref("int_training_cutoffs_planned"))
     plan = {name: int(planned[name].iloc[0]) for name in PLAN_COLUMNS} if len(planned) else {}
