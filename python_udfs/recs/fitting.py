@@ -36,9 +36,9 @@ def _repeat_rates(events: pd.DataFrame, products: pd.DataFrame, params: Params) 
         return pd.DataFrame({"repeat_rate": 0.0, "repurchase_days": 30.0}, index=category.index)
     per_pair = _purchase_pairs(purchases)
     cat_of_item, _ = pd.factorize(category)  # -1: no category
-    n_items, n_cats = len(category), int(cat_of_item.max()) + 1
+    n_items, n_cats = len(category), int(cat_of_item.max(initial=-1)) + 1
     item = category.index.get_indexer(per_pair["product_id"])  # -1: not in the catalogue
-    cat = np.where(item >= 0, cat_of_item[np.maximum(item, 0)], -1)
+    cat = np.append(cat_of_item, -1)[item]  # the appended -1 for item -1
     first = per_pair["first"].to_numpy()
     # a customer's last purchase in a category: the latest of their pairs' last purchases in it
     category_last = _latest_per_group(_customer_numbers(per_pair["customer_id"]), cat, per_pair["last"].to_numpy())
@@ -60,9 +60,8 @@ def _repeat_rates(events: pd.DataFrame, products: pd.DataFrame, params: Params) 
         cat_eligible + params.repeat_prior
     ), np.nan)  # fmt: skip
     cat_gap = np.where(cat_eligible > 0, _median_by(cat[rebought], gap_days, n_cats), np.nan)
-    has_cat = cat_of_item >= 0
-    item_cat_rate = np.where(has_cat, cat_rate[np.maximum(cat_of_item, 0)] if n_cats else np.nan, np.nan)
-    item_cat_gap = np.where(has_cat, cat_gap[np.maximum(cat_of_item, 0)] if n_cats else np.nan, np.nan)
+    item_cat_rate = np.append(cat_rate, np.nan)[cat_of_item]  # an item without a category (-1): NaN
+    item_cat_gap = np.append(cat_gap, np.nan)[cat_of_item]
     prior = np.where(np.isnan(item_cat_rate), overall, item_cat_rate)
     repeat_rate = (item_rebuyers + params.repeat_prior * prior) / (item_eligible + params.repeat_prior)
     days = np.where(np.isnan(per_item_gap), item_cat_gap, per_item_gap)

@@ -833,6 +833,12 @@ def test_repeat_rates_are_those_of_groups_by_category_to_the_bit(seed):
     pd.testing.assert_frame_equal(fitting._repeat_rates(shuffled, catalogue, p), expected, check_exact=True)
     none_bought = ev[ev["interaction_type"] != "purchase"]
     assert (fitting._repeat_rates(none_bought, catalogue, p)["repurchase_days"] == 30.0).all()
+    # no catalogue: no rows; no category at all: nobody is eligible anywhere (the groups by name failed here)
+    assert fitting._repeat_rates(ev, catalogue.iloc[:0], p).empty
+    no_category = catalogue.assign(category=pd.Series(np.nan, index=catalogue.index, dtype="str"))
+    rates = fitting._repeat_rates(ev, no_category, p)
+    assert (rates["repeat_rate"] == 0.0).all()
+    assert (rates["repurchase_days"] == 30.0).all()
 
 
 @pytest.mark.parametrize("seed", [9, 10])
