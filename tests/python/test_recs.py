@@ -938,3 +938,16 @@ def test_known_kinds_of_a_categorical_are_its_isin_and_checksums_see_the_same_in
     )
     for values in (np.array([3, -1, 2**40]), np.array([3, 7], dtype=np.int32), times.to_numpy()):
         assert (_as_int64(values) == values.astype(np.int64)).all()
+
+
+@pytest.mark.parametrize("kind", ["str", "string", object])
+def test_the_customer_frame_is_the_frame_of_the_features_values(kind):
+    from python_udfs.recs.training import customer_frame
+
+    features = pd.DataFrame({"customer_id": pd.Series(["a", "b", None], dtype=kind),
+                             "top_category": pd.Series([None, "x", "y"], dtype=kind)})  # fmt: skip
+    expected = pd.DataFrame({"customer_id": features["customer_id"].to_numpy(),
+                             "preferred_category": features["top_category"].to_numpy()})  # fmt: skip
+    got = customer_frame(features)
+    pd.testing.assert_frame_equal(got, expected)
+    assert [dtype.storage for dtype in got.dtypes] == [dtype.storage for dtype in expected.dtypes]
