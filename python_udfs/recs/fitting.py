@@ -79,6 +79,9 @@ def _customer_numbers(customers: pd.Series) -> np.ndarray:
 
 def _latest_per_group(customer: np.ndarray, cat: np.ndarray, moment: np.ndarray) -> np.ndarray:
     """Per row, the latest moment among the rows of its (customer, category); NaT where the category is -1."""
+    if moment.dtype.kind != "M":  # times with a time zone come as objects: pandas compares them
+        latest = pd.Series(moment).groupby([customer, cat]).transform("max")
+        return latest.where(cat >= 0).to_numpy()
     out = np.full(len(moment), np.datetime64("NaT"), moment.dtype)
     rows = np.flatnonzero(cat >= 0)
     if not len(rows):

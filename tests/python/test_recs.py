@@ -831,6 +831,9 @@ def test_repeat_rates_are_those_of_groups_by_category_to_the_bit(seed):
     # string ids, rows in no order: the customers are numbered by pandas
     shuffled = ev.sample(frac=1, random_state=seed).assign(customer_id=lambda f: "c" + f["customer_id"].astype(str))
     pd.testing.assert_frame_equal(fitting._repeat_rates(shuffled, catalogue, p), expected, check_exact=True)
+    # times with a time zone (objects in numpy)
+    zoned = ev.assign(occurred_at=ev["occurred_at"].dt.tz_localize("UTC"))
+    pd.testing.assert_frame_equal(fitting._repeat_rates(zoned, catalogue, p), expected, check_exact=True)
     none_bought = ev[ev["interaction_type"] != "purchase"]
     assert (fitting._repeat_rates(none_bought, catalogue, p)["repurchase_days"] == 30.0).all()
     # no catalogue: no rows; no category at all: nobody is eligible anywhere (the groups by name failed here)
@@ -853,6 +856,16 @@ def test_trend_weights_of_coded_events_are_the_series_arithmetic_to_the_bit(seed
     expected = w.groupby(ev["product_id"]).sum()
     got = candidates._trend_weights(ev, AS_OF, p)
     pd.testing.assert_series_equal(got, expected, check_exact=True)
+    # times and as_of in any unit: the same numbers (nanoseconds take the Series arithmetic itself)
+    for unit in ("s", "ms", "us", "ns"):
+        for as_of in (AS_OF, pd.Timestamp("2026-05-01 10:00:00.123456"), pd.Timestamp("2026-05-01 10:00:00.1234567")):
+            timed = ev.assign(occurred_at=ev["occurred_at"].astype(f"datetime64[{unit}]"))
+            timed_age = (as_of - timed["occurred_at"]).dt.total_seconds() / 86400
+            timed_w = timed["interaction_type"].map(p.weights()).astype(float) * 0.5 ** (
+                timed_age / p.trending_half_life_days
+            )
+            pd.testing.assert_series_equal(candidates._trend_weights(timed, as_of, p),
+                                           timed_w.groupby(timed["product_id"]).sum(), check_exact=True)  # fmt: skip
     # ids that are not codes take the Series arithmetic itself
     as_text = ev.assign(product_id=ev["product_id"].astype(str))
     assert np.array_equal(candidates._trend_weights(as_text, AS_OF, p).to_numpy(),
