@@ -39,6 +39,7 @@ from python_udfs.ml.propensity import (
     gain_importance,
     train_classifier,
 )
+from python_udfs.moments import strftime_once
 from python_udfs.registry import (
     current_runs,
     load_artifact,
@@ -119,7 +120,7 @@ def stratified_sample(train: pd.DataFrame, max_rows: int | None) -> pd.DataFrame
         }
     )
     keys["hash"] = pd.util.hash_pandas_object(
-        pd.DataFrame({"customer": customer, "cutoff": _as_text(cutoff, "%Y-%m-%d %H:%M:%S")}), index=False
+        pd.DataFrame({"customer": customer, "cutoff": strftime_once(cutoff, "%Y-%m-%d %H:%M:%S")}), index=False
     ).to_numpy()
     sizes = keys.groupby(list(SAMPLE_STRATA)).size()
     quota = sizes * (max_rows / len(train))
@@ -132,15 +133,6 @@ def stratified_sample(train: pd.DataFrame, max_rows: int | None) -> pd.DataFrame
     chosen = np.zeros(len(train), dtype=bool)
     chosen[ranked.index[position.to_numpy() < allowed]] = True
     return train[chosen]
-
-
-def _as_text(moments: pd.Series, layout: str) -> np.ndarray:
-    """moments.dt.strftime(layout).to_numpy(), each distinct moment formatted once (a training set holds a few
-    cut-offs; formatting 2.4 M of them took about 1.5 s at 1,000,000 contacts)."""
-    codes, distinct = pd.factorize(moments)
-    if (codes < 0).any():  # a missing moment: as strftime leaves it
-        return moments.dt.strftime(layout).to_numpy()
-    return np.asarray(pd.Series(distinct).dt.strftime(layout).to_numpy(), dtype=object)[codes]
 
 
 def _ranked_by_strata_and_hash(keys: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from python_udfs.moments import strftime_once
 from python_udfs.recs.model import SOURCES
 
 if TYPE_CHECKING:
@@ -157,6 +158,4 @@ def _day_texts(moments: pd.Series) -> np.ndarray:
     day (formatting every pick's date was most of the buy-again reasons' time)."""
     if moments.dt.tz is not None:  # the wall time strftime formats, as a plain datetime
         moments = moments.dt.tz_localize(None)
-    days = moments.to_numpy().astype("datetime64[D]")
-    distinct, inverse = np.unique(days, return_inverse=True)
-    return pd.Series(distinct).dt.strftime("%d %b %Y").to_numpy(dtype=object)[inverse.ravel()]
+    return strftime_once(pd.Series(moments.to_numpy().astype("datetime64[D]")), "%d %b %Y")

@@ -237,7 +237,8 @@ def test_the_sample_is_deterministic_and_does_not_depend_on_row_order(older_snap
 
 
 def test_strata_and_hash_order_rows_as_pandas_sorts_them_ties_by_customer():
-    from python_udfs.ml.training import _as_text, _ranked_by_strata_and_hash
+    from python_udfs.ml.training import _ranked_by_strata_and_hash
+    from python_udfs.moments import strftime_once
 
     rng = np.random.default_rng(5)
     n = 3000
@@ -258,9 +259,9 @@ def test_strata_and_hash_order_rows_as_pandas_sorts_them_ties_by_customer():
     assert not (expected.index == keys.iloc[np.lexsort((keys["hash"], keys["cutoff_at"]))].index).all()
     pd.testing.assert_frame_equal(_ranked_by_strata_and_hash(keys), expected)
     moments = pd.Series(keys["cutoff_at"].to_numpy())
-    assert (_as_text(moments, "%Y-%m-%d %H:%M:%S") == moments.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy()).all()
+    assert (strftime_once(moments, "%Y-%m-%d %H:%M:%S") == moments.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy()).all()
     with_missing = pd.Series([moments[0], pd.NaT, moments[1]])
-    assert pd.isna(_as_text(with_missing, "%Y-%m-%d")[1])
+    assert pd.isna(strftime_once(with_missing, "%Y-%m-%d")[1])
 
 
 def test_the_sample_is_a_no_op_at_or_below_the_cap(older_snapshots):
