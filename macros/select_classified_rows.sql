@@ -1,5 +1,6 @@
 {% macro select_classified_rows(
-    relation, partition_by=none, order_by=none, compare=none, version=none, lazy_hash=false, rejected_key=none
+    relation, partition_by=none, order_by=none, compare=none, version=none, lazy_hash=false, rejected_key=none,
+    repeated_flag=none
 ) %}
     {#- The final select of a base model. Keeps the raw row as JSON only where it
         was rejected (accepted rows live on, typed, in staging) and adds
@@ -26,7 +27,14 @@
         is rejected (null elsewhere: the accepted row's cleaned key is its key). For
         the large event tables, whose rejected rows are all the audit reads it for:
         writing the raw key of every accepted row again took about 4 s of
-        base_web__events at 1,000,000 contacts. -#}
+        base_web__events at 1,000,000 contacts.
+        repeated_flag (a boolean column, with a one-column key): true where the row's
+        key is held by more than one row of relation (macro repeated_keys_cte), found
+        by the model next to its raw rows. Then the rows are split by it, a column
+        DuckDB filters before it parses them, instead of by the parsed key: with the
+        key parsed first, the rows of repeated keys were all parsed and classified
+        twice, about a third of base_web__events and base_esp__email_events in a
+        full build. Not in the result. -#}
     {%- set ordered = [] -%}
     {%- for term in (order_by or '').split(',') if term | trim -%}
         {%- do ordered.append(term | trim if 'nulls ' in term | lower else (term | trim) ~ ' nulls last') -%}
@@ -34,16 +42,21 @@
     {%- if lazy_hash and (not partition_by or ',' in partition_by) -%}
         {{ exceptions.raise_compiler_error('select_classified_rows: lazy_hash needs a one-column key') }}
     {%- endif -%}
+    {%- if repeated_flag and (not partition_by or ',' in partition_by) -%}
+        {{ exceptions.raise_compiler_error('select_classified_rows: repeated_flag needs a one-column key') }}
+    {%- endif -%}
     {{ return(adapter.dispatch('select_classified_rows', 'email_personalization')(
-        relation, partition_by, ordered | join(', '), compare, version, lazy_hash, rejected_key
+        relation, partition_by, ordered | join(', '), compare, version, lazy_hash, rejected_key, repeated_flag
     )) }}
 {% endmacro %}
 
 {% macro default__select_classified_rows(
-    relation, partition_by, order_by, compare, version, lazy_hash=false, rejected_key=none
+    relation, partition_by, order_by, compare, version, lazy_hash=false, rejected_key=none, repeated_flag=none
 ) %}
     select
-        checked.* exclude (raw_row, is_conflicting_duplicate, is_duplicate) replace (
+        checked.* exclude (
+            raw_row, is_conflicting_duplicate, is_duplicate{{ ', ' ~ repeated_flag if repeated_flag }}
+        ) replace (
             case
                 when checked.is_conflicting_duplicate then 'conflicting_duplicate'
                 else checked.rejection_reason
@@ -60,16 +73,19 @@
                 then to_json(checked.raw_row)
         end as raw_record,
         checked.is_duplicate
-    from ({{ select_classified_rows_flags(relation, partition_by, order_by, compare, version, lazy_hash) }}) as checked
+    from ({{ select_classified_rows_flags(
+        relation, partition_by, order_by, compare, version, lazy_hash, repeated_flag
+    ) }}) as checked
 {% endmacro %}
 
 {#- rejection_reason moves after the other columns (Spark cannot replace in place) -#}
 {% macro spark__select_classified_rows(
-    relation, partition_by, order_by, compare, version, lazy_hash=false, rejected_key=none
+    relation, partition_by, order_by, compare, version, lazy_hash=false, rejected_key=none, repeated_flag=none
 ) %}
     select
         checked.* except (
             raw_row, is_conflicting_duplicate, rejection_reason, is_duplicate{{ ', ' ~ rejected_key if rejected_key }}
+            {{- ', ' ~ repeated_flag if repeated_flag }}
         ),
         {%- if rejected_key %}
         case
@@ -86,7 +102,9 @@
                 then checked.raw_row
         end as raw_record,
         checked.is_duplicate
-    from ({{ select_classified_rows_flags(relation, partition_by, order_by, compare, version, lazy_hash) }}) as checked
+    from ({{ select_classified_rows_flags(
+        relation, partition_by, order_by, compare, version, lazy_hash, repeated_flag
+    ) }}) as checked
 {% endmacro %}
 
 {#- every row of relation with is_conflicting_duplicate and is_duplicate (same SQL on every engine).
@@ -100,7 +118,9 @@
     result, so relation is never held whole: the base models of the large event tables inline their CTEs up
     to it (event_slice_inlined). Deciding "accepted and repeated among the accepted" over every row held all
     41 M web events of 1,000,000 contacts at once and read them twice: base_web__events 83 s against 37 s. -#}
-{% macro select_classified_rows_flags(relation, partition_by, order_by, compare, version, lazy_hash=false) %}
+{% macro select_classified_rows_flags(
+    relation, partition_by, order_by, compare, version, lazy_hash=false, repeated_flag=none
+) %}
     {%- if not partition_by %}
         select
             *,
@@ -138,7 +158,14 @@
             false as is_conflicting_duplicate,
             false as is_duplicate
         {%- endset %}
+        {%- if repeated_flag %}
+            {%- set is_repeated, not_repeated = repeated_flag, 'not ' ~ repeated_flag %}
+        {%- else %}
+            {%- set keys = ' in (select repeated_keys.' ~ partition_by ~ ' from repeated_keys)' %}
+            {%- set is_repeated, not_repeated = partition_by ~ keys, partition_by ~ ' not' ~ keys %}
+        {%- endif %}
         with
+        {%- if not repeated_flag %}
 
         repeated_keys as {{ cte_hint(materialized=true) }} (
             select repeated.{{ partition_by }}
@@ -147,12 +174,13 @@
             group by repeated.{{ partition_by }}
             having count(*) > 1
         ),
+        {%- endif %}
 
         keyed_rows as {{ cte_hint(materialized=true) }} (
             select *
             from {{ relation }}
             where {{ partition_by }} is null
-                or {{ partition_by }} in (select repeated_keys.{{ partition_by }} from repeated_keys)
+                or {{ is_repeated }}
         )
 
         select
@@ -172,8 +200,19 @@
         select {{ neither }}
         from {{ relation }}
         where {{ partition_by }} is not null
-            and {{ partition_by }} not in (select repeated_keys.{{ partition_by }} from repeated_keys)
+            and {{ not_repeated }}
     {%- endif %}
+{% endmacro %}
+
+{% macro repeated_keys_cte(relation, key) %}
+    {#- The keys (key: an expression over relation's raw rows, the base model's
+        parsed key) held by more than one row of relation, once each: a base model
+        left joins them to its raw rows for select_classified_rows' repeated_flag. -#}
+    select {{ key }} as repeated_key
+    from {{ relation }}
+    where {{ key }} is not null
+    group by {{ key }}
+    having count(*) > 1
 {% endmacro %}
 
 {#- the is_duplicate column of select_classified_rows, over `alias` (same SQL on every engine) -#}

@@ -23,6 +23,11 @@ source as {{ event_slice_inlined(plan) }} (
     {{- event_slice_source_filter(plan, source('esp', 'email_events'), 'occurred_at', 'event_id') }}
 ),
 
+-- ids held by more than one raw row: select_classified_rows sets their rows aside unparsed
+repeated_keys as {{ cte_hint(materialized=true) }} (
+    {{ repeated_keys_cte('source', clean_text('source.event_id')) | indent(4) }}
+),
+
 vocabulary as (
     select
         spelling,
@@ -43,8 +48,11 @@ parsed as {{ event_slice_inlined(plan) }} (
         {{ is_erased_row(email='source.email') }} as is_erased,
         -- the raw row (JSON only for the rows that keep it; select_classified_rows
         -- hashes it to break ties in the same order on every engine)
-        {{ row_value('source', source('esp', 'email_events')) }} as raw_row
+        {{ row_value('source', source('esp', 'email_events')) }} as raw_row,
+        repeated_keys.repeated_key is not null as has_repeated_key
     from source
+    left join repeated_keys
+        on {{ clean_text('source.event_id') }} = repeated_keys.repeated_key
 ),
 
 -- each ESP's spelling (trimmed, lowercase) to the project's event type; unknown is null
@@ -59,7 +67,8 @@ mapped as {{ event_slice_inlined(plan) }} (
         parsed.url,
         parsed.raw_key,
         parsed.is_erased,
-        parsed.raw_row
+        parsed.raw_row,
+        parsed.has_repeated_key
     from parsed
     left join vocabulary
         on parsed.raw_event_type = vocabulary.spelling
@@ -109,6 +118,7 @@ selected as (
         lazy_hash=true,
         rejected_key='raw_key',
         compare='email, campaign_id, event_type, occurred_at, url',
+        repeated_flag='has_repeated_key',
     ) }}
 ),
 

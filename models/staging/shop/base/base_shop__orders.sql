@@ -23,6 +23,11 @@ source as {{ event_slice_inlined(plan) }} (
     {{- event_slice_source_filter(plan, source('shop', 'orders'), 'ordered_at', 'order_id') }}
 ),
 
+-- ids held by more than one raw row: select_classified_rows sets their rows aside unparsed
+repeated_keys as {{ cte_hint(materialized=true) }} (
+    {{ repeated_keys_cte('source', clean_text('source.order_id')) | indent(4) }}
+),
+
 rates as (
     select currency_code from {{ ref('exchange_rates') }}
 ),
@@ -48,8 +53,11 @@ parsed as {{ event_slice_inlined(plan) }} (
         md5(cast(
             {{ row_json('source', source('shop', 'orders')) }} as {{ dbt.type_string() }}
         )) as raw_hash,
-        {{ row_json('source', source('shop', 'orders')) }} as raw_row
+        {{ row_json('source', source('shop', 'orders')) }} as raw_row,
+        repeated_keys.repeated_key is not null as has_repeated_key
     from source
+    left join repeated_keys
+        on {{ clean_text('source.order_id') }} = repeated_keys.repeated_key
 ),
 
 classified as {{ event_slice_inlined(plan) }} (
@@ -84,6 +92,7 @@ selected as (
     {{ select_classified_rows(
         'classified', 'order_id', 'ordered_at',
         compare='contact_id, email, ordered_at, status, currency',
+        repeated_flag='has_repeated_key',
     ) }}
 ),
 

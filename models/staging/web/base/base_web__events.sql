@@ -18,6 +18,11 @@ source as {{ event_slice_inlined(plan) }} (
     {{- event_slice_source_filter(plan, source('web', 'web_events'), 'occurred_at', 'event_id') }}
 ),
 
+-- ids held by more than one raw row: select_classified_rows sets their rows aside unparsed
+repeated_keys as {{ cte_hint(materialized=true) }} (
+    {{ repeated_keys_cte('source', clean_text('source.event_id')) | indent(4) }}
+),
+
 parsed as {{ event_slice_inlined(plan) }} (
     select
         {{ clean_text('source.event_id') }} as event_id,
@@ -41,8 +46,11 @@ parsed as {{ event_slice_inlined(plan) }} (
         ) }} as is_erased,
         -- the raw row (JSON only for the rows that keep it; select_classified_rows
         -- hashes it to break ties in the same order on every engine)
-        {{ row_value('source', source('web', 'web_events')) }} as raw_row
+        {{ row_value('source', source('web', 'web_events')) }} as raw_row,
+        repeated_keys.repeated_key is not null as has_repeated_key
     from source
+    left join repeated_keys
+        on {{ clean_text('source.event_id') }} = repeated_keys.repeated_key
 ),
 
 classified as {{ event_slice_inlined(plan) }} (
@@ -80,6 +88,7 @@ selected as (
         lazy_hash=true,
         rejected_key='raw_key',
         compare='anonymous_id, contact_id, email, event_type, product_id, occurred_at',
+        repeated_flag='has_repeated_key',
     ) }}
 ),
 
