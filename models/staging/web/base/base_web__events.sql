@@ -18,7 +18,8 @@ source as {{ event_slice_inlined(plan) }} (
     {{- event_slice_source_filter(plan, source('web', 'web_events'), 'occurred_at', 'event_id') }}
 ),
 
--- ids held by more than one raw row: select_classified_rows sets their rows aside unparsed
+-- ids held by more than one raw row: select_classified_rows sends their rows to its windows
+-- and every other row straight to the table, each row parsed once
 repeated_keys as {{ cte_hint(materialized=true) }} (
     {{ repeated_keys_cte('source', clean_text('source.event_id')) | indent(4) }}
 ),
