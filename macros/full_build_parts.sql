@@ -19,8 +19,8 @@
         and the parts make the same rows, since each holds whole partitions.
         int_web_event_sessions alone at 1,000,000 contacts (40 M events, each run
         into a new database file): 43.6 s in four parts against 53.1 s in one
-        statement, the same rows. Incremental runs (temporary tables, a few days of rows) and models
-        without the config go to dbt-duckdb's macro. -#}
+        statement, the same rows. Incremental runs (temporary tables, a few days of
+        rows) and models without the config go to dbt-duckdb's macro. -#}
     {%- set plan = config.get('full_build_parts') -%}
     {%- set marker = '/* full_build_part */ (1 = 1)' -%}
     {%- set contract = config.get('contract') -%}

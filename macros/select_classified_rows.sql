@@ -161,18 +161,14 @@
         {%- if repeated_flag %}
             {%- set is_repeated, not_repeated = repeated_flag, 'not ' ~ repeated_flag %}
         {%- else %}
-            {%- set keys = ' in (select repeated_keys.' ~ partition_by ~ ' from repeated_keys)' %}
+            {%- set keys = ' in (select repeated_keys.repeated_key from repeated_keys)' %}
             {%- set is_repeated, not_repeated = partition_by ~ keys, partition_by ~ ' not' ~ keys %}
         {%- endif %}
         with
         {%- if not repeated_flag %}
 
         repeated_keys as {{ cte_hint(materialized=true) }} (
-            select repeated.{{ partition_by }}
-            from {{ relation }} as repeated
-            where repeated.{{ partition_by }} is not null
-            group by repeated.{{ partition_by }}
-            having count(*) > 1
+            {{ repeated_keys_cte(relation, partition_by) }}
         ),
         {%- endif %}
 
