@@ -1,9 +1,12 @@
-{{ config(materialized='table') }}
-
 {#-
     One row per touchpoint that attribution may credit: an email delivery, a
     human open (machine opens excluded, int_email_events_attributed) or a
     click of a campaign, and the start of a web session.
+
+    A view (the intermediate default): int_order_attributions is its one
+    reader. As a table, writing its 33 M rows took 22.3 s of the full
+    build at 1,000,000 contacts; read through the view, the attributions took
+    16.4 s against 15.8 s and its unique test 5.5 s against 4.8 s.
 -#}
 
 with
