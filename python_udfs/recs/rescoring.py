@@ -113,7 +113,9 @@ def plan(session, this, current: pd.DataFrame, max_age_days: int) -> tuple[np.nd
     scored_as_of) whose digest is new or differs from the one their rows in the table `this` carry, or whose
     rows were made more than max_age_days before the current day, and those the table holds that are no longer
     customers. A customer whose rows carry two digests, or none (a table made before digests), is rescored.
-    In SQL: in pandas, grouping a million customers' strings took 18 s."""
+    In SQL: in pandas, grouping a million customers' strings took 18 s. One digest per customer is the least
+    equal to the greatest, not a distinct count (DuckDB grouped the 12.9 M list rows of the 1,000,000-contact
+    bench again for it: 0.38 to 0.50 s against 0.86 to 0.97 s, the same customers)."""
     columns = {row[0] for row in session.sql(f"describe {this}").fetchall()}
     digest = DIGEST_COLUMN if DIGEST_COLUMN in columns else f"cast(null as varchar) as {DIGEST_COLUMN}"
     made = (
@@ -124,7 +126,7 @@ def plan(session, this, current: pd.DataFrame, max_age_days: int) -> tuple[np.nd
         stored = (
             f"select customer_id, min({DIGEST_COLUMN}) as {DIGEST_COLUMN}, min({SCORED_AS_OF_COLUMN}) as "
             f"{SCORED_AS_OF_COLUMN} from (select customer_id, {digest}, {made} from {this}) group by customer_id "
-            f"having count(distinct {DIGEST_COLUMN}) = 1 and count({DIGEST_COLUMN}) = count(*)"
+            f"having min({DIGEST_COLUMN}) = max({DIGEST_COLUMN}) and count({DIGEST_COLUMN}) = count(*)"
         )
         same = (
             f"select stored.customer_id from ({stored}) as stored inner join current_list_digests as current "
