@@ -12,6 +12,7 @@
         time), when given, is every cut-off of `cutoffs` (int_customer_features:
         as_of): the events of part of a day are then found by constants DuckDB
         filters on while it scans (events_rolled_to_days_rows). -#}
+{%- set shared_web_rows = 'changed_web_rows' if customers else none %}
 {%- set calendar = customer_calendar_features(
     'all_families', 'all_families.last_order_at', 'all_families.usual_open_hour_utc'
 ) %}
@@ -20,6 +21,16 @@ with
 population as (
     {{ customer_population_at(cutoffs, customers) | indent(4) }}
 ),
+{%- if customers %}
+
+-- the customers' web rows, read once for the two families that use them (web
+-- features, top category): each read them itself, two scans of the web rollup
+-- and the events of the cut-off's day in every hourly refresh
+changed_web_rows as {{ cte_hint(true) }} (
+    {%- set distinct_cutoffs = '(select distinct cutoff_at from ' ~ cutoffs ~ ')' %}
+    {{ events_rolled_to_days_rows('web', distinct_cutoffs, customers, at) | indent(4) }}
+),
+{%- endif %}
 
 -- the families in a chain: each adds its columns to every column of the one
 -- before (carry), so each population row goes through them in one pass and
@@ -40,11 +51,11 @@ email_features as (
 ),
 
 web_features as (
-    {{ customer_web_features_at('email_features', customers, cutoffs, carry=true, at=at) | indent(4) }}
+    {{ customer_web_features_at('email_features', customers, cutoffs, carry=true, at=at, rows=shared_web_rows) | indent(4) }}
 ),
 
 all_families as (
-    {{ customer_top_category_at('web_features', customers, cutoffs, carry=true, at=at) | indent(4) }}
+    {{ customer_top_category_at('web_features', customers, cutoffs, carry=true, at=at, rows=shared_web_rows) | indent(4) }}
 )
 
 select

@@ -1,4 +1,4 @@
-{% macro customer_top_category_at(population, customers=none, cutoffs=none, carry=false, at=none) %}
+{% macro customer_top_category_at(population, customers=none, cutoffs=none, carry=false, at=none, rows=none) %}
     {#- The top category of each row of `population` (a CTE name or relation
         with one row per customer_id and cutoff_at), from what happened
         strictly before the cut-off: the category with the most units bought
@@ -6,7 +6,8 @@
         the most viewed in the trailing 90 days. Ties go to the first name
         alphabetically; null when there is neither.
         `customers`, `cutoffs`, `carry` and `at`: as for every family (macro
-        feature_family_keys, macros/customer_population_at.sql). -#}
+        feature_family_keys, macros/customer_population_at.sql). `rows`: as
+        for customer_web_features_at. -#}
 with
 
 population_cutoffs as (
@@ -24,7 +25,11 @@ order_lines as (
 -- the rollup's rows of whole days before each cut-off and the events of the
 -- other days (macros/events_rolled_to_days.sql)
 web_rows as (
+    {%- if rows %}
+    select * from {{ rows }}
+    {%- else %}
     {{ events_rolled_to_days_rows('web', 'population_cutoffs', customers, at) | indent(4) }}
+    {%- endif %}
 ),
 
 -- top category: most units bought; customers who never bought: most viewed in 90 days

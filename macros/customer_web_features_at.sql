@@ -1,11 +1,13 @@
-{% macro customer_web_features_at(population, customers=none, cutoffs=none, carry=false, at=none) %}
+{% macro customer_web_features_at(population, customers=none, cutoffs=none, carry=false, at=none, rows=none) %}
     {#- Web activity features of each row of `population` (a CTE name or
         relation with one row per customer_id and cutoff_at): sessions in the
         trailing 30 and 90 days before the cut-off, product views and
         add-to-carts in the trailing 30 days, and the last web event. Only
         events attributed to a customer count.
         `customers`, `cutoffs`, `carry` and `at`: as for every family (macro
-        feature_family_keys, macros/customer_population_at.sql). -#}
+        feature_family_keys, macros/customer_population_at.sql). `rows`: a
+        relation holding the web rows already (events_rolled_to_days_rows for
+        these cut-offs and customers), read instead of the rollup. -#}
 with
 
 population_cutoffs as (
@@ -19,7 +21,11 @@ population_cutoffs as (
 -- time at 1,000,000 contacts), but for a few customers (the hourly refresh),
 -- whose rows are cheaper to copy than to find again in every table
 web_rows as {{ not_materialized() if not customers }} (
+    {%- if rows %}
+    select * from {{ rows }}
+    {%- else %}
     {{ events_rolled_to_days_rows('web', 'population_cutoffs', customers, at) | indent(4) }}
+    {%- endif %}
 ),
 
 -- one row per cut-off, customer and session with events in the trailing 90
