@@ -45,17 +45,15 @@ orders as (
 ),
 
 -- one row per combination of identifiers, with its number of events and the
--- first: everything below counts events or takes the first sighting, and a
--- million contacts' 41 M web events hold about 2 M combinations
+-- first: everything below counts events or takes the first sighting
 web_events as (
     select
         anonymous_id,
         contact_id,
         email,
-        min(occurred_at) as occurred_at,
-        count(*) as events
-    from {{ ref('stg_web__events') }}
-    group by anonymous_id, contact_id, email
+        first_seen_at as occurred_at,
+        events
+    from {{ ref('int_web_identifier_sightings') }}
 ),
 
 assignments as (

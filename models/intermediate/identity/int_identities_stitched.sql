@@ -25,7 +25,7 @@
 with
 
 -- the sources, each read where it is used rather than copied (not_materialized),
--- but the web events, tens of millions of rows at 1,000,000 contacts, grouped first
+-- but the web events' combinations of identifiers (int_web_identifier_sightings)
 contacts as {{ not_materialized() }} (
     select
         contact_id,
@@ -44,16 +44,14 @@ orders as {{ not_materialized() }} (
 ),
 
 -- one row per combination of identifiers with its first event: every rule
--- below takes a first sighting, and a million contacts' 41 M web events hold
--- about 2 M combinations (read once, then kept)
+-- below takes a first sighting (read once, then kept)
 web_events as (
     select
         anonymous_id,
         contact_id,
         email,
-        min(occurred_at) as occurred_at
-    from {{ ref('stg_web__events') }}
-    group by anonymous_id, contact_id, email
+        first_seen_at as occurred_at
+    from {{ ref('int_web_identifier_sightings') }}
 ),
 
 email_events as (
