@@ -91,7 +91,7 @@
     /* order_item_slice: {{ 'orders' if plan.orders else 'all' }} ({{ plan.why }}) */
 {%- endmacro %}
 
-{% macro order_item_slice_changed_orders(plan, source_relation, orders) %}
+{% macro order_item_slice_changed_orders(plan, orders) %}
     {#- In a slice run, a CTE `changed_orders,` (with its trailing comma): the
         order ids whose lines the run classifies again; nothing in a full run,
         which reads every line. `orders`: one row per order id with its

@@ -26,7 +26,7 @@ orders as (
     qualify row_number() over (partition by order_id order by rejection_reason nulls first) = 1
 ),
 
-{{ order_item_slice_changed_orders(plan, source('shop', 'order_items'), 'orders') }}
+{{ order_item_slice_changed_orders(plan, 'orders') }}
 
 source as (
     select * from {{ source('shop', 'order_items') }}
