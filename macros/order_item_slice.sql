@@ -31,9 +31,9 @@
         raw lines differs from the table's (not erased) to
         <model>__changed_line_counts, which order_item_slice_changed_orders
         reads: the two counts per order id of a million contacts' 6 M lines were
-        computed twice an hour, here and in the model, about 1.5 s each. Every
-        other run drops it, so no order id stays there once its person is erased
-        (an erasure request makes the next run classify every line). -#}
+        computed twice an hour, here and in the model, about 1.5 s each. Each
+        run on DuckDB drops it first, so no order id stays there once its person
+        is erased (an erasure request makes that run classify every line). -#}
     {%- if execute and this is not none and target.type == 'duckdb' -%}
         {%- do run_query('drop table if exists ' ~ order_item_slice_counts_relation()) -%}
     {%- endif -%}
