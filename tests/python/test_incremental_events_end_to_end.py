@@ -66,6 +66,13 @@ def _slice_run(work: Path, model: str) -> str:
     return re.search(r"/\* (?:event|order_item)_slice: (\S+)", sql).group(1)
 
 
+def _deletes_by_key(work: Path, model: str) -> bool:
+    """Did the last slice run of model delete stored rows by key as well as by day (strategy event_slice)?"""
+    sql = next((work / "target" / "run").rglob(f"{model}.sql")).read_text()
+    assert re.search(r"delete from \S+\s+where \(event_date is null", sql), sql
+    return re.search(r"or (\w+) in \(select \1 from", sql) is not None
+
+
 def _attributed_days(work: Path, model: str) -> str:
     """The days the last run of an attributing model attributed again: 'all', 'none' or '2026-05-29,...'."""
     sql = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
@@ -172,6 +179,8 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
     assert _slice_run(work, SESSIONS) == CROSSING.strftime("%Y-%m-%d")
     assert _slice_run(work, ORDERS) == (newest[ORDERS] - timedelta(days=3)).strftime("%Y-%m-%d")
     assert _slice_run(work, LINES) == "orders"  # the lines of the orders that changed
+    # no new row lies before the slice's days: the stored rows go by day alone, no stored id is looked up
+    assert not any(_deletes_by_key(work, model) for model in (*MODELS, SESSIONS, ORDERS))
     # only the new hour's day changed (the sessions rewritten from the slice's first day are the same rows)
     assert [_attributed_days(work, model) for model in ATTRIBUTED] == [T0.strftime("%Y-%m-%d")] * 2
     # the daily rollups roll up again only the customer days those models changed, not the history
@@ -251,6 +260,8 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
     for model in (*MODELS, ORDERS):
         assert _slice_run(work, model) == (newest[model] - timedelta(days=3)).strftime("%Y-%m-%d"), model
     assert _slice_run(work, LINES) == "orders"
+    # the old events' and the old order's rows were read again for their ids: their stored rows go by id too
+    assert [_deletes_by_key(work, model) for model in (*MODELS, ORDERS)] == [True] * 3
     # an old event became a conflicting duplicate: the sessions lost an event before their slice, so they start over
     assert _slice_run(work, SESSIONS) == "all"
     # but the attribution looks again only at the days whose events changed
