@@ -158,8 +158,8 @@
 {% macro get_incremental_attribution_slice_sql(arg_dict) %}
     {#- Replace what the model's compiled SQL names (attribution_slice_marker):
         delete the table's rows of the changed days and every row whose
-        event_id the new rows hold, then insert the new rows that belong to a
-        customer ('all' replaces every row). -#}
+        event_id the new rows outside those days hold, then insert the new rows
+        that belong to a customer ('all' replaces every row). -#}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set found = modules.re.search('/\\* attribution_slice: (\\S+) ', model['compiled_code']) -%}
     {%- if not found -%}
@@ -167,12 +167,22 @@
     {%- endif -%}
     {%- set days = found.group(1) -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
-    {%- set replaced -%}
-        event_id in (select event_id from {{ arg_dict['temp_relation'] }})
-        {%- if days != 'none' %}
-        or {{ attribution_days_in('cast(occurred_at as date)', {'days': days.split(',')}) }}
-        {%- endif %}
-    {%- endset -%}
+    {%- if days != 'all' -%}
+        {#- A stored row of a changed day goes with the day. Another goes when a new row outside the changed
+            days holds its event_id (attributed again for an identity or a lookup): an event that moved from one
+            day to another changed both days' source rows. Only those new rows' ids are looked up among the
+            stored ones (33 to 41 M at 1,000,000 contacts), and nothing when there are none. -#}
+        {%- set on_changed_days = attribution_days_in('cast(occurred_at as date)', {'days': days.split(',')})
+            if days != 'none' else 'false' -%}
+        {%- set elsewhere = arg_dict['temp_relation'] ~ ' where not coalesce(' ~ on_changed_days ~ ', false)' -%}
+        {%- set by_id = run_query('select count(*) from ' ~ elsewhere).rows[0][0] > 0 -%}
+        {%- set replaced -%}
+            {{ on_changed_days }}
+            {%- if by_id %}
+            or event_id in (select event_id from {{ elsewhere }})
+            {%- endif %}
+        {%- endset -%}
+    {%- endif -%}
     {%- set log = changed_customers_log(target) -%}
     {%- set old_rows = arg_dict['temp_relation'].incorporate(
         path={'identifier': arg_dict['temp_relation'].identifier ~ '__replaced'}) -%}

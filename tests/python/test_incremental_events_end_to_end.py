@@ -73,6 +73,13 @@ def _deletes_by_key(work: Path, model: str) -> bool:
     return re.search(r"or (\w+) in \(select \1 from", sql) is not None
 
 
+def _replaces_by_id(work: Path, model: str) -> bool:
+    """Did the last run of an attributing model look up stored rows by event id as well as by day?"""
+    sql = next((work / "target" / "run").rglob(f"{model}.sql")).read_text()
+    assert "__replaced as" in sql, sql
+    return re.search(r"or event_id in \(select event_id from", sql) is not None
+
+
 def _attributed_days(work: Path, model: str) -> str:
     """The days the last run of an attributing model attributed again: 'all', 'none' or '2026-05-29,...'."""
     sql = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
@@ -183,6 +190,9 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
     assert not any(_deletes_by_key(work, model) for model in (*MODELS, SESSIONS, ORDERS))
     # only the new hour's day changed (the sessions rewritten from the slice's first day are the same rows)
     assert [_attributed_days(work, model) for model in ATTRIBUTED] == [T0.strftime("%Y-%m-%d")] * 2
+    # the device's visits before that day moved to the contact: they alone are looked up by id
+    assert _replaces_by_id(work, "int_web_events_sessionized")
+    assert not _replaces_by_id(work, "int_email_events_attributed")  # no email's customer changed: by day alone
     # the daily rollups roll up again only the customer days those models changed, not the history
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
         customer_days = [
