@@ -66,6 +66,12 @@ def _slice_run(work: Path, model: str) -> str:
     return re.search(r"/\* (?:event|order_item)_slice: (\S+)", sql).group(1)
 
 
+def _reads_keys(work: Path, model: str) -> bool:
+    """Did the last slice run of a base model read raw rows before the slice for their key (event_slice.sql)?"""
+    sql = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+    return " as keyed" in sql
+
+
 def _deletes_by_key(work: Path, model: str) -> bool:
     """Did the last slice run of model delete stored rows by key as well as by day (strategy event_slice)?"""
     sql = next((work / "target" / "run").rglob(f"{model}.sql")).read_text()
@@ -186,7 +192,9 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
     assert _slice_run(work, SESSIONS) == CROSSING.strftime("%Y-%m-%d")
     assert _slice_run(work, ORDERS) == (newest[ORDERS] - timedelta(days=3)).strftime("%Y-%m-%d")
     assert _slice_run(work, LINES) == "orders"  # the lines of the orders that changed
-    # no new row lies before the slice's days: the stored rows go by day alone, no stored id is looked up
+    # no stored row before the slice shares an id with the slice's raw rows: only the slice's raw rows are read,
+    # and the stored rows go by day alone
+    assert not any(_reads_keys(work, model) for model in (*MODELS, ORDERS))
     assert not any(_deletes_by_key(work, model) for model in (*MODELS, SESSIONS, ORDERS))
     # only the new hour's day changed (the sessions rewritten from the slice's first day are the same rows)
     assert [_attributed_days(work, model) for model in ATTRIBUTED] == [T0.strftime("%Y-%m-%d")] * 2
@@ -271,6 +279,7 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
         assert _slice_run(work, model) == (newest[model] - timedelta(days=3)).strftime("%Y-%m-%d"), model
     assert _slice_run(work, LINES) == "orders"
     # the old events' and the old order's rows were read again for their ids: their stored rows go by id too
+    assert [_reads_keys(work, model) for model in (*MODELS, ORDERS)] == [True] * 3
     assert [_deletes_by_key(work, model) for model in (*MODELS, ORDERS)] == [True] * 3
     # an old event became a conflicting duplicate: the sessions lost an event before their slice, so they start over
     assert _slice_run(work, SESSIONS) == "all"
