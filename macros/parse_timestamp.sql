@@ -21,7 +21,12 @@
     {%- set text = "trim(cast(" ~ expression ~ " as " ~ dbt.type_string() ~ "))" -%}
     {%- set number = "try_cast(" ~ text ~ " as decimal(38, 6))" -%}
     {#- bounds are integer literals: compared as decimals, exactly (1e16 would be a double) -#}
+    {#- ISO text, most raw times, first: with a '-' fifth it is neither number shape below (a sign may only
+        come first), so it skips their two regular expressions (4 M raw order times at 1,000,000 contacts:
+        0.7 s against 0.85 s a read) and is read as the last branch reads it #}
     case
+        when {{ text }} like '____-%'
+            then timezone('UTC', try_cast({{ text }} as timestamptz))
         when regexp_full_match({{ text }}, '[0-9]{8}')
             then try_strptime({{ text }}, '%Y%m%d')
         when regexp_full_match({{ text }}, '[+-]?[0-9]{1,30}(\.[0-9]*)?')

@@ -54,6 +54,9 @@ with cases (input, expected) as (
     ('-infinity', {{ minus_infinity }}),
     ('', null),
     ('not a date', null),
+    -- a '-' fifth that is no ISO time (read by the ISO branch, which comes first)
+    ('2026-13-45', null),
+    ('-123-4', null),
     (null, null)
 )
 
