@@ -60,54 +60,59 @@ VARS_T0 = {"as_of_date": E2E_END_DATE}
 VARS_T1 = {"as_of_date": T1.strftime("%Y-%m-%d %H:%M:%S")}
 
 
+def _last_sql(work: Path, model: str, stage: str = "compiled") -> str:
+    """The SQL dbt wrote for model's last run: its compiled select, or ("run") the statements it ran."""
+    return next((work / "target" / stage).rglob(f"{model}.sql")).read_text()
+
+
 def _slice_run(work: Path, model: str) -> str:
     """What the last run of model replaced: a start day ('2026-05-29') or 'all', from its compiled SQL."""
-    sql = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+    sql = _last_sql(work, model)
     return re.search(r"/\* (?:event|order_item)_slice: (\S+)", sql).group(1)
 
 
 def _reads_keys(work: Path, model: str) -> bool:
     """Did the last slice run of a base model read raw rows before the slice for their key (event_slice.sql)?"""
-    sql = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+    sql = _last_sql(work, model)
     return " as keyed" in sql
 
 
 def _deletes_by_key(work: Path, model: str) -> bool:
     """Did the last slice run of model delete stored rows by key as well as by day (strategy event_slice)?"""
-    sql = next((work / "target" / "run").rglob(f"{model}.sql")).read_text()
+    sql = _last_sql(work, model, "run")
     assert re.search(r"delete from \S+\s+where \(event_date is null", sql), sql
     return re.search(r"or (\w+) in \(select \1 from", sql) is not None
 
 
 def _replaces_by_id(work: Path, model: str) -> bool:
     """Did the last run of an attributing model look up stored rows by event id as well as by day?"""
-    sql = next((work / "target" / "run").rglob(f"{model}.sql")).read_text()
+    sql = _last_sql(work, model, "run")
     assert "__replaced as" in sql, sql
     return re.search(r"or event_id in \(select event_id from", sql) is not None
 
 
 def _attributed_days(work: Path, model: str) -> str:
     """The days the last run of an attributing model attributed again: 'all', 'none' or '2026-05-29,...'."""
-    sql = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+    sql = _last_sql(work, model)
     return re.search(r"/\* attribution_slice: (\S+)", sql).group(1)
 
 
 def _features_run(work: Path) -> str:
     """What the last run of int_customer_features computed: 'all' or 'changed' (customer_features_refresh.sql)."""
-    sql = next((work / "target" / "compiled").rglob(f"{FEATURES}.sql")).read_text()
+    sql = _last_sql(work, FEATURES)
     return re.search(r"/\* customer_features: (\S+)", sql).group(1)
 
 
 def _features_changed(work: Path) -> tuple[int, int]:
     """How many customers the last changed run of int_customer_features computed again, and how many it had stored."""
-    sql = next((work / "target" / "compiled").rglob(f"{FEATURES}.sql")).read_text()
+    sql = _last_sql(work, FEATURES)
     found = re.search(r"/\* customer_features: changed \((\d+) customers changed of (\d+) stored", sql)
     return int(found.group(1)), int(found.group(2))
 
 
 def _rolled_up(work: Path, model: str) -> str:
     """What the last run of a daily rollup rolled up: 'all', or '<n> customer days changed'."""
-    sql = next((work / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+    sql = _last_sql(work, model)
     found = re.search(r"/\* events_rolled_to_days: (\S+) \((.*?)\) \*/", sql)
     return "all" if found.group(1) == "all" else found.group(2)
 
