@@ -25,6 +25,12 @@ RULE_ITEMS = 200
 # block's temporaries stay in cache. Scoring is bound by memory traffic: at 500 x 5,000 a pass over the scores
 # took about 4 times longer per row than at 50 x 5,000 (two threads, this machine's 32 MB L3 cache)
 DENSE_BLOCK_VALUES = 250_000
+# The collaborative product (profiles x EASE weights) goes a tile of this many columns at a time over a whole
+# batch, so the tile of weights it reads for every profile entry stays in the L3 cache (5,000 rows x 512 float32
+# columns: 10 MB): row by row, each entry read a row of the weights (20 KB at 5,000 items) from memory. Each
+# score is summed over the same entries in the same order either way (scipy multiplies row by row), so the
+# scores are the same to the bit; 2,000 customers of the 1,000,000-contact bench: 50 ms against 90 ms.
+DENSE_TILE_COLUMNS = 512
 
 
 def _profiles(ev: pd.DataFrame, as_of: pd.Timestamp, params: Params) -> pd.DataFrame:
@@ -138,15 +144,20 @@ class Collaborative:
     b: np.ndarray
     pos: np.ndarray  # catalogue position of each EASE item
     column: np.ndarray  # EASE index of each catalogue item, -1 when EASE does not cover it
+    tiles: tuple[np.ndarray, ...] = ()  # b's columns, DENSE_TILE_COLUMNS at a time, each contiguous (scoring's)
 
     @classmethod
-    def build(cls, model: Recommender, items: Items) -> Collaborative:
+    def build(cls, model: Recommender, items: Items, tiled: bool = False) -> Collaborative:
+        """tiled: also b's columns in tiles, for _dense_discoveries (a second copy of b)."""
         item_index = pd.Index(items.ids)
         keep = np.flatnonzero(item_index.get_indexer(model.cf_items) >= 0)
         pos = item_index.get_indexer(model.cf_items[keep])
         column = np.full(len(items.ids), -1)
         column[pos] = np.arange(len(pos))
-        return cls(b=model.b[np.ix_(keep, keep)], pos=pos, column=column)
+        b = model.b[np.ix_(keep, keep)]
+        starts = range(0, b.shape[1], DENSE_TILE_COLUMNS) if tiled else ()
+        tiles = tuple(np.ascontiguousarray(b[:, lo : lo + DENSE_TILE_COLUMNS]) for lo in starts)
+        return cls(b=b, pos=pos, column=column, tiles=tiles)
 
 
 @dataclass
@@ -247,7 +258,8 @@ class Context:
         per_item = _trend_weights(ev, as_of, p) if trend is None else trend
         items.trend = _trending(per_item, items.frame)
         rule_rows, rule_matrix = _rule_matrix(rules, items.categories, items.category_code, items.trend)
-        return cls(model, as_of, items, Collaborative.build(model, items), None, Rules(rule_rows, rule_matrix)), ev
+        cf = Collaborative.build(model, items, tiled=True)
+        return cls(model, as_of, items, cf, None, Rules(rule_rows, rule_matrix)), ev
 
     def with_people(self, ev: pd.DataFrame, customers: pd.DataFrame) -> Context:
         """This context for these customers (ev: clean events, at least theirs; see shared)."""
@@ -546,20 +558,25 @@ def _candidates_of(ctx: Context, rows: np.ndarray, rebuy: pd.DataFrame) -> pd.Da
 def _dense_discoveries(ctx: Context, batch: _Batch) -> tuple[np.ndarray, pd.DataFrame]:
     """Collaborative scores over the EASE items (dense) and the batch's best m new products among them.
 
-    The dense work goes DENSE_BLOCK_VALUES scores at a time (rows of the batch), so its temporaries stay in the
-    processor's cache: each row's scores and picks depend on that row only, so the blocks give what the whole
-    batch at once gives, to the bit.
+    The collaborative scores of the whole batch come first, DENSE_TILE_COLUMNS columns at a time; the rest goes
+    DENSE_BLOCK_VALUES scores at a time (rows of the batch), so its temporaries stay in the processor's cache:
+    each row's scores and picks depend on that row only, so the tiles and blocks give what the whole batch at
+    once gives, to the bit.
     """
     profile, content, rule = (part[:, ctx.cf.pos] for part in (batch.profile, batch.content, batch.rule))
     c_item, active = ctx.items.c_item[ctx.cf.pos][None, :], ctx.items.active[ctx.cf.pos]
     owned_cf = ctx.cf.column[batch.owned_i] >= 0
     owned_r, owned_col = batch.owned_r[owned_cf], ctx.cf.column[batch.owned_i[owned_cf]]  # rows ascending
     cf = np.empty((len(batch.rows), len(ctx.cf.pos)), np.float32)
+    start = 0
+    for tile in ctx.cf.tiles or (ctx.cf.b,):
+        cf[:, start : start + tile.shape[1]] = profile @ tile
+        start += tile.shape[1]
 
     def block_picks(lo: int, hi: int) -> dict[str, np.ndarray]:
-        """Fills rows lo to hi of cf and returns their picks (i: the column among the EASE items)."""
+        """Scales rows lo to hi of cf (the collaborative scores) and returns their picks (i: the column among the
+        EASE items)."""
         block = cf[lo:hi]
-        block[:] = np.asarray(profile[lo:hi] @ ctx.cf.b, dtype=np.float32)
         np.clip(block, 0, None, out=block)
         block /= np.maximum(block.max(axis=1, keepdims=True), 1e-12)
         ct_cf = content[lo:hi].toarray()

@@ -565,18 +565,26 @@ def test_a_retrain_fits_each_base_once_and_the_model_is_the_same(monkeypatch, tm
 
 def test_dense_scores_in_blocks_of_rows_give_the_lists_of_one_block(monkeypatch):
     """candidates._dense_discoveries works DENSE_BLOCK_VALUES scores at a time: blocks of one row and of
-    seven rows, in batches of 50 customers (so blocks end inside a batch), give the lists of one block."""
+    seven rows, in batches of 50 customers (so blocks end inside a batch), give the lists of one block; and it
+    multiplies the profiles by the EASE weights DENSE_TILE_COLUMNS columns at a time: tiles of one and of seven
+    columns (the last one narrower) give the same lists and scores, to the bit."""
     events, catalogue = grocery()
     model = fit(events, catalogue, AS_OF)
     for fitted in (model, replace(model, ranker=None)):  # ranked, and by the hybrid score
         whole = recommend(fitted, events, catalogue, _customers_of(events), no_rules(), AS_OF)
         width = len(fitted.cf_items)
+        assert width % 7, "the last tile of seven columns is narrower"
         for rows_per_block in (1, 7):
             with monkeypatch.context() as m:
                 m.setattr(candidates, "DENSE_BLOCK_VALUES", rows_per_block * width)
                 blocked = recommend(replace(fitted, params=replace(fitted.params, batch_size=50)), events,
                                     catalogue, _customers_of(events), no_rules(), AS_OF)  # fmt: skip
-            pd.testing.assert_frame_equal(whole, blocked)
+            pd.testing.assert_frame_equal(whole, blocked, check_exact=True)
+        for columns_per_tile in (1, 7):
+            with monkeypatch.context() as m:
+                m.setattr(candidates, "DENSE_TILE_COLUMNS", columns_per_tile)
+                tiled = recommend(fitted, events, catalogue, _customers_of(events), no_rules(), AS_OF)
+            pd.testing.assert_frame_equal(whole, tiled, check_exact=True)
 
 
 def test_lists_do_not_depend_on_which_customers_are_scored_together(monkeypatch):
