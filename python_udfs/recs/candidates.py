@@ -569,7 +569,7 @@ def _dense_discoveries(ctx: Context, batch: _Batch) -> tuple[np.ndarray, pd.Data
     owned_r, owned_col = batch.owned_r[owned_cf], ctx.cf.column[batch.owned_i[owned_cf]]  # rows ascending
     cf = np.empty((len(batch.rows), len(ctx.cf.pos)), np.float32)
     start = 0
-    for tile in ctx.cf.tiles or (ctx.cf.b,):
+    for tile in ctx.cf.tiles:  # made by Context.shared, the only context scoring gets
         cf[:, start : start + tile.shape[1]] = profile @ tile
         start += tile.shape[1]
 
