@@ -39,13 +39,13 @@ web_sessions as (
     select
         cutoff_at,
         customer_id,
-        session_id,
+        session_key,
         sum(case when row_at >= cutoff_at - interval '30 days' then product_views else 0 end) as product_views_30d,
         sum(case when row_at >= cutoff_at - interval '30 days' then carts else 0 end) as carts_30d,
         max(last_event_at) as last_event_at
     from web_rows
     where last_event_at >= cutoff_at - interval '90 days'
-    group by cutoff_at, customer_id, session_id
+    group by cutoff_at, customer_id, session_key
 ),
 
 web_totals as (
@@ -53,8 +53,8 @@ web_totals as (
         cutoff_at,
         customer_id,
         -- events without a session count for views and carts only, as count(distinct) would
-        count(session_id) filter (where last_event_at >= cutoff_at - interval '30 days') as web_sessions_30d,
-        count(session_id) as web_sessions_90d,
+        count(session_key) filter (where last_event_at >= cutoff_at - interval '30 days') as web_sessions_30d,
+        count(session_key) as web_sessions_90d,
         cast(sum(product_views_30d) as bigint) as product_views_30d,
         cast(sum(carts_30d) as bigint) as carts_30d
     from web_sessions

@@ -52,11 +52,15 @@
         },
     }) }}
     {%- elif kind == 'web' %}
+    {#- The session is a number, session_key: the first 15 hex digits (60 bits) of its md5 session_id. The
+        32-character text as a key made the full rollup (27 M groups of 40 M events at 1,000,000 contacts)
+        about 7 s slower, and every feature grouping on it after. Two sessions of one customer would need
+        the same 60 bits to count as one: about 1 in 10^12 for a customer with a thousand sessions. #}
     {{ return({
         'events': ref('int_web_events_sessionized'),
         'rolled': 'int_web_events_rolled_to_days',
         'keys': {
-            'session_id': 'session_id',
+            'session_key': hex_to_bigint('left(session_id, 15)'),
             'viewed_category': "case when event_type = 'product_view' then category end",
         },
         'measures': {
@@ -205,7 +209,14 @@
     {%- if not execute or target.type != 'duckdb' or not is_incremental() -%}
         {{ return({'log': none, 'why': 'full build'}) }}
     {%- endif -%}
-    {%- set log = changed_customers_log(events_rolled_to_days_spec(kind)['events']) -%}
+    {%- set spec = events_rolled_to_days_spec(kind) -%}
+    {%- set stored = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- for key in spec['keys'] if key not in stored -%}
+        {#- an older version's table (the web rollup keyed sessions by session_id before session_key): the
+            model's on_schema_change swaps the columns, and every row is rolled up again -#}
+        {{ return({'log': none, 'why': 'the table has no column ' ~ key}) }}
+    {%- endfor -%}
+    {%- set log = changed_customers_log(spec['events']) -%}
     {%- if load_relation(log) is none -%}
         {{ return({'log': none, 'why': 'no change log ' ~ log.identifier}) }}
     {%- endif -%}

@@ -365,3 +365,30 @@ def test_a_later_cut_off_moves_the_features_windows_and_equals_a_full_refresh(fi
     after = got[FEATURES].set_index("customer_id").loc[before.index]
     assert (after["tenure_days"] == before["tenure_days"] + 2).all()
     assert (after["emails_sent_30d"] != before["emails_sent_30d"]).any()
+
+
+def test_a_web_rollup_an_older_version_made_is_rolled_up_again_whole(first_build, tmp_path: Path) -> None:
+    """Before session_key, the web rollup kept each session's text id (session_id). A run on such a table swaps
+    the column (on_schema_change) and rolls up every event again instead of only the changed customer days:
+    the tables then equal a full refresh's."""
+    raw, work = first_build
+    older = tmp_path / "older"
+    older.mkdir()
+    shutil.copy(work / "warehouse.duckdb", older / "warehouse.duckdb")
+    rollup = f"{TABLES[ROLLUPS[0]]}.{ROLLUPS[0]}"
+    with duckdb.connect(str(older / "warehouse.duckdb")) as con:
+        con.execute(f"alter table {rollup} rename column session_key to session_id")
+        con.execute(f"alter table {rollup} alter session_id type varchar")
+    assert_ok(run_dbt(BUILD, raw, older, VARS_T1))
+    assert _rolled_up(older, ROLLUPS[0]) == "all"
+    got = _tables(older / "warehouse.duckdb")
+    assert "session_id" not in got[ROLLUPS[0]].columns
+    assert got[ROLLUPS[0]]["session_key"].dtype == "int64"
+    want = _full_refresh_of(older, raw, tmp_path, "full")
+    for model in TABLES:  # the swapped column comes last: compare in the full refresh's column order
+        columns = list(want[model].columns)
+        pd.testing.assert_frame_equal(
+            got[model][columns].sort_values(columns).reset_index(drop=True),
+            want[model].sort_values(columns).reset_index(drop=True),
+            obj=model,
+        )

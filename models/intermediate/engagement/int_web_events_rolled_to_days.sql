@@ -1,6 +1,7 @@
 {{ config(
     materialized=('incremental' if target.type == 'duckdb' else 'table'),
     incremental_strategy='events_rolled_to_days',
+    on_schema_change='sync_all_columns',
     pre_hook="{{ changed_customers_log_full_build() }}",
     post_hook="{{ events_rolled_to_days_save('web') }}",
 ) }}
