@@ -211,10 +211,11 @@
     {%- endif -%}
     {%- set spec = events_rolled_to_days_spec(kind) -%}
     {%- set stored = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {%- for key in spec['keys'] if key not in stored -%}
-        {#- an older version's table (the web rollup keyed sessions by session_id before session_key): the
-            model's on_schema_change swaps the columns, and every row is rolled up again -#}
-        {{ return({'log': none, 'why': 'the table has no column ' ~ key}) }}
+    {%- for column in (spec['keys'] | list) + (spec['measures'] | list) if column not in stored -%}
+        {#- an older version's table (the web rollup keyed sessions by session_id before session_key; a
+            measure added since): the model's on_schema_change adds the column, empty in the stored rows,
+            so every row is rolled up again -#}
+        {{ return({'log': none, 'why': 'the table has no column ' ~ column}) }}
     {%- endfor -%}
     {%- set log = changed_customers_log(spec['events']) -%}
     {%- if load_relation(log) is none -%}

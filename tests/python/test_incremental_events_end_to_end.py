@@ -367,20 +367,22 @@ def test_a_later_cut_off_moves_the_features_windows_and_equals_a_full_refresh(fi
     assert (after["emails_sent_30d"] != before["emails_sent_30d"]).any()
 
 
-def test_a_web_rollup_an_older_version_made_is_rolled_up_again_whole(first_build, tmp_path: Path) -> None:
-    """Before session_key, the web rollup kept each session's text id (session_id). A run on such a table swaps
-    the column (on_schema_change) and rolls up every event again instead of only the changed customer days:
-    the tables then equal a full refresh's."""
+def test_a_rollup_an_older_version_made_is_rolled_up_again_whole(first_build, tmp_path: Path) -> None:
+    """Before session_key, the web rollup kept each session's text id (session_id); a measure added since would
+    be missing from a rollup made before it. A run on such a table swaps or adds the column (on_schema_change)
+    and rolls up every event again instead of only the changed customer days: the tables then equal a full
+    refresh's."""
     raw, work = first_build
     older = tmp_path / "older"
     older.mkdir()
     shutil.copy(work / "warehouse.duckdb", older / "warehouse.duckdb")
-    rollup = f"{TABLES[ROLLUPS[0]]}.{ROLLUPS[0]}"
+    web, email = (f"{TABLES[model]}.{model}" for model in ROLLUPS)
     with duckdb.connect(str(older / "warehouse.duckdb")) as con:
-        con.execute(f"alter table {rollup} rename column session_key to session_id")
-        con.execute(f"alter table {rollup} alter session_id type varchar")
+        con.execute(f"alter table {web} rename column session_key to session_id")
+        con.execute(f"alter table {web} alter session_id type varchar")
+        con.execute(f"alter table {email} drop column human_opens")
     assert_ok(run_dbt(BUILD, raw, older, VARS_T1))
-    assert _rolled_up(older, ROLLUPS[0]) == "all"
+    assert [_rolled_up(older, model) for model in ROLLUPS] == ["all", "all"]
     got = _tables(older / "warehouse.duckdb")
     assert "session_id" not in got[ROLLUPS[0]].columns
     assert got[ROLLUPS[0]]["session_key"].dtype == "int64"
