@@ -54,8 +54,8 @@
     {%- elif kind == 'web' %}
     {#- The session is a number, session_key: the first 15 hex digits (60 bits) of its md5 session_id. The
         32-character text as a key made the full rollup (27 M groups of 40 M events at 1,000,000 contacts)
-        about 7 s slower, and every feature grouping on it after. Two sessions of one customer would need
-        the same 60 bits to count as one: about 1 in 10^12 for a customer with a thousand sessions. #}
+        about 5 s slower (docs/operations.md, "Night of 2026-12-07"). Two sessions of one customer would
+        need the same 60 bits to count as one: about 4 in 10^13 for a customer with a thousand sessions. -#}
     {{ return({
         'events': ref('int_web_events_sessionized'),
         'rolled': 'int_web_events_rolled_to_days',
