@@ -10,6 +10,7 @@ Before dbt opens the warehouse, the plugin checks that no other process holds
 it: DuckDB allows one writer and, while it writes, no reader, so a BI tool or
 notebook left open on the file stops the build. The error then says which
 process holds it and what to do, instead of DuckDB's bare "Could not set lock".
+It also records the profile's memory limit for python_udfs.warehouse_memory.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from duckdb import DuckDBPyConnection
 from python_udfs.countries import normalize_countries
 from python_udfs.raw_csv import inspect_csv_json
 from python_udfs.warehouse_lock import check_not_locked
+from python_udfs.warehouse_memory import remember_limit
 
 
 def _normalize_country_arrow(values: pa.Array) -> pa.Array:
@@ -42,7 +44,9 @@ class Plugin(BasePlugin):
     """Registers ``normalize_country``, ``ensure_directory`` and ``raw_csv_inspect`` (all varchar -> varchar)."""
 
     def update_connection_config(self, creds: Any, config: dict[str, Any]) -> None:
-        # called just before dbt-duckdb connects: the one place to explain a lock
+        # called just before dbt-duckdb connects: the one place to explain a lock, and to learn the memory limit
+        # that python_udfs.warehouse_memory.release sets back
+        remember_limit(getattr(creds, "settings", None))
         message = check_not_locked(str(getattr(creds, "path", "") or ""))
         if message:
             raise DbtRuntimeError(message)

@@ -35,10 +35,12 @@ from python_udfs.ml.gate import GateThresholds
 from python_udfs.ml.training import score_batches
 from python_udfs.registry import raise_if_no_registry
 from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN, max_age_days
+from python_udfs.warehouse_memory import release
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    release(session)  # what the SQL models before left in DuckDB's memory, before this model's frames
     try:
         registry = to_pandas(dbt.ref("ml_predictive_model_runs"))
     except Exception as error:

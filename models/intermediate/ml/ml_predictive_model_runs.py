@@ -35,6 +35,7 @@ from python_udfs.ml.training import (
     train_all,
     training_row_cap,
 )
+from python_udfs.warehouse_memory import release
 
 PLAN_COLUMNS = ("label_days", "step_days", "snapshot_count", "history_days", "customers", "horizon_days",
                 "min_feature_days")  # fmt: skip
@@ -43,6 +44,7 @@ PLAN_COLUMNS = ("label_days", "step_days", "snapshot_count", "history_days", "cu
 def model(dbt, session):
     # append_new_columns: registries written before the gate existed gain is_promoted and gate_failure_reason
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
+    release(session)  # what the SQL models before left in DuckDB's memory, before this model's frames
     relation = dbt.ref("int_training_snapshots")
     # above these many rows (older cut-offs; latest cut-off), a stratified sample trains and validates
     max_training_rows = training_row_cap(dbt.config.get("training_sample_max_rows"))
@@ -58,6 +60,7 @@ def model(dbt, session):
     # money columns (features and the CLV label) as doubles: they only become floats
     rows = decimals_as_double(relation if chosen is None else chosen)
     snapshots = select_snapshot_rows(to_pandas_batches(rows, batch_rows), wanted)
+    release(session)  # and what choosing and reading the rows left, before training
     current = to_pandas(dbt.ref("int_customer_features").select(*CURRENT_COLUMNS))
     planned = to_pandas(dbt.ref("int_training_cutoffs_planned"))
     plan = {name: int(planned[name].iloc[0]) for name in PLAN_COLUMNS} if len(planned) else {}

@@ -26,10 +26,12 @@ from python_udfs.recs.scoring import recommend_read
 from python_udfs.recs.training import customer_frame
 from python_udfs.registry import current_model, raise_if_no_registry
 from python_udfs.rescoring_age import SCORED_AS_OF_COLUMN, max_age_days
+from python_udfs.warehouse_memory import release
 
 
 def model(dbt, session):
     dbt.config(incremental_strategy="replace_customers", on_schema_change="append_new_columns")
+    release(session)  # what the SQL models before left in DuckDB's memory, before this model's frames
     try:
         registry = to_pandas(dbt.ref("ml_recommender_runs"))
     except Exception as error:

@@ -12,11 +12,13 @@ from python_udfs.dbt_io import artifact_store, to_engine, to_pandas
 from python_udfs.recs.reading import read_coded
 from python_udfs.recs.training import FEATURE_COLUMNS, customer_frame, params_from_config, train_recommender
 from python_udfs.registry import registry_frame
+from python_udfs.warehouse_memory import release
 
 
 def model(dbt, session):
     # append_new_columns: registries written before the gate existed gain is_promoted and gate_failure_reason
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
+    release(session)  # what the SQL models before left in DuckDB's memory, before this model's frames
     features = to_pandas(dbt.ref("int_customer_features").select(*FEATURE_COLUMNS))
     # the interactions with codes for ids, in order (on DuckDB the warehouse codes and sorts them)
     inputs = read_coded(
