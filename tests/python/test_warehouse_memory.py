@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import duckdb
 import pytest
 
@@ -51,18 +53,36 @@ def test_without_a_recorded_limit_nothing_changes(warehouse):
 
 
 def test_the_plugin_records_the_profile_limit(tmp_path):
-    class Creds:
-        path = str(tmp_path / "nobody_holds_it.duckdb")
-        settings = {"memory_limit": "3GB", "TimeZone": "UTC"}
-
+    creds = SimpleNamespace(
+        path=str(tmp_path / "nobody_holds_it.duckdb"), settings={"memory_limit": "3GB", "TimeZone": "UTC"}
+    )
     plugin = Plugin.__new__(Plugin)  # update_connection_config reads nothing the constructor sets
-    plugin.update_connection_config(Creds(), {})
+    plugin.update_connection_config(creds, {})
     con = duckdb.connect(config={"memory_limit": "1GB"})
     try:
         assert warehouse_memory.release(con)
-        assert _limit(con) == duckdb.connect(config={"memory_limit": "3GB"}).sql(
-            "select current_setting('memory_limit')"
-        ).fetchall()[0][0]
+        assert (
+            _limit(con)
+            == duckdb.connect(config={"memory_limit": "3GB"})
+            .sql("select current_setting('memory_limit')")
+            .fetchall()[0][0]
+        )
+    finally:
+        con.close()
+        warehouse_memory.remember_limit(None)
+
+
+def test_memory_duckdb_cannot_free_keeps_the_limit_and_raises_nothing():
+    # an in-memory database with nowhere to spill: its table cannot leave memory, so the low limit fails
+    con = duckdb.connect(config={"memory_limit": "1GB", "temp_directory": ""})
+    try:
+        con.execute("create table t as select range as i, md5(cast(range as varchar)) as s from range(3000000)")
+        warehouse_memory.remember_limit({"memory_limit": "1GB"})
+        limit = _limit(con)
+
+        assert warehouse_memory.release(con)
+        assert _limit(con) == limit
+        assert con.sql("select count(*) from t").fetchall() == [(3000000,)]
     finally:
         con.close()
         warehouse_memory.remember_limit(None)
