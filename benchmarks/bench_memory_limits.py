@@ -1,6 +1,6 @@
 """Heavy SQL models of a built warehouse, each alone, at several DuckDB memory limits: completed or not, how long.
 
-The build runs its models in one DuckDB buffer (DUCKDB_MEMORY_LIMIT, 2 GB by default), one at a time unless
+The build runs its models in one DuckDB buffer (DUCKDB_MEMORY_LIMIT, 3 GB by default), one at a time unless
 DUCKDB_THREADS says more. A model that completes at some limits and not at others is work DuckDB cannot spill,
 not a lack of memory: at 1,000,000 contacts int_training_snapshots failed alone at 1.5 and 2 GB ("failed to pin
 block") and passed at 500 MB and 1 GB; computed one family after the other it passed alone at every limit and
