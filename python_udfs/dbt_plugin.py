@@ -20,6 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt.adapters.factory import get_adapter_by_type
 from dbt_common.exceptions import DbtRuntimeError
 from duckdb import DuckDBPyConnection
 
@@ -27,6 +28,14 @@ from python_udfs.countries import normalize_countries
 from python_udfs.raw_csv import inspect_csv_json
 from python_udfs.warehouse_lock import check_not_locked
 from python_udfs.warehouse_memory import remember_limit
+
+
+def _dbt_threads() -> int | None:
+    """The threads this dbt run uses (the profile's, or --threads), from its adapter; None when unknown."""
+    try:
+        return int(get_adapter_by_type("duckdb").config.threads)
+    except Exception:  # no adapter registered (the plugin used outside dbt): unknown
+        return None
 
 
 def _normalize_country_arrow(values: pa.Array) -> pa.Array:
@@ -46,7 +55,7 @@ class Plugin(BasePlugin):
     def update_connection_config(self, creds: Any, config: dict[str, Any]) -> None:
         # called just before dbt-duckdb connects: the one place to explain a lock, and to learn the memory limit
         # that python_udfs.warehouse_memory.release sets back
-        remember_limit(getattr(creds, "settings", None))
+        remember_limit(getattr(creds, "settings", None), _dbt_threads())
         message = check_not_locked(str(getattr(creds, "path", "") or ""))
         if message:
             raise DbtRuntimeError(message)

@@ -6,7 +6,8 @@ top of that, outside the limit. Lowering the limit and setting it back makes Duc
 its cached blocks and hand freed memory back (a DuckDB that held 624 MiB after two scans of
 the 1,000,000-contact warehouse held 158 MiB 0.04 s later). The limit set back is the one the
 profile gives (settings: memory_limit), which the plugin (python_udfs.dbt_plugin) records when
-dbt connects; without it nothing is changed.
+dbt connects, with dbt's thread count: without a limit, or with more than one dbt thread (another
+model's query may then run in the same DuckDB, and the low limit would fail it), nothing is changed.
 """
 
 from __future__ import annotations
@@ -21,15 +22,16 @@ _LOW_LIMIT = "64MB"
 _limit: str | None = None
 
 
-def remember_limit(settings: Mapping | None) -> None:
-    """Record the memory limit of the profile's settings (None when it sets none)."""
+def remember_limit(settings: Mapping | None, dbt_threads: int | None) -> None:
+    """Record the memory limit of the profile's settings, to set back; none when it sets none or when dbt runs
+    other than one thread (dbt_threads: None when unknown)."""
     global _limit
     value = (settings or {}).get("memory_limit")
-    _limit = str(value) if value else None
+    _limit = str(value) if value and dbt_threads == 1 else None
 
 
 def release(session) -> bool:
-    """Have DuckDB drop its cached blocks and free memory, keeping the profile's limit; False when it cannot."""
+    """Have DuckDB drop its cached blocks and free memory, keeping the profile's limit; False when it did nothing."""
     if _limit is None or not hasattr(session, "execute"):
         return False
     limit = _limit.replace("'", "''")

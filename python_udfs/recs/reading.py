@@ -25,7 +25,6 @@ import pyarrow.compute as pc
 from python_udfs.dbt_io import to_pandas
 from python_udfs.recs.codes import Codes, _distinct
 from python_udfs.recs.model import EVENT_ORDER
-from python_udfs.warehouse_memory import release
 
 # int_recommendation_events' repeated strings, read as categoricals when the warehouse does not code them
 # (dbt_io.to_pandas): at 1,000,000 contacts, 25 M rows of ids as strings took about 5 GB
@@ -79,7 +78,6 @@ def read_coded(session, events, products: pd.DataFrame, customers: pd.DataFrame 
     ).to_arrow_table()
     coded_events = table.to_pandas(split_blocks=True, self_destruct=True)  # each column its own block: no copy
     del table
-    release(session)  # the sort's memory, which DuckDB would otherwise keep beside the frame
     kinds = ids["interaction_type"].to_numpy(zero_copy_only=False)
     coded_events["interaction_type"] = pd.Categorical.from_codes(coded_events["interaction_type"], categories=kinds)
     coded_events = coded_events[["customer_id", "product_id", "interaction_type", "occurred_at", "order_id"]]

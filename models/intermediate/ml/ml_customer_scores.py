@@ -40,7 +40,8 @@ from python_udfs.warehouse_memory import release
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    release(session)  # what the SQL models before left in DuckDB's memory, before this model's frames
+    # what the SQL models before left in DuckDB's memory, before this model's frames
+    release(session)
     try:
         registry = to_pandas(dbt.ref("ml_predictive_model_runs"))
     except Exception as error:

@@ -44,7 +44,8 @@ PLAN_COLUMNS = ("label_days", "step_days", "snapshot_count", "history_days", "cu
 def model(dbt, session):
     # append_new_columns: registries written before the gate existed gain is_promoted and gate_failure_reason
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
-    release(session)  # what the SQL models before left in DuckDB's memory, before this model's frames
+    # what the SQL models before left in DuckDB's memory, before this model's frames
+    release(session)
     relation = dbt.ref("int_training_snapshots")
     # above these many rows (older cut-offs; latest cut-off), a stratified sample trains and validates
     max_training_rows = training_row_cap(dbt.config.get("training_sample_max_rows"))

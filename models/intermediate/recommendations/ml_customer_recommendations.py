@@ -31,7 +31,8 @@ from python_udfs.warehouse_memory import release
 
 def model(dbt, session):
     dbt.config(incremental_strategy="replace_customers", on_schema_change="append_new_columns")
-    release(session)  # what the SQL models before left in DuckDB's memory, before this model's frames
+    # what the SQL models before left in DuckDB's memory, before this model's frames
+    release(session)
     try:
         registry = to_pandas(dbt.ref("ml_recommender_runs"))
     except Exception as error:
@@ -74,14 +75,17 @@ def model(dbt, session):
     if customers is None:
         customers = customer_frame(to_pandas(joined))
     # the interactions with codes for ids, in order (on DuckDB the warehouse codes and sorts them)
+    interactions = read_coded(session, events, products, customers)
+    release(session)  # the sort's memory, before scoring holds its batches
     out = recommend_read(
         fitted,
-        read_coded(session, events, products, customers),
+        interactions,
         rules,
         as_of=as_of,
         trend=trend,
         threads=int(dbt.config.get("scoring_threads")),  # a call argument, or dbt does not pass the key
     )
+    del interactions  # the coded events (25 M rows at 1,000,000 contacts), before the lists are written
     out["model_version"] = run["current"]["model_version"]
     out["is_fallback"] = run["is_fallback"]
     out["scoring_note"] = pd.Series(run["note"], index=out.index, dtype="string")

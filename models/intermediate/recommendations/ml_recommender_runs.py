@@ -18,13 +18,15 @@ from python_udfs.warehouse_memory import release
 def model(dbt, session):
     # append_new_columns: registries written before the gate existed gain is_promoted and gate_failure_reason
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
-    release(session)  # what the SQL models before left in DuckDB's memory, before this model's frames
+    # what the SQL models before left in DuckDB's memory, before this model's frames
+    release(session)
     features = to_pandas(dbt.ref("int_customer_features").select(*FEATURE_COLUMNS))
     # the interactions with codes for ids, in order (on DuckDB the warehouse codes and sorts them)
     inputs = read_coded(
         session, dbt.ref("int_recommendation_events"), to_pandas(dbt.ref("int_products_ranked")),
         customer_frame(features),
     )  # fmt: skip
+    release(session)  # the sort of the interactions, before the fits
     row = train_recommender(
         inputs,
         None,
