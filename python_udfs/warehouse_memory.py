@@ -3,8 +3,8 @@
 After a query, DuckDB keeps the blocks it read and the memory its allocator freed, up to its
 memory limit (DUCKDB_MEMORY_LIMIT); the pandas and numpy memory of a Python model comes on
 top of that, outside the limit. Lowering the limit and setting it back makes DuckDB evict
-its cached blocks and hand freed memory back (a DuckDB that held 624 MiB after two scans of
-the 1,000,000-contact warehouse held 158 MiB 0.04 s later). The limit set back is the one the
+its cached blocks and hand freed memory back (a Python process at 624 MiB after two DuckDB scans
+of the 1,000,000-contact warehouse was at 158 MiB 0.04 s later). The limit set back is the one the
 profile gives (settings: memory_limit), which the plugin (python_udfs.dbt_plugin) records when
 dbt connects, with dbt's thread count: without a limit, or with more than one dbt thread (another
 model's query may then run in the same DuckDB, and the low limit would fail it), nothing is changed.
