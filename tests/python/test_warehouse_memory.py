@@ -73,13 +73,8 @@ def test_the_plugin_records_the_profile_limit_and_dbt_threads(tmp_path, monkeypa
     con = duckdb.connect(config={"memory_limit": "1GB"})
     try:
         assert warehouse_memory.release(con) is released
-        want = "3GB" if released else "1GB"
-        assert (
-            _limit(con)
-            == duckdb.connect(config={"memory_limit": want})
-            .sql("select current_setting('memory_limit')")
-            .fetchall()[0][0]
-        )
+        with duckdb.connect(config={"memory_limit": "3GB" if released else "1GB"}) as want:
+            assert _limit(con) == _limit(want)
     finally:
         con.close()
         warehouse_memory.remember_limit(None, None)
