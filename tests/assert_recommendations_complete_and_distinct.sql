@@ -1,6 +1,7 @@
--- Every customer in dim_customers gets exactly var recommendations_top_n
+-- Every known customer in dim_customers gets exactly var recommendations_top_n
 -- recommendations, ranked 1..N, no product twice, never an inactive product
--- (as long as the active catalogue holds N products). Returns the offenders.
+-- (as long as the active catalogue holds N products), and an anonymous one (a
+-- browser known only by its anonymous id) none. Returns the offenders.
 
 {%- set top_n = var('recommendations_top_n') %}
 
@@ -31,6 +32,7 @@ repeated_products as (
 per_customer as (
     select
         customers.customer_id,
+        customers.is_known,
         count(recommendations.product_id) as n_recommendations,
         {%- if top_n | int <= 62 %}
         -- ranks 1..n, each once: n ranks between 1 and n that set all n bits (a second
@@ -54,7 +56,7 @@ per_customer as (
         on customers.customer_id = recommendations.customer_id
     left join {{ ref('stg_shop__products') }} as products
         on recommendations.product_id = products.product_id
-    group by customers.customer_id
+    group by customers.customer_id, customers.is_known
 )
 
 select
@@ -64,7 +66,8 @@ from per_customer
 cross join active_products
 left join repeated_products
     on per_customer.customer_id = repeated_products.customer_id
-where per_customer.n_recommendations != least({{ top_n }}, active_products.n)
+where per_customer.n_recommendations
+    != case when per_customer.is_known then least({{ top_n }}, active_products.n) else 0 end
     or repeated_products.customer_id is not null
     {%- if top_n | int <= 62 %}
     or per_customer.rank_bits != cast(power(2, per_customer.n_recommendations) as bigint) - 1

@@ -1,4 +1,4 @@
-"""Top N products for every customer with the current recommender (python_udfs/recs/engine.py).
+"""Top N products for every known customer with the current recommender (python_udfs/recs/engine.py).
 
 The current recommender is the last run that passed its quality gate
 (python_udfs/ml/gate.py), loaded through the model registry
@@ -42,10 +42,13 @@ def model(dbt, session):
     fitted = saved["model"]
     features = dbt.ref("int_customer_features")
     as_of = to_pandas(features.select("cutoff_at"))["cutoff_at"].max()
-    # every customer with their top category, joined in the warehouse: a pandas merge of the two frames took
-    # about 1.9 s of each run at 1,000,000 contacts, the join 0.6 s
+    # every known customer with their top category, joined in the warehouse: a pandas merge of the two frames
+    # took about 1.9 s of each run at 1,000,000 contacts, the join 0.6 s. Known: anchored on a contact id or an
+    # email (int_customers_unified.is_known); a browser known only by its anonymous id has no address to send a
+    # list to, and gets one in the first run after it is stitched to a person
     joined = (
         dbt.ref("int_customers_unified")
+        .filter("is_known")
         .select("customer_id")
         .join(features.select("customer_id", "top_category"), "customer_id", how="left")
     )

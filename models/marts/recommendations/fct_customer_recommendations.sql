@@ -7,7 +7,8 @@
 
 {#-
     The "recommended for you" block: var recommendations_top_n products for
-    every customer in dim_customers, best first, with what produced each
+    every known customer in dim_customers (ml_customer_recommendations lists
+    none for a browser known only by its anonymous id), best first, with what produced each
     (collaborative, content, rule, repeat or trending), a reason to show, and
     the product fields templates need. Only active products; no product twice
     for a customer; at most var recommendation_max_per_category per category.
