@@ -8,10 +8,11 @@
 {#-
     The "recommended for you" block: var recommendations_top_n products for
     every known customer in dim_customers (ml_customer_recommendations lists
-    none for a browser known only by its anonymous id), best first, with what produced each
-    (collaborative, content, rule, repeat or trending), a reason to show, and
-    the product fields templates need. Only active products; no product twice
-    for a customer; at most var recommendation_max_per_category per category.
+    none for a browser known only by its anonymous id), best first, with what
+    produced each (collaborative, content, rule, repeat or trending), a reason
+    to show, and the product fields templates need. Only active products; no
+    product twice for a customer; at most var recommendation_max_per_category
+    per category.
 
     On DuckDB a run after the first replaces only the rows of the customers
     whose list, contact id or listed products changed
