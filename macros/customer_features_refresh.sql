@@ -18,7 +18,9 @@
     Everyone else keeps every stored feature but the three that count whole
     days from a stored time (recency_days, tenure_days, usual_open_hour_local,
     macro customer_calendar_features), computed again for t1. People who left
-    the population (erased, merged into someone) leave the table.
+    the population (erased, merged into someone) leave the table. The model's
+    rows are then the changed customers' only; its incremental strategy
+    (customer_features) moves the other stored rows in place and inserts them.
 
     Everyone is computed (a full build) on the first build, with --full-refresh,
     when a saved state or a change log is missing, when an attributing model
@@ -111,25 +113,53 @@
 
 {% macro customer_features_kept_sql(population, stored, changed) %}
     {#- The stored rows of the customers not computed again, moved to the
-        population's cut-off, in the columns of customer_features_at -#}
+        population's cut-off in place: `stored` loses the rows of the changed
+        customers (`changed`) and of those who left the population, and the
+        rest get the population's cut-off, their calendar features counted
+        again and the base currency. Two statements. -#}
     {%- set calendar = customer_calendar_features('population', 'stored.last_order_at', 'stored.usual_open_hour_utc') %}
-    select
-        stored.customer_id,
-        population.cutoff_at,
-        {%- for column in customer_feature_families() %}
-        {%- if column in calendar %}
-        {{ calendar[column] }} as {{ column }},
-        {%- else %}
-        stored.{{ column }},
-        {%- endif %}
+    delete from {{ stored }}
+    where customer_id in (
+        select changed.customer_id from {{ changed }} as changed
+        union all
+        select stored.customer_id
+        from {{ stored }} as stored
+        anti join {{ population }} as population
+            on stored.customer_id = population.customer_id
+    );
+    update {{ stored }} as stored
+    set
+        cutoff_at = population.cutoff_at,
+        {%- for column in customer_feature_families() if column in calendar %}
+        {{ column }} = {{ calendar[column] }},
         {%- endfor %}
-        {{ quote_literal(var("base_currency")) }} as currency
-    from {{ stored }} as stored
-    inner join {{ population }} as population
-        on stored.customer_id = population.customer_id
-    anti join {{ changed }} as changed
-        on stored.customer_id = changed.customer_id
+        currency = {{ quote_literal(var("base_currency")) }}
+    from {{ population }} as population
+    where stored.customer_id = population.customer_id
 {%- endmacro %}
+
+{% macro get_incremental_customer_features_sql(arg_dict) %}
+    {#- Incremental strategy of int_customer_features on DuckDB. On a run that
+        computed only the changed customers (customer_features_plan), the other
+        stored rows are moved to the new cut-off in place
+        (customer_features_kept_sql), then the changed customers' rows are
+        inserted: rewriting the 1.3 M stored rows each hour took 1.2 to 1.8 s at
+        1,000,000 contacts, updating their few columns 0.1 to 0.2 s
+        (docs/operations.md, "Afternoon of 2026-12-07"). On a run that computed
+        everyone, the new rows replace the table, whatever its columns were. -#}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set temp = arg_dict['temp_relation'] -%}
+    {%- if modules.re.search('/\\* customer_features: changed ', model['compiled_code'] or '') %}
+    {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+    {%- set population = '(' ~ customer_population_at('(select ' ~ as_of_timestamp() ~ ' as cutoff_at)') ~ ')' -%}
+    {{ customer_features_kept_sql(population, target, customer_features_state_relation('changed')) }};
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ temp }}
+    {%- else %}
+    create or replace table {{ target }} as
+    select * from {{ temp }}
+    {%- endif %}
+{% endmacro %}
 
 {% macro customer_features_code_digest() %}
     {#- A digest of the SQL that makes the features, so a new version of it recomputes everyone -#}

@@ -1,4 +1,8 @@
-{{ config(post_hook="{{ customer_features_save() }}") }}
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='customer_features',
+    post_hook="{{ customer_features_save() }}",
+) }}
 
 {#-
     One row per customer as of as_of_date: the features of the macro
@@ -8,8 +12,9 @@
 
     On DuckDB a run after the first computes again only the customers whose
     events, orders or windows moved since the stored cut-off, and moves the
-    others' stored rows to the new one (macros/customer_features_refresh.sql);
-    the table equals what a full build makes.
+    others' stored rows to the new one in place (strategy customer_features,
+    macros/customer_features_refresh.sql); the table equals what a full build
+    makes.
 #}
 {%- set plan = customer_features_plan() %}
 {{ customer_features_marker(plan) }}
@@ -29,23 +34,14 @@ customer_features as (
 select * from customer_features
 {%- else %}
 
-population as (
-    {{ customer_population_at('cutoffs') | indent(4) }}
-),
-
 changed_customers as (
     select customer_id from {{ plan.changed }}
 ),
 
+-- only the changed customers: the strategy moves the others' stored rows
 recomputed as (
     {{ customer_features_at('cutoffs', 'changed_customers', at=as_of_timestamp()) | indent(4) }}
-),
-
-kept as (
-    {{ customer_features_kept_sql('population', this, 'changed_customers') | indent(4) }}
 )
 
 select * from recomputed
-union all
-select * from kept
 {%- endif %}
