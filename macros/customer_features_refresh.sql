@@ -111,6 +111,19 @@
         on population.customer_id = stored.customer_id
 {%- endmacro %}
 
+{% macro customer_features_population() %}
+    {#- The population at this run's cut-off (macro customer_population_at), as a
+        parenthesised query: what the plan and the strategy compare the stored rows with -#}
+    {{ return('(' ~ customer_population_at('(select ' ~ as_of_timestamp() ~ ' as cutoff_at)') ~ ')') }}
+{% endmacro %}
+
+{% macro customer_features_changed_run() %}
+    {#- Did this run of int_customer_features compute only the changed customers?
+        Read from its compiled SQL's marker (customer_features_marker), for the
+        strategy and the post-hook -#}
+    {{ return(modules.re.search('/\\* customer_features: changed ', model['compiled_code'] or '') is not none) }}
+{% endmacro %}
+
 {% macro customer_features_kept_sql(population, stored, changed) %}
     {#- The stored rows of the customers not computed again, moved to the
         population's cut-off in place: `stored` loses the rows of the changed
@@ -149,9 +162,9 @@
         everyone, the new rows replace the table, whatever its columns were. -#}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set temp = arg_dict['temp_relation'] -%}
-    {%- if modules.re.search('/\\* customer_features: changed ', model['compiled_code'] or '') %}
+    {%- if customer_features_changed_run() %}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
-    {%- set population = '(' ~ customer_population_at('(select ' ~ as_of_timestamp() ~ ' as cutoff_at)') ~ ')' -%}
+    {%- set population = customer_features_population() -%}
     {{ customer_features_kept_sql(population, target, customer_features_state_relation('changed')) }};
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ temp }}
@@ -221,7 +234,7 @@
     {%- do run_query(
         'create table ' ~ customer_features_state_relation('inputs_next') ~ ' as ' ~ customer_feature_inputs_sql()
     ) -%}
-    {%- set population = '(' ~ customer_population_at('(select ' ~ as_of_timestamp() ~ ' as cutoff_at)') ~ ')' -%}
+    {%- set population = customer_features_population() -%}
     {%- set changed = customer_features_state_relation('changed') -%}
     {%- do run_query(
         'create or replace table ' ~ changed ~ ' as '
@@ -248,7 +261,7 @@
     {%- if target.type != 'duckdb' -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set changed_run = modules.re.search('/\\* customer_features: changed ', model['compiled_code'] or '') %}
+    {%- set changed_run = customer_features_changed_run() %}
     {%- if changed_run %}
     create or replace table {{ customer_features_state_relation('inputs') }} as
     select * from {{ customer_features_state_relation('inputs_next') }};
