@@ -156,6 +156,18 @@ def test_updated_at_moves_only_for_rows_whose_content_changed(built, warehouse_c
     assert after.query("select email, updated_at from exports.sync_esp__suppressions order by 1") == before.query(
         "select email, updated_at from exports.sync_esp__suppressions order by 1"
     )
+    # the rows kept their hash without hashing again (their content equals the previous row's): every hash, kept
+    # or made, is still the md5 of the row's content as JSON
+    for table in ("sync_mailchimp__members", "sync_esp__suppressions", "sync_braze__users"):
+        listed = after.query(
+            "select column_name from information_schema.columns "
+            f"where table_schema = 'exports' and table_name = '{table}' order by ordinal_position"
+        )
+        content = ", ".join(f'"{c}" := "{c}"' for (c,) in listed if c not in ("row_hash", "updated_at"))
+        assert after.scalar(f"select count(*) from exports.{table}") > 0
+        made = f"md5(cast(to_json(struct_pack({content})) as varchar))"
+        assert after.scalar(f"select count(*) from exports.{table} where row_hash != {made}") == 0, table
+    assert "is not distinct from" in next((work / "target" / "run").rglob("sync_mailchimp__members.sql")).read_text()
 
 
 def test_exports_can_be_written_as_files_for_bulk_import(built, warehouse_copy, monkeypatch):
