@@ -46,7 +46,8 @@
 
 {% macro customer_feature_inputs_sql() %}
     {#- One row per customer with orders: a digest of what the order features and
-        the top category read of their orders and order lines (DuckDB's hash()) -#}
+        the top category read of their orders and order lines, and what
+        int_recommendation_events reads of the lines (DuckDB's hash()) -#}
     {%- if target.type != 'duckdb' -%}
         {{ exceptions.raise_compiler_error('customer_feature_inputs_sql: the features refresh is DuckDB only') }}
     {%- endif %}
@@ -63,7 +64,7 @@
         union all
         select
             customer_id,
-            sum(hash(order_item_id, category, quantity, is_return, ordered_at, is_completed)) as digest
+            sum(hash(order_item_id, order_id, product_id, category, quantity, is_return, ordered_at, is_completed)) as digest
         from {{ ref('int_order_lines_enriched') }}
         where customer_id is not null
         group by customer_id
@@ -177,7 +178,8 @@
 {% macro customer_features_code_digest() %}
     {#- A digest of the SQL that makes the features, so a new version of it recomputes everyone -#}
     {{ return(local_md5(
-        customer_features_at('cutoffs', at='as_of')
+        customer_feature_inputs_sql()
+        ~ customer_features_at('cutoffs', at='as_of')
         ~ customer_features_changed_sql('since', 'as_of', 'population', 'stored')
         ~ customer_features_kept_sql('population', 'stored', 'changed')
     )) }}
@@ -262,22 +264,72 @@
         {{ return('') }}
     {%- endif -%}
     {%- set changed_run = customer_features_changed_run() %}
+    {%- set since = none %}
     {%- if changed_run %}
+    {#- the cut-off the changes start from: the state's, which the plan found to be the table's -#}
+    {%- set since = run_query(
+        "select strftime(max(cutoff_at), '%Y-%m-%d %H:%M:%S.%f') from " ~ customer_features_state_relation('state')
+    ).rows[0][0] %}
     create or replace table {{ customer_features_state_relation('inputs') }} as
     select * from {{ customer_features_state_relation('inputs_next') }};
     drop table {{ customer_features_state_relation('inputs_next') }};
-    drop table {{ customer_features_state_relation('changed') }};
     {%- else %}
     create or replace table {{ customer_features_state_relation('inputs') }} as
     {{ customer_feature_inputs_sql() }};
     {%- endif %}
+    {#- changes_since and invocation_id: the customers computed again (int_customer_features__changed, kept
+        for int_recommendation_events, which drops it once built: macros/recommendation_events_refresh.sql) are
+        the changes from that cut-off, found in this invocation; null when everyone was computed -#}
     create or replace table {{ customer_features_state_relation('state') }} as
     select
         '{{ customer_features_code_digest() }}' as code_digest,
-        max(cutoff_at) as cutoff_at
+        max(cutoff_at) as cutoff_at,
+        cast({{ quote_literal(since) if since is not none else 'null' }} as timestamp) as changes_since,
+        '{{ invocation_id }}' as invocation_id
     from {{ this }};
     {%- for log in customer_features_change_logs() %}
     {{ changed_customers_log_create(log) }};
     delete from {{ log }};
     {%- endfor %}
+{% endmacro %}
+
+{% macro customer_features_changes_of_this_invocation() %}
+    {#- At compile time, from another model: {'changes': int_customer_features__changed,
+        the customers int_customer_features computed again in this dbt invocation,
+        'since': the cut-off they are the changes from, 'cutoff': the features'
+        cut-off}, or {'changes': none, 'why': ...} when it did not run in this
+        invocation or computed everyone -#}
+    {%- set state = customer_features_relation_of('state') -%}
+    {%- set changes = customer_features_relation_of('changed') -%}
+    {%- if load_relation(state) is none -%}
+        {{ return({'changes': none, 'why': 'int_customer_features saved no state'}) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(state) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'invocation_id' not in columns or 'changes_since' not in columns -%}
+        {{ return({'changes': none, 'why': 'int_customer_features saved no changes'}) }}
+    {%- endif -%}
+    {%- set saved = run_query(
+        "select max(invocation_id), strftime(max(changes_since), '%Y-%m-%d %H:%M:%S.%f'), "
+        ~ "strftime(max(cutoff_at), '%Y-%m-%d %H:%M:%S.%f') from " ~ state
+    ).rows[0] -%}
+    {%- if saved[0] != invocation_id -%}
+        {{ return({'changes': none, 'why': 'int_customer_features did not run in this invocation'}) }}
+    {%- endif -%}
+    {#- (the features' post-hook made the table in this invocation: dbt's relation cache does not know it) -#}
+    {%- set kept = run_query(
+        'select count(*) from duckdb_tables() where database_name = ' ~ quote_literal(changes.database)
+        ~ ' and schema_name = ' ~ quote_literal(changes.schema) ~ ' and table_name = ' ~ quote_literal(changes.identifier)
+    ).rows[0][0] -%}
+    {%- if saved[1] is none or kept == 0 -%}
+        {{ return({'changes': none, 'why': 'int_customer_features computed everyone'}) }}
+    {%- endif -%}
+    {{ return({'changes': changes, 'since': saved[1], 'cutoff': saved[2], 'why': 'changes'}) }}
+{% endmacro %}
+
+{% macro customer_features_relation_of(kind) %}
+    {#- The state table int_customer_features__<kind>, from another model (customer_features_state_relation is
+        the model's own) -#}
+    {%- set features = ref('int_customer_features') -%}
+    {{ return(api.Relation.create(
+        database=features.database, schema=features.schema, identifier=features.identifier ~ '__' ~ kind)) }}
 {% endmacro %}

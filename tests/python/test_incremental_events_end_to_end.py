@@ -1,6 +1,7 @@
 """Incremental event models (macros/event_slice.sql) hold what a full build holds: the web and email event base
 models, the orders and their lines (macros/order_item_slice.sql), the web sessions (int_web_event_sessions) and
-the web and email events attributed to customers (macros/attribution_slice.sql).
+the web and email events attributed to customers (macros/attribution_slice.sql), their daily rollups, the
+customer features and the recommender's interactions (macros/recommendation_events_refresh.sql).
 
 The demo data is built once as of its end; then, as an hourly loader would, an hour of new events lands
 (scripts/demo_data/hour.py) with rows that test the slice's edges, and the same warehouse is built again an
@@ -21,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import E2E_END_DATE, assert_ok, copy_raw, run_dbt
+from conftest import E2E_END_DATE, assert_ok, copy_raw, read_raw_table, run_dbt, write_raw_table
 from demo_data.hour import _as_folder, append_hour
 
 MODELS = ("base_web__events", "base_esp__email_events")
@@ -31,12 +32,14 @@ SESSIONS = "int_web_event_sessions"
 ATTRIBUTED = ("int_web_events_sessionized", "int_email_events_attributed")
 ROLLUPS = ("int_web_events_rolled_to_days", "int_email_events_rolled_to_days")
 FEATURES = "int_customer_features"
+INTERACTIONS = "int_recommendation_events"
 TABLES = {
     **dict.fromkeys((*MODELS, ORDERS, LINES), "staging"),
     SESSIONS: "intermediate",
     **dict.fromkeys(ATTRIBUTED, "intermediate"),
     **dict.fromkeys(ROLLUPS, "intermediate"),
     FEATURES: "intermediate",
+    INTERACTIONS: "intermediate",
 }
 # seeds and models up to the event staging models and the sessions (no data tests: the comparison is the test)
 BUILD = [
@@ -49,6 +52,7 @@ BUILD = [
     "+int_web_events_sessionized",
     "+int_email_events_attributed",
     "+int_customer_features",
+    "+int_recommendation_events",
     "--exclude-resource-type",
     "test",
     "unit_test",
@@ -110,6 +114,13 @@ def _features_changed(work: Path) -> tuple[int, int]:
     return int(found.group(1)), int(found.group(2))
 
 
+def _interactions_run(work: Path) -> str:
+    """What the last run of int_recommendation_events computed: 'all', or the table of the customers it
+    computed again (int_customer_features__changed)."""
+    sql = _last_sql(work, INTERACTIONS)
+    return re.search(r"/\* recommendation_events: (\S+)", sql).group(1)
+
+
 def _rolled_up(work: Path, model: str) -> str:
     """What the last run of a daily rollup rolled up: 'all', or '<n> customer days changed'."""
     sql = _last_sql(work, model)
@@ -161,6 +172,7 @@ def _full_refresh_of(work: Path, raw: Path, tmp: Path, name: str, dbt_vars: dict
     assert [_attributed_days(copy, model) for model in ATTRIBUTED] == ["all", "all"]
     assert [_rolled_up(copy, model) for model in ROLLUPS] == ["all", "all"]
     assert _features_run(copy) == "all"
+    assert _interactions_run(copy) == "all"
     return _tables(copy / "warehouse.duckdb")
 
 
@@ -178,6 +190,7 @@ def first_build(demo_data, tmp_path_factory) -> tuple[Path, Path]:
     ])  # fmt: skip
     assert_ok(run_dbt(BUILD, raw, work, VARS_T0))
     assert [_slice_run(work, model) for model in (*MODELS, ORDERS, LINES)] == ["all"] * 4
+    assert _interactions_run(work) == "all"
     return raw, work
 
 
@@ -225,6 +238,8 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
     assert _features_run(work) == "changed"
     changed, stored = _features_changed(work)
     assert 0 < changed < stored / 2
+    # the interactions: only the customers the features computed again
+    assert _interactions_run(work).endswith('."int_customer_features__changed"')
     got = _tables(work / "warehouse.duckdb")
     _assert_same(got, _full_refresh_of(work, raw, tmp_path, "hour"))
     old_visits = got["int_web_events_sessionized"].query("anonymous_id == @device.anonymous_id")
@@ -297,6 +312,7 @@ def test_an_hourly_run_reads_the_slice_and_equals_a_full_refresh(first_build, tm
     # but the attribution looks again only at the days whose events changed
     assert "all" not in [_attributed_days(work, model) for model in ATTRIBUTED]
     assert _features_run(work) == "changed"
+    assert _interactions_run(work) != "all"
     got = _tables(work / "warehouse.duckdb")
     _assert_same(got, _full_refresh_of(work, raw, tmp_path, "refreshed"))
     events = got["base_web__events"].set_index("event_id")
@@ -347,6 +363,7 @@ def test_a_row_later_than_the_lookback_or_an_erasure_reclassifies_everything(fir
     assert [_slice_run(work, model) for model in (*MODELS, ORDERS, LINES, SESSIONS)] == ["all"] * 5
     # the person's days changed: attributed again, not every day
     assert "all" not in [_attributed_days(work, model) for model in ATTRIBUTED]
+    assert _interactions_run(work) != "all"
     got = _tables(work / "warehouse.duckdb")
     _assert_same(got, _full_refresh_of(work, raw, tmp_path, "erased", erasure_vars))
     theirs = email["email"].str.strip().str.lower().eq(person).sum()
@@ -366,6 +383,7 @@ def test_a_later_cut_off_moves_the_features_windows_and_equals_a_full_refresh(fi
     assert _features_run(work) == "changed"
     changed, stored = _features_changed(work)
     assert 0 < changed < stored
+    assert _interactions_run(work) != "all"
     got = _tables(work / "warehouse.duckdb")
     _assert_same(got, _full_refresh_of(work, raw, tmp_path, "later", later))
     after = got[FEATURES].set_index("customer_id").loc[before.index]
@@ -393,3 +411,35 @@ def test_a_rollup_an_older_version_made_is_rolled_up_again_whole(first_build, tm
     assert "session_id" not in got[ROLLUPS[0]].columns
     assert got[ROLLUPS[0]]["session_key"].dtype == "int64"
     _assert_same(got, _full_refresh_of(older, raw, tmp_path, "full"))
+
+
+def test_the_interactions_are_computed_whole_when_the_features_or_the_catalogue_did_not_follow(
+    first_build, tmp_path: Path
+) -> None:
+    """int_recommendation_events keeps a customer's stored rows only when int_customer_features of the same
+    dbt invocation found them unchanged. Run alone, or after a product's URL changed (email clicks match
+    products by URL), it computes everyone: the same rows as a full refresh."""
+    raw, work = first_build
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        as_of = con.execute(f"select max(cutoff_at) from intermediate.{FEATURES}").fetchone()[0]
+    dbt_vars = {"as_of_date": as_of.strftime("%Y-%m-%d %H:%M:%S")}
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(work / "warehouse.duckdb", alone / "warehouse.duckdb")
+    assert_ok(run_dbt(["run", "--select", INTERACTIONS], raw, alone, dbt_vars))
+    assert _interactions_run(alone) == "all"
+    assert "did not run in this invocation" in _last_sql(alone, INTERACTIONS)
+
+    catalogue = copy_raw(raw, tmp_path / "raw")
+    products, path = read_raw_table(catalogue, "products")
+    email = pd.read_parquet(catalogue / "email_events")
+    clicked = email.loc[email["event_type"] == "click", "url"].dropna().str.split("?").str[0]
+    moved = products["url"].isin(clicked)
+    assert moved.any()
+    products.loc[moved.idxmax(), "url"] = "https://shop.example/moved"
+    write_raw_table(products, path)
+    assert_ok(run_dbt(BUILD, catalogue, work, dbt_vars))
+    assert _features_run(work) == "changed"
+    assert _interactions_run(work) == "all"
+    assert "the catalogue changed" in _last_sql(work, INTERACTIONS)
+    _assert_same(_tables(work / "warehouse.duckdb"), _full_refresh_of(work, catalogue, tmp_path, "catalogue", dbt_vars))

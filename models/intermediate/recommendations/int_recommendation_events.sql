@@ -1,3 +1,9 @@
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='recommendation_events',
+    post_hook="{{ recommendation_events_save() }}",
+) }}
+
 {#-
     Every customer-product interaction the recommender learns from, before
     as_of_date: completed purchases (order lines, returns excluded), add to
@@ -7,7 +13,16 @@
     the catalogue are left out. Weights and decay are applied in Python
     (python_udfs/recs/engine.py), so the same events serve evaluation and
     scoring.
+
+    On DuckDB a run after the first computes again only the customers
+    int_customer_features computed again in the same invocation, and keeps the
+    others' stored rows (strategy recommendation_events,
+    macros/recommendation_events_refresh.sql); the table equals what a full
+    build makes.
 -#}
+-- depends_on: {{ ref('int_customer_features') }}
+{%- set plan = recommendation_events_plan() %}
+{{ recommendation_events_marker(plan) }}
 
 with
 
@@ -35,6 +50,7 @@ purchases as (
         and customer_id is not null
         and product_id is not null
         and ordered_at < {{ as_of_timestamp() }}
+        and {{ recommendation_events_customers('customer_id', plan) }}
 ),
 
 web as (
@@ -49,6 +65,7 @@ web as (
         and customer_id is not null
         and product_id is not null
         and occurred_at < {{ as_of_timestamp() }}
+        and {{ recommendation_events_customers('customer_id', plan) }}
 ),
 
 clicks as (
@@ -66,6 +83,7 @@ clicks as (
     where email_events.event_type = 'click'
         and email_events.customer_id is not null
         and email_events.occurred_at < {{ as_of_timestamp() }}
+        and {{ recommendation_events_customers('email_events.customer_id', plan) }}
 ),
 
 unioned as (
