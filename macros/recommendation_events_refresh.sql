@@ -28,7 +28,10 @@
 {% endmacro %}
 
 {% macro recommendation_events_products_digest_sql() %}
-    {#- One value: a digest of what the model reads of the catalogue -#}
+    {#- One value: a digest of what the model reads of the catalogue (DuckDB's hash()) -#}
+    {%- if target.type != 'duckdb' -%}
+        {{ exceptions.raise_compiler_error('recommendation_events_products_digest_sql: the interactions refresh is DuckDB only') }}
+    {%- endif %}
     select coalesce(sum(hash(product_id, product_url)), 0) from {{ ref('stg_shop__products') }}
 {%- endmacro %}
 

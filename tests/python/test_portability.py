@@ -40,6 +40,8 @@ DUCKDB_ONLY_MACROS = {
     # likewise fct_customer_recommendations (macros/recommendations_mart_refresh.sql): digests with hash()
     "recommendations_mart_customers_sql",
     "recommendations_mart_products_sql",
+    # and int_recommendation_events (macros/recommendation_events_refresh.sql): the catalogue's digest
+    "recommendation_events_products_digest_sql",
 }
 
 # DuckDB-only on purpose, where the file says so: (file, construct) -> why
