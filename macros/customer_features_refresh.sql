@@ -64,7 +64,9 @@
         union all
         select
             customer_id,
-            sum(hash(order_item_id, order_id, product_id, category, quantity, is_return, ordered_at, is_completed)) as digest
+            sum(hash(
+                order_item_id, order_id, product_id, category, quantity, is_return, ordered_at, is_completed
+            )) as digest
         from {{ ref('int_order_lines_enriched') }}
         where customer_id is not null
         group by customer_id
@@ -161,18 +163,13 @@
         1,000,000 contacts, updating their few columns 0.1 to 0.2 s
         (docs/operations.md, "Afternoon of 2026-12-07"). On a run that computed
         everyone, the new rows replace the table, whatever its columns were. -#}
-    {%- set target = arg_dict['target_relation'] -%}
-    {%- set temp = arg_dict['temp_relation'] -%}
-    {%- if customer_features_changed_run() %}
-    {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
-    {%- set population = customer_features_population() -%}
-    {{ customer_features_kept_sql(population, target, customer_features_state_relation('changed')) }};
-    insert into {{ target }} ({{ columns }})
-    select {{ columns }} from {{ temp }}
-    {%- else %}
-    create or replace table {{ target }} as
-    select * from {{ temp }}
+    {%- set changed_run = customer_features_changed_run() %}
+    {%- if changed_run %}
+    {{ customer_features_kept_sql(
+        customer_features_population(), arg_dict['target_relation'], customer_features_state_relation('changed')
+    ) }};
     {%- endif %}
+    {{ insert_or_replace_from_temp(arg_dict, insert=changed_run) }}
 {% endmacro %}
 
 {% macro customer_features_code_digest() %}
@@ -315,10 +312,11 @@
     {%- if saved[0] != invocation_id -%}
         {{ return({'changes': none, 'why': 'int_customer_features did not run in this invocation'}) }}
     {%- endif -%}
-    {#- (the features' post-hook made the table in this invocation: dbt's relation cache does not know it) -#}
+    {#- (the features' plan made the table in this invocation: dbt's relation cache does not know it) -#}
     {%- set kept = run_query(
         'select count(*) from duckdb_tables() where database_name = ' ~ quote_literal(changes.database)
-        ~ ' and schema_name = ' ~ quote_literal(changes.schema) ~ ' and table_name = ' ~ quote_literal(changes.identifier)
+        ~ ' and schema_name = ' ~ quote_literal(changes.schema)
+        ~ ' and table_name = ' ~ quote_literal(changes.identifier)
     ).rows[0][0] -%}
     {%- if saved[1] is none or kept == 0 -%}
         {{ return({'changes': none, 'why': 'int_customer_features computed everyone'}) }}

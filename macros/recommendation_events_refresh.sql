@@ -9,8 +9,8 @@
     computes again exactly the customers for whom one of these holds (and
     more: macros/customer_features_refresh.sql), and keeps their ids in
     int_customer_features__changed (this model's post-hook drops it) with t0,
-    t1 and the dbt invocation in int_customer_features__state. What the features do not follow is handled
-    here: the catalogue (a product added, gone or with a new URL: a digest of
+    t1 and the dbt invocation in int_customer_features__state. What the
+    features do not follow is handled here: the catalogue (a product added, gone or with a new URL: a digest of
     stg_shop__products is saved with the table, and a different one recomputes
     everyone) and erasure (an erased customer's rows are deleted on every run).
 
@@ -24,13 +24,16 @@
 
 {% macro recommendation_events_state_relation() %}
     {#- The saved state int_recommendation_events__state next to the model -#}
-    {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier=this.identifier ~ '__state')) }}
+    {{ return(api.Relation.create(
+        database=this.database, schema=this.schema, identifier=this.identifier ~ '__state')) }}
 {% endmacro %}
 
 {% macro recommendation_events_products_digest_sql() %}
     {#- One value: a digest of what the model reads of the catalogue (DuckDB's hash()) -#}
     {%- if target.type != 'duckdb' -%}
-        {{ exceptions.raise_compiler_error('recommendation_events_products_digest_sql: the interactions refresh is DuckDB only') }}
+        {{ exceptions.raise_compiler_error(
+            'recommendation_events_products_digest_sql: the interactions refresh is DuckDB only'
+        ) }}
     {%- endif %}
     select coalesce(sum(hash(product_id, product_url)), 0) from {{ ref('stg_shop__products') }}
 {%- endmacro %}
@@ -69,7 +72,10 @@
         {{ return({'changed': none, 'why': features.why}) }}
     {%- endif -%}
     {%- if features.since != saved[1] -%}
-        {{ return({'changed': none, 'why': 'the features changes start at ' ~ features.since ~ ', the table is as of ' ~ saved[1]}) }}
+        {{ return({
+            'changed': none,
+            'why': 'the features changes start at ' ~ features.since ~ ', the table is as of ' ~ saved[1],
+        }) }}
     {%- endif -%}
     {%- set as_of = run_query("select strftime(" ~ as_of_timestamp() ~ ", '%Y-%m-%d %H:%M:%S.%f')").rows[0][0] -%}
     {%- if features.cutoff != as_of -%}
@@ -99,26 +105,22 @@
         computed only the changed customers, their stored rows and every erased
         customer's go, and the new rows are inserted; on a run that computed
         everyone, the new rows replace the table. -#}
-    {%- set target = arg_dict['target_relation'] -%}
-    {%- set temp = arg_dict['temp_relation'] -%}
     {%- set found = modules.re.search('/\\* recommendation_events: (\\S+) ', model['compiled_code'] or '') -%}
     {%- if not found -%}
-        {{ exceptions.raise_compiler_error('strategy recommendation_events: the model has no recommendation_events_marker') }}
+        {{ exceptions.raise_compiler_error(
+            'strategy recommendation_events: the model has no recommendation_events_marker'
+        ) }}
     {%- endif -%}
-    {%- if found.group(1) != 'all' %}
-    {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
-    delete from {{ target }}
+    {%- set changed_run = found.group(1) != 'all' %}
+    {%- if changed_run %}
+    delete from {{ arg_dict['target_relation'] }}
     where customer_id in (
         select changes.customer_id from {{ found.group(1) }} as changes
         union all
         select erased.customer_id from {{ ref('int_erased_customers') }} as erased
     );
-    insert into {{ target }} ({{ columns }})
-    select {{ columns }} from {{ temp }}
-    {%- else %}
-    create or replace table {{ target }} as
-    select * from {{ temp }}
     {%- endif %}
+    {{ insert_or_replace_from_temp(arg_dict, insert=changed_run) }}
 {% endmacro %}
 
 {% macro recommendation_events_save() %}

@@ -86,7 +86,9 @@
     {%- endif -%}
     {%- set same = [] -%}
     {%- for name, data_type in content_columns -%}
-        {%- do same.append(relation ~ '.' ~ adapter.quote(name) ~ ' is not distinct from previous.' ~ adapter.quote(name)) -%}
+        {%- do same.append(
+            relation ~ '.' ~ adapter.quote(name) ~ ' is not distinct from previous.' ~ adapter.quote(name)
+        ) -%}
     {%- endfor -%}
     {{ return('(previous.row_hash is not null and ' ~ same | join(' and ') ~ ')') }}
 {% endmacro %}
