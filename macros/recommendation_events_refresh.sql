@@ -93,11 +93,7 @@
 
 {% macro recommendation_events_customers(column, plan) -%}
     {#- SQL: is the customer (column) one this run computes? Always true in a full build -#}
-    {%- if plan.changed is none -%}
-        true
-    {%- else -%}
-        {{ column }} in (select changes.customer_id from {{ plan.changed }} as changes)
-    {%- endif -%}
+    {{ 'true' if plan.changed is none else population_customers_only(column, plan.changed) }}
 {%- endmacro %}
 
 {% macro get_incremental_recommendation_events_sql(arg_dict) %}
