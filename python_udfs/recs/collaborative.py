@@ -14,14 +14,14 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import lapack
 
 # The Gram matrix x'x is computed as this many blocks of its rows, each block in a thread. A block's entries are
-# summed over the same users in the same order as the whole product's (scipy multiplies row by row), so the
-# weights are the same to the bit whatever the number of blocks. At 1,000,000 contacts the product was about a
-# quarter of a retrain (three fits, single-threaded); more blocks than cores even out the blocks' work.
+# summed over the same users in the same order as the whole product's, so the weights are the same to the bit
+# whatever the number of blocks; more blocks than cores even out the blocks' work.
 GRAM_BLOCKS = 4
 
 
@@ -69,14 +69,54 @@ def popularity(x: sp.spmatrix) -> np.ndarray:
 
 
 def _gram(x: sp.csr_matrix) -> np.ndarray:
-    """x'x as a dense array, its rows computed in blocks of about equal work, in threads (GRAM_BLOCKS)."""
-    xt = x.T.tocsr()
-    # the work of row i of x'x: the entries of the users' rows that hold item i
-    work = np.cumsum(xt @ np.diff(x.indptr).astype(np.float64))
-    if len(work) == 0 or work[-1] == 0:
-        return (xt @ x).toarray()
+    """x'x as a dense array, its rows computed in blocks of about equal work, in threads (GRAM_BLOCKS).
+
+    Row i of x'x sums, over the users who hold item i in ascending order, the user's weight of item i times their
+    weight of every item j (_gram_rows): the additions scipy's sparse product makes for each entry, in the same
+    order, so the same floats to the bit. Only the upper triangle (j >= i) is computed, then mirrored. The
+    compiled loop writes one row at a time, which stays in the processor's cache, where scipy's product builds a
+    sparse result of every entry first: at 1,000,000 contacts (17 M interactions, 5,000 items) 3.4 s against
+    14.0 s for one product on one thread.
+    """
+    if not x.has_canonical_format:  # a user's items ascending, each once: the items from item i on are the rest
+        x = x.copy()  # of the user's row
+        x.sum_duplicates()
+    n_items = x.shape[1]
+    # x'x as rows of items, each holding its users (ascending) and where the entry sits in x's arrays
+    where = sp.csr_matrix((np.arange(1, x.nnz + 1, dtype=np.int64), x.indices, x.indptr), shape=x.shape).T.tocsr()
+    users, at = where.indices, where.data - 1
+    out = np.zeros((n_items, n_items), dtype=x.dtype)  # scipy's product keeps the matrix's type too
+    if x.nnz == 0:
+        return out
+    # the work up to the end of each row i: the entries of its users' rows from item i on; blocks of equal work
+    work = np.r_[0, np.cumsum(x.indptr[users + 1] - at)][where.indptr[1:]]
     inner = np.searchsorted(work, np.linspace(0, work[-1], GRAM_BLOCKS + 1)[1:-1])
-    bounds = np.unique(np.concatenate([[0], inner, [xt.shape[0]]]))
+    bounds = np.unique(np.concatenate([[0], inner, [n_items]]))
     spans = list(pairwise(bounds))
+
+    def rows(span: tuple[int, int]) -> None:
+        _gram_rows(x.indptr, x.indices, x.data, where.indptr, users, at, span[0], span[1], out)
+
     with ThreadPoolExecutor(min(len(spans), os.cpu_count() or 1), thread_name_prefix="gram") as pool:
-        return np.vstack(list(pool.map(lambda span: (xt[span[0] : span[1]] @ x).toarray(), spans)))
+        list(pool.map(rows, spans))
+    # the lower triangle from the upper one, a band of rows at a time (no n x n temporary)
+    for lo in range(0, n_items, 256):
+        hi = min(lo + 256, n_items)
+        out[hi:, lo:hi] = out[lo:hi, hi:].T
+        block = out[lo:hi, lo:hi]
+        lower = np.tril_indices(hi - lo, -1)
+        block[lower] = block.T[lower]
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _gram_rows(indptr, indices, data, item_indptr, users, at, lo, hi, out):  # pragma: no cover - compiled
+    """Rows lo to hi of x'x's upper triangle into out: for each item i, over its users u (ascending),
+    out[i, j] += x[u, i] * x[u, j] for the user's items j >= i."""
+    for i in range(lo, hi):
+        row = out[i]
+        for k in range(item_indptr[i], item_indptr[i + 1]):
+            a = at[k]
+            weight = data[a]
+            for b in range(a, indptr[users[k] + 1]):
+                row[indices[b]] += weight * data[b]

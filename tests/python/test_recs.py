@@ -66,6 +66,35 @@ def test_ease_gram_in_blocks_is_the_whole_product_to_the_bit(monkeypatch, blocks
     assert np.array_equal(collaborative._gram(x), (x.T @ x).toarray())
 
 
+def test_ease_gram_is_scipys_product_to_the_bit_for_any_layout():
+    """_gram's compiled loop against scipy's product: float32 weights, users and items with no entry, a user's
+    items stored out of order and twice (scipy sums the duplicates), and no entry at all."""
+    rng = np.random.default_rng(5)
+    rows, cols = rng.integers(0, 500, 4000), np.minimum(rng.zipf(1.4, 4000) - 1, 79)
+    rows[rows % 7 == 0] += 1  # some users hold nothing
+    weights = rng.choice([0.1, 0.3, 0.5, 1.0], 4000)
+    skipped = sp.csr_matrix((weights, (rows, cols)), shape=(600, 90))  # items 80 to 89 are no one's
+    assert np.array_equal(collaborative._gram(skipped), (skipped.T @ skipped).toarray())
+    narrow = skipped.astype(np.float32)
+    assert collaborative._gram(narrow).dtype == np.float32
+    assert np.array_equal(collaborative._gram(narrow), (narrow.T @ narrow).toarray())
+    # the same entries, each user's reversed and the first of them stored twice
+    indptr, indices, data = [0], [], []
+    for u in range(skipped.shape[0]):
+        row = skipped[u]
+        idx, val = row.indices[::-1].tolist(), row.data[::-1].tolist()
+        if idx:
+            idx, val = [*idx, idx[0]], [*val, 0.0]  # summed with its twin: the same weight
+        indices += idx
+        data += val
+        indptr.append(len(indices))
+    messy = sp.csr_matrix((np.array(data), np.array(indices, dtype=np.int32), np.array(indptr)), shape=skipped.shape)
+    assert not messy.has_canonical_format
+    assert np.array_equal(collaborative._gram(messy), (skipped.T @ skipped).toarray())
+    empty = sp.csr_matrix((3, 4))
+    assert np.array_equal(collaborative._gram(empty), np.zeros((4, 4)))
+
+
 def test_popularity_counts_the_users_of_each_item():
     x = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 1, 1]], dtype=float))
     assert popularity(x).tolist() == [2, 3, 1]
