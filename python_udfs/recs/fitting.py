@@ -216,6 +216,13 @@ def fit_coded(
     return model
 
 
+def fit_base_ahead(events: pd.DataFrame, products: pd.DataFrame, as_of, params: Params, bases: dict) -> None:
+    """Adds to bases the base fit (EASE weights, exposure, repeat rates) that fit_coded(events, products, as_of,
+    params, bases, events_in_order=True) starts from, so that call finds it made. A retrain runs it in a thread
+    while the evaluation runs: the two fits do not depend on each other (python_udfs/recs/training.py)."""
+    _base(clean_events(events, pd.Timestamp(as_of)), products, pd.Timestamp(as_of), params, bases)
+
+
 def _base(ev: pd.DataFrame, products: pd.DataFrame, as_of: pd.Timestamp, params: Params,
           bases: dict | None) -> Recommender:  # fmt: skip
     """_fit_base, or a copy of the same fit made before (bases: by as_of, parameters and the events' checksum)."""
