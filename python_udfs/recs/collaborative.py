@@ -52,15 +52,20 @@ def _inverse_positive_definite(a: np.ndarray) -> np.ndarray:
     p, info = lapack.dpotri(factor, lower=True, overwrite_c=True)
     if info != 0:
         return np.linalg.inv(a)
-    # potri fills the lower triangle: copy it to the upper one, a band of rows at a time (no n x n temporary)
-    n, step = len(p), 256
+    _upper_from_lower(p)  # potri fills the lower triangle
+    return p
+
+
+def _upper_from_lower(a: np.ndarray) -> None:
+    """Copies a square array's lower triangle onto its upper one, in place, a band of rows at a time (no n x n
+    temporary). On a.T it copies the upper triangle onto the lower one."""
+    n, step = len(a), 256
     for lo in range(0, n, step):
         hi = min(lo + step, n)
-        p[lo:hi, hi:] = p[hi:, lo:hi].T
-        block = p[lo:hi, lo:hi]
+        a[lo:hi, hi:] = a[hi:, lo:hi].T
+        block = a[lo:hi, lo:hi]
         upper = np.triu_indices(hi - lo, 1)
         block[upper] = block.T[upper]
-    return p
 
 
 def popularity(x: sp.spmatrix) -> np.ndarray:
@@ -75,11 +80,11 @@ def _gram(x: sp.csr_matrix) -> np.ndarray:
     weight of every item j (_gram_rows): the additions scipy's sparse product makes for each entry, in the same
     order, so the same floats to the bit. Only the upper triangle (j >= i) is computed, then mirrored. The
     compiled loop writes one row at a time, which stays in the processor's cache, where scipy's product builds a
-    sparse result of every entry first: at 1,000,000 contacts (17 M interactions, 5,000 items) 3.4 s against
-    14.0 s for one product on one thread.
+    sparse result of every entry first: on the 1,000,000-contact bench's interactions (940,027 customers,
+    17 M pairs, 5,000 items) 3.8 s on two threads against 14.4 s for scipy's product on one.
     """
-    if not x.has_canonical_format:  # a user's items ascending, each once: the items from item i on are the rest
-        x = x.copy()  # of the user's row
+    if not x.has_canonical_format:  # each user's items ascending and once: the items from item i on are then
+        x = x.copy()  # the rest of the user's row
         x.sum_duplicates()
     n_items = x.shape[1]
     # x'x as rows of items, each holding its users (ascending) and where the entry sits in x's arrays
@@ -99,13 +104,7 @@ def _gram(x: sp.csr_matrix) -> np.ndarray:
 
     with ThreadPoolExecutor(min(len(spans), os.cpu_count() or 1), thread_name_prefix="gram") as pool:
         list(pool.map(rows, spans))
-    # the lower triangle from the upper one, a band of rows at a time (no n x n temporary)
-    for lo in range(0, n_items, 256):
-        hi = min(lo + 256, n_items)
-        out[hi:, lo:hi] = out[lo:hi, hi:].T
-        block = out[lo:hi, lo:hi]
-        lower = np.tril_indices(hi - lo, -1)
-        block[lower] = block.T[lower]
+    _upper_from_lower(out.T)  # the lower triangle from the upper one
     return out
 
 
