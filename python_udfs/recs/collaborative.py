@@ -108,8 +108,7 @@ def _gram(x: sp.csr_matrix) -> np.ndarray:
     return out
 
 
-@numba.njit(nogil=True, cache=True)
-def _gram_rows(indptr, indices, data, item_indptr, users, at, lo, hi, out):  # pragma: no cover - compiled
+def _gram_rows_loop(indptr, indices, data, item_indptr, users, at, lo, hi, out):  # pragma: no cover - compiled
     """Rows lo to hi of x'x's upper triangle into out: for each item i, over its users u (ascending),
     out[i, j] += x[u, i] * x[u, j] for the user's items j >= i."""
     for i in range(lo, hi):
@@ -119,3 +118,16 @@ def _gram_rows(indptr, indices, data, item_indptr, users, at, lo, hi, out):  # p
             weight = data[a]
             for b in range(a, indptr[users[k] + 1]):
                 row[indices[b]] += weight * data[b]
+
+
+def _compiled(function):
+    """function compiled by numba, releasing Python's lock; its machine code is cached on disk (next to this file,
+    else in the user's cache folder) so that later processes do not compile it again. Where neither can be
+    written (a read-only install and home), numba refuses to cache: it is then compiled in each process."""
+    try:
+        return numba.njit(nogil=True, cache=True)(function)
+    except RuntimeError:
+        return numba.njit(nogil=True)(function)
+
+
+_gram_rows = _compiled(_gram_rows_loop)

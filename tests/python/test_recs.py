@@ -95,6 +95,25 @@ def test_ease_gram_is_scipys_product_to_the_bit_for_any_layout():
     assert np.array_equal(collaborative._gram(empty), np.zeros((4, 4)))
 
 
+def test_the_gram_loop_compiles_where_numba_cannot_cache_it(monkeypatch):
+    """Where numba finds no folder to cache machine code in (a read-only install and home), it raises when the
+    function is decorated; collaborative._compiled then compiles it without a cache, and it gives the same rows."""
+    import numba.core.dispatcher
+
+    def no_cache(py_func):
+        raise RuntimeError(f"cannot cache function {py_func.__name__!r}: no locator available")
+
+    monkeypatch.setattr(numba.core.dispatcher, "FunctionCache", no_cache)
+    with pytest.raises(RuntimeError, match="no locator"):  # what numba alone does there
+        numba.njit(cache=True)(collaborative._gram_rows_loop)
+    uncached = collaborative._compiled(collaborative._gram_rows_loop)
+    x = sp.csr_matrix(np.array([[1.0, 0.5, 0.0], [0.0, 0.3, 1.0], [0.1, 0.0, 0.2]]))
+    where = sp.csr_matrix((np.arange(1, x.nnz + 1, dtype=np.int64), x.indices, x.indptr), shape=x.shape).T.tocsr()
+    out = np.zeros((3, 3))
+    uncached(x.indptr, x.indices, x.data, where.indptr, where.indices, where.data - 1, 0, 3, out)
+    assert np.array_equal(np.triu(out), np.triu((x.T @ x).toarray()))
+
+
 def test_popularity_counts_the_users_of_each_item():
     x = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 1, 1]], dtype=float))
     assert popularity(x).tolist() == [2, 3, 1]
