@@ -17,7 +17,8 @@ import scipy.sparse as sp
 from python_udfs.recs import ranker
 from python_udfs.recs.content import content_similarity
 from python_udfs.recs.model import Params, Recommender, clean_events
-from python_udfs.recs.ranking import in_sorted, positions_in_sorted, rank_within
+from python_udfs.recs.ranking import positions_in_sorted, rank_within
+from python_udfs.recs.sparse import sorted_product
 
 # products per bought category that rules can boost (the best of the accessory categories by trend)
 RULE_ITEMS = 200
@@ -486,14 +487,12 @@ class _Batch:
         n_items = len(ctx.items.frame)
         nb = len(rows)
         prof_b = ctx.people.profile[rows]
-        ct = (prof_b @ ctx.items.content).tocsr()
-        ct.sum_duplicates()
+        ct = sorted_product(prof_b, ctx.items.content)  # columns ascending: content_key is sorted
         ct_max = ct.max(axis=1).toarray().ravel() if ct.nnz else np.zeros(nb, np.float32)
         scale = (p.content_weight / np.maximum(ct_max, 1e-12)).astype(np.float32)
         ct_r = np.repeat(np.arange(nb), np.diff(ct.indptr))
         ct.data = (ct.data * scale[ct_r]).astype(np.float32)
-        ru = (ctx.people.owned_category[rows] @ ctx.rules.matrix).tocsr()
-        ru.sum_duplicates()
+        ru = sorted_product(ctx.people.owned_category[rows], ctx.rules.matrix)
         ru_r = np.repeat(np.arange(nb), np.diff(ru.indptr))
         bought_u = ctx.people.bought["u"].to_numpy()
         lo, hi = np.searchsorted(bought_u, [rows[0], rows[-1] + 1])
@@ -615,7 +614,10 @@ def _sparse_discoveries(ctx: Context, batch: _Batch) -> pd.DataFrame | None:
     v_r = np.repeat(np.arange(nb), np.diff(value.indptr))
     v_key = v_r.astype(np.int64) * n_items + value.indices
     out = (ctx.cf.column[value.indices] >= 0) | ~ctx.items.active[value.indices]
-    out[in_sorted(v_key, np.sort(batch.owned_r.astype(np.int64) * n_items + batch.owned_i))] = True
+    # the batch's bought products among the values: each looked up in v_key (sorted, each key once), which holds
+    # tens of times more keys than they are
+    at = positions_in_sorted(np.sort(batch.owned_r.astype(np.int64) * n_items + batch.owned_i), v_key)
+    out[at[at >= 0]] = True
     value.data[out] = 0
     pick = _top_per_row_csr(value, batch.m)
     if not len(pick):

@@ -14,10 +14,11 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import lapack
+
+from python_udfs.recs.sparse import compiled
 
 # The Gram matrix x'x is computed as this many blocks of its rows, each block in a thread. A block's entries are
 # summed over the same users in the same order as the whole product's, so the weights are the same to the bit
@@ -120,14 +121,4 @@ def _gram_rows_loop(indptr, indices, data, item_indptr, users, at, lo, hi, out):
                 row[indices[b]] += weight * data[b]
 
 
-def _compiled(function):
-    """function compiled by numba, releasing Python's lock; its machine code is cached on disk (next to this file,
-    else in the user's cache folder) so that later processes do not compile it again. Where neither can be
-    written (a read-only install and home), numba refuses to cache: it is then compiled in each process."""
-    try:
-        return numba.njit(nogil=True, cache=True)(function)
-    except RuntimeError:
-        return numba.njit(nogil=True)(function)
-
-
-_gram_rows = _compiled(_gram_rows_loop)
+_gram_rows = compiled(_gram_rows_loop)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from python_udfs.recs import candidates, collaborative, fitting, ranker, ranking, scoring
+from python_udfs.recs import candidates, collaborative, fitting, ranker, ranking, scoring, sparse
 from python_udfs.recs import codes as codes_module
 from python_udfs.recs.candidates import _best_positive, _top_per_row_csr
 from python_udfs.recs.codes import Codes, _distinct
@@ -95,9 +95,58 @@ def test_ease_gram_is_scipys_product_to_the_bit_for_any_layout():
     assert np.array_equal(collaborative._gram(empty), np.zeros((4, 4)))
 
 
+def _scipys_sorted(a: sp.csr_matrix, b: sp.csr_matrix) -> sp.csr_matrix:
+    product = (a @ b).tocsr()
+    product.sum_duplicates()
+    return product
+
+
+@pytest.mark.parametrize("columns", [40, 3000])  # few columns met per row (sorted) and many (read off in order)
+def test_sorted_product_is_scipys_product_to_the_bit(columns):
+    """sparse.sorted_product against scipy's product with its columns sorted: the same entries, floats and order,
+    for float32 and float64, rows with no entry, entries that cancel to 0 (left out, as scipy does) and inputs
+    stored out of order and twice."""
+    rng = np.random.default_rng(11)
+    a_rows, a_cols = rng.integers(0, 300, 3000), np.minimum(rng.zipf(1.3, 3000) - 1, 199)
+    a_rows[a_rows % 9 == 0] += 1  # some rows hold nothing
+    a = sp.csr_matrix((rng.choice([0.1, 0.3, 0.7, 1.0], 3000), (a_rows, a_cols)), shape=(320, 200))
+    b_rows, b_cols = rng.integers(0, 200, 20000), rng.integers(0, columns, 20000)
+    b = sp.csr_matrix((rng.standard_normal(20000), (b_rows, b_cols)), shape=(200, columns))
+    for left, right in [(a, b), (a.astype(np.float32), b.astype(np.float32)), (a.astype(np.float32), b)]:
+        got, want = sparse.sorted_product(left, right), _scipys_sorted(left, right)
+        assert got.dtype == want.dtype
+        assert got.has_canonical_format
+        assert np.array_equal(got.indptr, want.indptr)
+        assert np.array_equal(got.indices, want.indices)
+        assert np.array_equal(got.data, want.data)
+    # entries that sum to exactly 0 are not stored; the other columns of that row are
+    cancel = sp.csr_matrix(np.array([[1.0, 1.0], [0.0, 2.0]]))
+    opposite = sp.csr_matrix(np.array([[1.0, 3.0, 0.5], [-1.0, 0.0, 0.5]]))
+    got = sparse.sorted_product(cancel, opposite)
+    assert got.nnz == _scipys_sorted(cancel, opposite).nnz == 4
+    assert np.array_equal(got.toarray(), (cancel @ opposite).toarray())
+    # each row of b reversed and its first entry stored twice (with 0: the same values)
+    indptr, indices, data = [0], [], []
+    for row in range(b.shape[0]):
+        idx, val = b[row].indices[::-1].tolist(), b[row].data[::-1].tolist()
+        if idx:
+            idx, val = [*idx, idx[0]], [*val, 0.0]
+        indices += idx
+        data += val
+        indptr.append(len(indices))
+    messy = sp.csr_matrix((np.array(data), np.array(indices, dtype=np.int32), np.array(indptr)), shape=b.shape)
+    assert not messy.has_canonical_format
+    got, want = sparse.sorted_product(a, messy), _scipys_sorted(a, messy)
+    assert np.array_equal(got.indices, want.indices)
+    assert np.array_equal(got.data, want.data)
+    assert sparse.sorted_product(sp.csr_matrix((4, 200)), b).nnz == 0
+    with pytest.raises(ValueError, match="do not align"):
+        sparse.sorted_product(b, b)
+
+
 def test_the_gram_loop_compiles_where_numba_cannot_cache_it(monkeypatch):
     """Where numba finds no folder to cache machine code in (a read-only install and home), it raises when the
-    function is decorated; collaborative._compiled then compiles it without a cache, and it gives the same rows."""
+    function is decorated; sparse.compiled then compiles it without a cache, and it gives the same rows."""
     import numba.core.dispatcher
 
     def no_cache(py_func):
@@ -106,7 +155,7 @@ def test_the_gram_loop_compiles_where_numba_cannot_cache_it(monkeypatch):
     monkeypatch.setattr(numba.core.dispatcher, "FunctionCache", no_cache)
     with pytest.raises(RuntimeError, match="no locator"):  # what numba alone does there
         numba.njit(cache=True)(collaborative._gram_rows_loop)
-    uncached = collaborative._compiled(collaborative._gram_rows_loop)
+    uncached = sparse.compiled(collaborative._gram_rows_loop)
     x = sp.csr_matrix(np.array([[1.0, 0.5, 0.0], [0.0, 0.3, 1.0], [0.1, 0.0, 0.2]]))
     where = sp.csr_matrix((np.arange(1, x.nnz + 1, dtype=np.int64), x.indices, x.indptr), shape=x.shape).T.tocsr()
     out = np.zeros((3, 3))
