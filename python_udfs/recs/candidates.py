@@ -18,14 +18,10 @@ from python_udfs.recs import ranker
 from python_udfs.recs.content import content_similarity
 from python_udfs.recs.model import Params, Recommender, clean_events
 from python_udfs.recs.ranking import positions_in_sorted, rank_within
-from python_udfs.recs.sparse import sorted_product
+from python_udfs.recs.sparse import compiled, sorted_product
 
 # products per bought category that rules can boost (the best of the accessory categories by trend)
 RULE_ITEMS = 200
-# dense scores computed at once when candidates are found (_dense_discoveries): about 2 MB of float64, so a
-# block's temporaries stay in cache. Scoring is bound by memory traffic: at 500 x 5,000 a pass over the scores
-# took about 4 times longer per row than at 50 x 5,000 (two threads, this machine's 32 MB L3 cache)
-DENSE_BLOCK_VALUES = 250_000
 # The collaborative product (profiles x EASE weights) goes a tile of this many columns at a time over a whole
 # batch, so the tile of weights it reads for every profile entry stays in the L3 cache (5,000 rows x 512 float32
 # columns: 10 MB): row by row, each entry read a row of the weights (20 KB at 5,000 items) from memory. Each
@@ -557,13 +553,12 @@ def _candidates_of(ctx: Context, rows: np.ndarray, rebuy: pd.DataFrame) -> pd.Da
 def _dense_discoveries(ctx: Context, batch: _Batch) -> tuple[np.ndarray, pd.DataFrame]:
     """Collaborative scores over the EASE items (dense) and the batch's best m new products among them.
 
-    The collaborative scores of the whole batch come first, DENSE_TILE_COLUMNS columns at a time; the rest goes
-    DENSE_BLOCK_VALUES scores at a time (rows of the batch), so its temporaries stay in the processor's cache:
-    each row's scores and picks depend on that row only, so the tiles and blocks give what the whole batch at
-    once gives, to the bit.
+    The collaborative scores of the whole batch come first, DENSE_TILE_COLUMNS columns at a time; then each row
+    is scaled, scored and picked by a compiled loop (_dense_picks), one row at a time, so its values stay in the
+    processor's cache. Returns cf scaled (the rows' collaborative scores, best 1), as the rebuy parts read it.
     """
     profile, content, rule = (part[:, ctx.cf.pos] for part in (batch.profile, batch.content, batch.rule))
-    c_item, active = ctx.items.c_item[ctx.cf.pos][None, :], ctx.items.active[ctx.cf.pos]
+    c_item, active = ctx.items.c_item[ctx.cf.pos], ctx.items.active[ctx.cf.pos]
     owned_cf = ctx.cf.column[batch.owned_i] >= 0
     owned_r, owned_col = batch.owned_r[owned_cf], ctx.cf.column[batch.owned_i[owned_cf]]  # rows ascending
     cf = np.empty((len(batch.rows), len(ctx.cf.pos)), np.float32)
@@ -572,35 +567,105 @@ def _dense_discoveries(ctx: Context, batch: _Batch) -> tuple[np.ndarray, pd.Data
         cf[:, start : start + tile.shape[1]] = profile @ tile
         start += tile.shape[1]
 
-    def block_picks(lo: int, hi: int) -> dict[str, np.ndarray]:
-        """Scales rows lo to hi of cf (the collaborative scores) and returns their picks (i: the column among the
-        EASE items)."""
-        block = cf[lo:hi]
-        np.clip(block, 0, None, out=block)
-        block /= np.maximum(block.max(axis=1, keepdims=True), 1e-12)
-        ct_cf = content[lo:hi].toarray()
-        ru_cf = rule[lo:hi].toarray().astype(np.float32)
-        trust = batch.c_user[lo:hi, None] * c_item
-        # cf x trust + content x (1 - trust), with the same values and rounding as that expression, but in
-        # place: fewer block x 5,000 temporaries
-        hybrid_cf = block * trust
-        np.subtract(1, trust, out=trust)
-        np.multiply(ct_cf, trust, out=trust)
-        hybrid_cf += trust
-        del trust
-        score = hybrid_cf + ru_cf
-        score[:, ~active] = 0
-        first, last = np.searchsorted(owned_r, [lo, hi])
-        score[owned_r[first:last] - lo, owned_col[first:last]] = 0
-        r_idx, cols = _best_positive(score, batch.m)
-        parts = {"value": score, "collaborative": block, "content": ct_cf, "hybrid": hybrid_cf, "rule": ru_cf}
-        return {"r": r_idx + lo, "i": cols, **{name: values[r_idx, cols] for name, values in parts.items()}}
-
-    step = max(1, DENSE_BLOCK_VALUES // max(len(ctx.cf.pos), 1))
-    parts = [block_picks(lo, min(lo + step, len(batch.rows))) for lo in range(0, len(batch.rows), step)]
-    found = pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
+    k = min(batch.m, cf.shape[1])
+    picks = {name: np.empty(len(batch.rows) * k, kind) for name, kind in _PICK_COLUMNS.items()}
+    n = _dense_picks(cf, batch.c_user, c_item, active, content.indptr, content.indices, content.data, rule.indptr,
+                     rule.indices, rule.data, np.searchsorted(owned_r, np.arange(len(batch.rows) + 1)), owned_col, k,
+                     np.nextafter(np.float32(0), np.float32(1)), *picks.values())  # fmt: skip
+    found = pd.DataFrame({name: values[:n] for name, values in picks.items()})
     found["i"] = ctx.cf.pos[found["i"].to_numpy()]
     return cf, found
+
+
+# what _dense_picks writes per pick: the batch row, the column among the EASE items, and the score's parts
+_PICK_COLUMNS = {"r": np.int64, "i": np.int64, "value": np.float32, "collaborative": np.float32,
+                 "content": np.float32, "hybrid": np.float32, "rule": np.float32}  # fmt: skip
+
+
+def _dense_picks_loop(cf, c_user, c_item, active, ct_indptr, ct_indices, ct_data,  # pragma: no cover - compiled
+                      ru_indptr, ru_indices, ru_data, owned_ptr, owned_col, k, tiny,
+                      out_r, out_i, out_value, out_collab, out_content, out_hybrid, out_rule):  # fmt: skip
+    """Per row of cf: scales it (negatives 0, the best 1), scores each column, and writes the row's k best
+    positive scores (ties: the first columns) with their parts, in row and column order; returns how many.
+
+    score = cf x trust + content x (1 - trust) + rule, trust = c_user x c_item, float32 in that order (the
+    numpy expression's values to the bit); 0 for inactive and owned products. Only the scores at or above a
+    floor are ranked: the k-th largest of the maxima of 2k column blocks, which k blocks reach, so the row's
+    k best do too (about 40 of 5,000 at 1,000,000 contacts).
+    """
+    n_rows, width = cf.shape
+    one, smallest = np.float32(1), np.float32(1e-12)
+    content = np.zeros(width, np.float32)
+    rule = np.zeros(width, np.float32)
+    score = np.empty(width, np.float32)
+    hybrid = np.empty(width, np.float32)
+    n_blocks = min(2 * k, width)
+    tops = np.empty(n_blocks, np.float32)
+    chosen = np.empty(width, np.int64)
+    n = 0
+    for r in range(n_rows):
+        row = cf[r]
+        best = np.float32(0)
+        for j in range(width):
+            if row[j] < 0:
+                row[j] = 0
+            if row[j] > best:
+                best = row[j]
+        scale = best if best > smallest else smallest
+        for j in range(width):
+            row[j] = row[j] / scale
+        for e in range(ct_indptr[r], ct_indptr[r + 1]):
+            content[ct_indices[e]] += ct_data[e]
+        for e in range(ru_indptr[r], ru_indptr[r + 1]):
+            rule[ru_indices[e]] += np.float32(ru_data[e])
+        for j in range(width):
+            trust = c_user[r] * c_item[j]
+            h = row[j] * trust + content[j] * (one - trust)
+            hybrid[j] = h
+            score[j] = h + rule[j] if active[j] else 0
+        for e in range(owned_ptr[r], owned_ptr[r + 1]):
+            score[owned_col[e]] = 0
+        if k > 0:
+            for b in range(n_blocks):
+                top = -np.inf
+                for j in range((b * width) // n_blocks, ((b + 1) * width) // n_blocks):
+                    if score[j] > top:
+                        top = score[j]
+                tops[b] = top
+            floor = np.sort(tops)[n_blocks - k]
+            if floor < tiny:  # only positive scores are picked
+                floor = tiny
+            n_chosen = 0
+            for j in range(width):
+                if score[j] >= floor:
+                    chosen[n_chosen] = j
+                    n_chosen += 1
+            kth = -np.inf  # fewer than k reach the floor: all are picked
+            if n_chosen > k:
+                values = np.empty(n_chosen, np.float32)
+                for c in range(n_chosen):
+                    values[c] = score[chosen[c]]
+                kth = np.sort(values)[n_chosen - k]
+            room = k
+            for c in range(n_chosen):
+                if score[chosen[c]] > kth:
+                    room -= 1
+            for c in range(n_chosen):
+                j = chosen[c]
+                if score[j] > kth or (score[j] == kth and room > 0):
+                    if score[j] == kth:
+                        room -= 1
+                    out_r[n], out_i[n], out_value[n], out_collab[n] = r, j, score[j], row[j]
+                    out_content[n], out_hybrid[n], out_rule[n] = content[j], hybrid[j], rule[j]
+                    n += 1
+        for e in range(ct_indptr[r], ct_indptr[r + 1]):
+            content[ct_indices[e]] = 0
+        for e in range(ru_indptr[r], ru_indptr[r + 1]):
+            rule[ru_indices[e]] = 0
+    return n
+
+
+_dense_picks = compiled(_dense_picks_loop)
 
 
 def _sparse_discoveries(ctx: Context, batch: _Batch) -> pd.DataFrame | None:

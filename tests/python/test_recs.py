@@ -660,27 +660,79 @@ def test_a_retrain_fits_each_base_once_and_the_model_is_the_same(monkeypatch, tm
     assert saved.ranker_info == alone.ranker_info
 
 
-def test_dense_scores_in_blocks_of_rows_give_the_lists_of_one_block(monkeypatch):
-    """candidates._dense_discoveries works DENSE_BLOCK_VALUES scores at a time: blocks of one row and of
-    seven rows, in batches of 50 customers (so blocks end inside a batch), give the lists of one block; and it
-    multiplies the profiles by the EASE weights DENSE_TILE_COLUMNS columns at a time: tiles of one and of seven
-    columns (the last one narrower) give the same lists and scores, to the bit."""
+def _numpy_dense_picks(cf, c_user, c_item, active, content, rule, owned_r, owned_col, k):
+    """What candidates._dense_picks computes, as the numpy expressions scoring used before it (the reference)."""
+    block = np.clip(cf, 0, None)
+    block /= np.maximum(block.max(axis=1, keepdims=True), 1e-12)
+    ct_cf = content.toarray()
+    ru_cf = rule.toarray().astype(np.float32)
+    trust = c_user[:, None] * c_item[None, :]
+    hybrid = block * trust
+    np.subtract(1, trust, out=trust)
+    np.multiply(ct_cf, trust, out=trust)
+    hybrid += trust
+    score = hybrid + ru_cf
+    score[:, ~active] = 0
+    score[owned_r, owned_col] = 0
+    r, c = _best_positive(score, k)
+    parts = {"value": score, "collaborative": block, "content": ct_cf, "hybrid": hybrid, "rule": ru_cf}
+    return block, {"r": r, "i": c, **{name: values[r, c] for name, values in parts.items()}}
+
+
+@pytest.mark.parametrize("k", [1, 3, 30, 200])
+def test_dense_picks_are_the_numpy_scores_and_picks_to_the_bit(k):
+    """candidates._dense_picks (compiled) against the numpy expressions: the scaled collaborative scores, each
+    pick's score and parts, and the picks themselves: negative and all-zero rows, inactive and owned products,
+    rows with fewer positive scores than k, ties at the k-th score (the first columns win) and k = the width."""
+    rng = np.random.default_rng(17)
+    n_rows, width = 60, 200
+    cf = rng.standard_normal((n_rows, width)).astype(np.float32)
+    cf[3] = -np.abs(cf[3])  # nothing positive
+    cf[4] = 0
+    cf[5, 10:] = -1  # ten positive at most
+    cf[6] = np.round(cf[6], 1)  # many ties
+    cf[7, ::2] = cf[7, 1]  # a hundred equal scores
+    c_user = rng.random(n_rows).astype(np.float32)
+    c_user[8] = 1  # collaborative only
+    c_user[9] = 0  # content only
+    c_item = rng.random(width).astype(np.float32)
+    active = rng.random(width) > 0.1
+    content = sp.random(n_rows, width, density=0.05, format="csr", random_state=1, dtype=np.float32)
+    content.data[:] = np.round(content.data, 1)
+    rule = sp.random(n_rows, width, density=0.02, format="csr", random_state=2, dtype=np.float32)
+    rule.data[:] = np.where(rule.data > 0.5, 0.3, 0.1)
+    owned = sp.random(n_rows, width, density=0.03, format="csr", random_state=3)
+    owned_r, owned_col = owned.nonzero()
+    k = min(k, width)
+    want_cf, want = _numpy_dense_picks(cf, c_user, c_item, active, content, rule, owned_r, owned_col, k)
+    got_cf = cf.copy()
+    picks = {name: np.empty(n_rows * k, kind) for name, kind in candidates._PICK_COLUMNS.items()}
+    n = candidates._dense_picks(got_cf, c_user, c_item, active, content.indptr, content.indices, content.data,
+                                rule.indptr, rule.indices, rule.data, np.searchsorted(owned_r, np.arange(n_rows + 1)),
+                                owned_col, k, np.nextafter(np.float32(0), np.float32(1)), *picks.values())  # fmt: skip
+    assert np.array_equal(got_cf, want_cf)
+    assert n == len(want["r"])
+    for name, values in want.items():
+        assert np.array_equal(picks[name][:n], values), name
+    if k >= 30:
+        assert n < n_rows * k, "some rows have fewer than k positive scores"
+
+
+def test_dense_scores_in_tiles_of_columns_give_the_same_lists(monkeypatch):
+    """candidates._dense_discoveries multiplies the profiles by the EASE weights DENSE_TILE_COLUMNS columns at a
+    time: tiles of one and of seven columns (the last one narrower), in batches of 50 customers, give the lists
+    and scores of one tile, to the bit."""
     events, catalogue = grocery()
     model = fit(events, catalogue, AS_OF)
     for fitted in (model, replace(model, ranker=None)):  # ranked, and by the hybrid score
         whole = recommend(fitted, events, catalogue, _customers_of(events), no_rules(), AS_OF)
         width = len(fitted.cf_items)
         assert width % 7, "the last tile of seven columns is narrower"
-        for rows_per_block in (1, 7):
-            with monkeypatch.context() as m:
-                m.setattr(candidates, "DENSE_BLOCK_VALUES", rows_per_block * width)
-                blocked = recommend(replace(fitted, params=replace(fitted.params, batch_size=50)), events,
-                                    catalogue, _customers_of(events), no_rules(), AS_OF)  # fmt: skip
-            pd.testing.assert_frame_equal(whole, blocked, check_exact=True)
         for columns_per_tile in (1, 7):
             with monkeypatch.context() as m:
                 m.setattr(candidates, "DENSE_TILE_COLUMNS", columns_per_tile)
-                tiled = recommend(fitted, events, catalogue, _customers_of(events), no_rules(), AS_OF)
+                tiled = recommend(replace(fitted, params=replace(fitted.params, batch_size=50)), events, catalogue,
+                                  _customers_of(events), no_rules(), AS_OF)  # fmt: skip
             pd.testing.assert_frame_equal(whole, tiled, check_exact=True)
 
 
