@@ -1,4 +1,4 @@
-"""Sparse products the recommender computes many times, as compiled loops (numba), with scipy's floats to the bit."""
+"""Compiled loops (numba) for the recommender (compiled), and the sparse product scoring computes for every batch."""
 
 from __future__ import annotations
 
